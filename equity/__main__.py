@@ -1,0 +1,3 @@
+from equity.cli import main
+
+raise SystemExit(main())

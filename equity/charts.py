@@ -1,0 +1,72 @@
+"""Altair chart specs (pure: data in, chart out)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from equity import labels, stats
+
+
+def _subtitle(badges: list[str], note: str | None = None) -> list[str]:
+    lines = [f"⚠ {badge}" for badge in badges]
+    if note:
+        lines.append(note)
+    return lines
+
+
+def ranked_bars(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    benchmark_value: float | None,
+    benchmark_label: str,
+    badges: list[str],
+    max_rows: int = 25,
+) -> alt.Chart:
+    """Horizontal bars of value with 95% CI whiskers, coloured by comparison, benchmark rule."""
+    data = frame.head(max_rows).copy()
+    data["value_label"] = [labels.format_value(v, unit) for v in data["value"]]
+    colours = stats.RAG_COLOURS
+    order = data["area_name"].tolist()
+    axis_title = "%" if unit == "percent" else unit
+    base = alt.Chart(data).encode(
+        y=alt.Y("area_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+    )
+    tooltip = [
+        alt.Tooltip("area_name:N", title="Area"),
+        alt.Tooltip("value_label:N", title="Value"),
+        alt.Tooltip("lower_ci:Q", title="95% CI lower", format=".1f"),
+        alt.Tooltip("upper_ci:Q", title="95% CI upper", format=".1f"),
+        alt.Tooltip("comparison:N", title="vs benchmark"),
+    ]
+    if "people_missed" in data:
+        tooltip.append(alt.Tooltip("people_missed:Q", title="People missed", format=",.0f"))
+    if badges:
+        data["data_note"] = " / ".join(badges)
+        tooltip.append(alt.Tooltip("data_note:N", title="Data"))
+    bars = base.mark_bar().encode(
+        x=alt.X("value:Q", title=axis_title),
+        color=alt.Color(
+            "rag:N",
+            title="Compared with benchmark",
+            scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+        ),
+        tooltip=tooltip,
+    )
+    whiskers = base.mark_rule(color="#222").encode(x="lower_ci:Q", x2="upper_ci:Q")
+    layers = [bars, whiskers]
+    if benchmark_value is not None and pd.notna(benchmark_value):
+        rule = (
+            alt.Chart(pd.DataFrame({"benchmark": [benchmark_value], "label": [benchmark_label]}))
+            .mark_rule(color="#000", strokeDash=[6, 3], size=2)
+            .encode(x="benchmark:Q", tooltip=[alt.Tooltip("label:N", title="Benchmark")])
+        )
+        layers.append(rule)
+    return alt.layer(*layers).properties(
+        title=alt.TitleParams(
+            title, subtitle=_subtitle(badges, "Bars: value; lines: 95% CI; dashed: benchmark")
+        ),
+        height=alt.Step(22),
+    )

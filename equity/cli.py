@@ -1,0 +1,110 @@
+"""Command line: python -m equity build | targets | life-expectancy ..."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+import pandas as pd
+
+from equity import catalog, config
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2021-03-25") from error
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m equity", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="build data/extracts from data/sources")
+    build.add_argument("--if-stale", action="store_true", help="only if sources or code changed")
+
+    targets = commands.add_parser("targets", help="areas to act on, ranked by people missed")
+    targets.add_argument("--indicator", required=True)
+    targets.add_argument("--date", type=_date, required=True, help="latest period ending by")
+    targets.add_argument("--level", choices=["ward", "msoa", "lsoa", "practice"], default="msoa")
+    targets.add_argument("--area", default=config.CITY_CODE, help="local authority code, or 'all'")
+    targets.add_argument("--age-band", default="All")
+    targets.add_argument("--sex", default="All")
+    targets.add_argument("--ethnic-group", default="All")
+    targets.add_argument("--benchmark", default=None, help="benchmark area (default: --area)")
+    targets.add_argument("--all", action="store_true", help="list every area, not only worse")
+    targets.add_argument("--format", choices=["csv", "table"], default="table")
+
+    life = commands.add_parser("life-expectancy", help="PHE life expectancy from deaths")
+    life.add_argument("input", help="CSV: area_code,age_band_start,deaths,population")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _targets(args) -> int:
+    from equity import where_to_act
+
+    indicators = catalog.catalog_frame().set_index("indicator_id")
+    if args.indicator not in indicators.index:
+        known = ", ".join(indicators.index)
+        return _fail(f"unknown indicator {args.indicator!r}; known: {known}")
+    la_code = None if args.area.lower() == "all" else args.area
+    benchmark = args.benchmark or la_code or config.LLR_CODE
+    view = where_to_act.View(
+        indicator_id=args.indicator,
+        on_or_before=args.date,
+        level=args.level,
+        la_code=la_code,
+        sex=args.sex,
+        age_band=args.age_band,
+        ethnic_group=args.ethnic_group,
+        benchmark_code=benchmark,
+    )
+    ranked = where_to_act.target_areas(
+        view, indicators.loc[args.indicator, "polarity"], only_worse=not args.all
+    )
+    out = ranked[where_to_act.TARGET_COLUMNS].copy()
+    for column in ("value", "lower_ci", "upper_ci", "benchmark_value"):
+        out[column] = out[column].round(2)
+    if args.format == "csv":
+        out.to_csv(sys.stdout, index=False, float_format="%.10g")
+    else:
+        print(out.to_string(index=False))
+    return 0
+
+
+def _life_expectancy(args) -> int:
+    from equity import stats
+
+    try:
+        frame = pd.read_csv(args.input)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        return _fail(f"{args.input}: cannot read as CSV ({error})")
+    needed = ["area_code", "age_band_start", "deaths", "population"]
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        return _fail(f"{args.input}: row 1: missing column(s) {', '.join(missing)}; need {needed}")
+    result = stats.life_expectancy_by_area(frame[needed])
+    result[["area_code", "value", "lower_ci", "upper_ci"]].to_csv(
+        sys.stdout, index=False, float_format="%.4f"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "build":
+        from equity import build
+
+        return build.main_build(force=not args.if_stale)
+    if args.command == "targets":
+        return _targets(args)
+    if args.command == "life-expectancy":
+        return _life_expectancy(args)
+    return _fail(f"unknown command {args.command}")

@@ -1,0 +1,30 @@
+"""Paths and settings in one place, so nothing else hard-codes them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOURCES_DIR = REPO_ROOT / "data" / "sources"
+# The extracts folder can be pointed elsewhere (tests, benchmarks) without touching code.
+EXTRACTS_DIR = Path(os.environ.get("EQUITY_EXTRACTS_DIR", REPO_ROOT / "data" / "extracts"))
+QUERIES_DIR = REPO_ROOT / "queries"
+
+# Disclosure control: counts from 1 to this number are suppressed everywhere they are shown.
+SUPPRESS_MAX_COUNT = int(os.environ.get("EQUITY_SUPPRESS_MAX_COUNT", "7"))
+
+CITY_CODE = "E06000016"  # Leicester, the default view
+LLR_CODE = "LLR"
+LLR_LA_CODES = (
+    "E06000016",  # Leicester
+    "E06000017",  # Rutland
+    "E07000129",  # Blaby
+    "E07000130",  # Charnwood
+    "E07000131",  # Harborough
+    "E07000132",  # Hinckley and Bosworth
+    "E07000133",  # Melton
+    "E07000134",  # North West Leicestershire
+    "E07000135",  # Oadby and Wigston
+)
+AREA_LEVELS = ("la", "ward", "msoa", "lsoa", "practice")

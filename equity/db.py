@@ -1,0 +1,124 @@
+"""DuckDB over the Parquet extracts: read-only views, one cursor per query.
+
+Streamlit serves each session on its own thread, so the shared connection is only ever
+used to hand out cursors; every query runs on a fresh cursor and nothing is written.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from equity import config
+
+# Every view the queries use, and the extract files behind it.
+VIEW_FILES = {
+    "areas": "areas.parquet",
+    "indicators": "indicators.parquet",
+}
+VALUES_GLOB = "values_*.parquet"
+
+
+class ExtractsMissing(RuntimeError):
+    """The extracts are missing or unreadable; the message says which and how to fix."""
+
+
+_lock = threading.Lock()
+_connections: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
+@cache
+def query_text(name: str) -> str:
+    """The SQL of one question, from queries/<name>.sql (names are code, never user text)."""
+    path = config.QUERIES_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no query named {name!r} in {config.QUERIES_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+def check_extracts(extracts_dir: Path) -> list[str]:
+    """Problems with the extract files, as sentences naming the file (empty when fine)."""
+    problems = []
+    for filename in VIEW_FILES.values():
+        path = extracts_dir / filename
+        if not path.is_file():
+            problems.append(f"{path.name} is missing")
+        elif path.stat().st_size == 0:
+            problems.append(f"{path.name} is empty")
+    if not list(extracts_dir.glob(VALUES_GLOB)):
+        problems.append("no values_*.parquet files")
+    for path in sorted(extracts_dir.glob("*.parquet")):
+        if path.stat().st_size == 0:
+            if f"{path.name} is empty" not in problems:
+                problems.append(f"{path.name} is empty")
+            continue
+        with path.open("rb") as handle:
+            head = handle.read(4)
+            handle.seek(-4, 2)
+            tail = handle.read(4)
+        if head != b"PAR1" or tail != b"PAR1":
+            problems.append(f"{path.name} is not a valid Parquet file (corrupt or truncated)")
+    return problems
+
+
+def _open(extracts_dir: Path) -> duckdb.DuckDBPyConnection:
+    problems = check_extracts(extracts_dir)
+    if problems:
+        raise ExtractsMissing(
+            f"The data extracts in {extracts_dir} cannot be used: "
+            + "; ".join(problems)
+            + ". Run `make run` (or `python -m equity build`) to rebuild them."
+        )
+    con = duckdb.connect(":memory:")
+    for view, filename in VIEW_FILES.items():
+        con.execute(
+            f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{_sql_path(extracts_dir / filename)}')"
+        )
+    values_glob = _sql_path(extracts_dir / VALUES_GLOB)
+    con.execute(
+        f"CREATE VIEW indicator_values AS SELECT * FROM read_parquet('{values_glob}', union_by_name = true)"
+    )
+    con.execute(query_text("_macros"))
+    return con
+
+
+def _sql_path(path: Path) -> str:
+    # Paths come from configuration, never from users; quotes are doubled all the same.
+    return str(path).replace("'", "''")
+
+
+def connection(extracts_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    extracts_dir = Path(extracts_dir or config.EXTRACTS_DIR)
+    with _lock:
+        con = _connections.get(extracts_dir)
+        if con is None:
+            con = _open(extracts_dir)
+            _connections[extracts_dir] = con
+        return con
+
+
+def reset(extracts_dir: Path | None = None) -> None:
+    """Forget open connections, e.g. after a rebuild or an ingest added a file."""
+    with _lock:
+        if extracts_dir is None:
+            targets = list(_connections)
+        else:
+            targets = [Path(extracts_dir)]
+        for key in targets:
+            con = _connections.pop(key, None)
+            if con is not None:
+                con.close()
+
+
+def run_query(name: str, extracts_dir: Path | None = None, **params) -> pd.DataFrame:
+    """Run queries/<name>.sql with named parameters bound by DuckDB, on its own cursor."""
+    sql = query_text(name)
+    cursor = connection(extracts_dir).cursor()
+    try:
+        return cursor.execute(sql, params).df()
+    finally:
+        cursor.close()

@@ -1,0 +1,43 @@
+"""Words shown with numbers: data badges, formatted values, headline sentences."""
+
+from __future__ import annotations
+
+import math
+
+SYNTHETIC_BADGE = "SYNTHETIC DEMO DATA — not real counts"
+MODELLED_BADGE = "MODELLED ESTIMATE — apportioned or modelled, not a direct count"
+SUPPRESSED = "*"
+
+
+def data_badges(is_synthetic: bool, is_modelled: bool) -> list[str]:
+    badges = []
+    if is_synthetic:
+        badges.append(SYNTHETIC_BADGE)
+    elif is_modelled:
+        badges.append(MODELLED_BADGE)
+    return badges
+
+
+def format_value(value, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return SUPPRESSED
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "years":
+        return f"{value:.1f} years"
+    return f"{value:,.1f}"
+
+
+def format_count(count) -> str:
+    if count is None or (isinstance(count, float) and math.isnan(count)):
+        return SUPPRESSED
+    return f"{count:,.0f}"
+
+
+def group_phrase(age_band: str, sex: str, ethnic_group: str) -> str:
+    """'people aged 50+', 'Somali women aged 50+', 'everyone' ..."""
+    noun = {"Female": "women", "Male": "men"}.get(sex, "people")
+    who = f"{ethnic_group} {noun}" if ethnic_group != "All" else noun
+    if age_band == "All":
+        return who if who != "people" else "everyone"
+    return f"{who} aged {age_band}"

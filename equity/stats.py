@@ -1,0 +1,587 @@
+"""Public-health statistics, following Fingertips / PHEindicatormethods.
+
+Pure numpy/pandas functions, no I/O. Each method is tested against the package's own
+reference data in tests/reference/ (see SOURCES.md there for the quirks):
+
+- Wilson score intervals for proportions (``wilson_interval``, ``proportion_with_ci``)
+- benchmark comparison and its colour (``compare_to_benchmark``, ``comparison_rag``)
+- life expectancy by the Chiang II abridged life table (``life_table``,
+  ``life_expectancy``, ``life_expectancy_by_area``)
+- slope and relative index of inequality (``slope_index_of_inequality``)
+- disclosure control (``is_disclosive``, ``suppress_counts``)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from equity.config import SUPPRESS_MAX_COUNT
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided normal quantile, e.g. 1.959964 for 0.95 (R's qnorm((1 + conf) / 2))."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a fraction between 0 and 1, got {confidence}")
+    return float(norm.ppf((1 + confidence) / 2))
+
+
+def _scalar_or_array(result: np.ndarray, *inputs) -> float | np.ndarray:
+    return float(result) if all(np.ndim(x) == 0 for x in inputs) else result
+
+
+# --- Proportions -----------------------------------------------------------------------
+
+
+def wilson_interval(numerator, denominator, confidence: float = 0.95):
+    """Wilson score interval (no continuity correction) on the 0-1 scale.
+
+    Returns ``(lower, upper)``, floats for scalar input or arrays otherwise. NaN where
+    an input is missing, the denominator is <= 0, or the numerator is outside
+    0..denominator. Non-integer numerators are allowed, as in PHEindicatormethods.
+    """
+    z = z_value(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.asarray(numerator, dtype=float)
+        n = np.asarray(denominator, dtype=float)
+        valid = (n > 0) & (r >= 0) & (r <= n)
+        n_safe = np.where(valid, n, np.nan)
+        p = r / n_safe
+        centre = 2 * r + z**2
+        half_width = z * np.sqrt(z**2 + 4 * r * (1 - p))
+        scale = 2 * (n_safe + z**2)
+        # Clipped because rounding can put the r = 0 and r = n limits a hair outside 0..1.
+        lower = np.clip((centre - half_width) / scale, 0, 1)
+        upper = np.clip((centre + half_width) / scale, 0, 1)
+    return (
+        _scalar_or_array(lower, numerator, denominator),
+        _scalar_or_array(upper, numerator, denominator),
+    )
+
+
+def proportion_with_ci(numerator, denominator, confidence: float = 0.95, multiplier: float = 100):
+    """Proportion with Wilson limits, scaled by ``multiplier`` (100 = percent).
+
+    Scalar input gives a dict, array input a DataFrame; keys/columns are
+    ``value, lower_ci, upper_ci``.
+    """
+    lower, upper = wilson_interval(numerator, denominator, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.asarray(numerator, dtype=float)
+        n = np.asarray(denominator, dtype=float)
+        value = np.where(
+            np.isnan(np.asarray(lower, dtype=float)),
+            np.nan,
+            r / np.where(n > 0, n, np.nan),
+        )
+    result = {
+        "value": value * multiplier,
+        "lower_ci": np.asarray(lower) * multiplier,
+        "upper_ci": np.asarray(upper) * multiplier,
+    }
+    if np.ndim(numerator) == 0 and np.ndim(denominator) == 0:
+        return {key: float(val) for key, val in result.items()}
+    return pd.DataFrame(result)
+
+
+# --- Benchmark comparison --------------------------------------------------------------
+
+POLARITIES = ("higher_is_better", "lower_is_better")
+COMPARISONS = ("lower", "similar", "higher", "not compared")
+RAG_LABELS = ("worse", "similar", "better", "not compared")
+
+# Fingertips uses red / amber / green, which many colour-blind readers cannot separate.
+# These are from the Okabe-Ito palette (vermillion, yellow, blue, grey), which stays
+# distinguishable under the common colour-vision deficiencies and differs in lightness
+# too, so it also survives greyscale printing. Charts should still label the category.
+RAG_COLOURS = {
+    "worse": "#D55E00",
+    "similar": "#F0E442",
+    "better": "#0072B2",
+    "not compared": "#BBBBBB",
+}
+
+
+def compare_to_benchmark(lower_ci, upper_ci, benchmark_value, polarity=None, comparable=True):
+    """Compare each area's 95% CI with a benchmark, as Fingertips does.
+
+    "higher" when the whole CI lies above the benchmark, "lower" when it lies below,
+    "similar" when the benchmark is inside the CI (limits inclusive), and
+    "not compared" where a limit or the benchmark is missing or ``comparable`` is False
+    (e.g. counts too small). ``polarity`` does not change the direction (that is
+    ``comparison_rag``'s job); it is only checked, so callers can pass the catalog's.
+    Returns an object array (or a str for scalar input).
+    """
+    if polarity is not None:
+        for value in np.unique(np.asarray(polarity, dtype=object)):
+            if value is not None and value not in POLARITIES:
+                raise ValueError(f"unknown polarity {value!r}; expected one of {POLARITIES}")
+    lower = np.asarray(lower_ci, dtype=float)
+    upper = np.asarray(upper_ci, dtype=float)
+    benchmark = np.asarray(benchmark_value, dtype=float)
+    usable = (
+        np.asarray(comparable, dtype=bool)
+        & ~np.isnan(lower)
+        & ~np.isnan(upper)
+        & ~np.isnan(benchmark)
+    )
+    with np.errstate(invalid="ignore"):
+        result = np.select(
+            [~usable, lower > benchmark, upper < benchmark],
+            ["not compared", "higher", "lower"],
+            default="similar",
+        ).astype(object)
+    if all(np.ndim(x) == 0 for x in (lower_ci, upper_ci, benchmark_value, comparable)):
+        return str(result)
+    return result
+
+
+def comparison_rag(comparison, polarity):
+    """Map "lower"/"similar"/"higher" to "worse"/"similar"/"better" given the polarity.
+
+    With ``higher_is_better`` a "lower" area is "worse"; with ``lower_is_better`` it is
+    "better". Anything else, or a missing polarity, gives "not compared".
+    """
+    comparison_arr = np.asarray(comparison, dtype=object)
+    polarity_arr = np.broadcast_to(np.asarray(polarity, dtype=object), comparison_arr.shape)
+    higher_good = polarity_arr == "higher_is_better"
+    lower_good = polarity_arr == "lower_is_better"
+    result = np.select(
+        [
+            comparison_arr == "similar",
+            (comparison_arr == "higher") & higher_good,
+            (comparison_arr == "lower") & lower_good,
+            (comparison_arr == "lower") & higher_good,
+            (comparison_arr == "higher") & lower_good,
+        ],
+        ["similar", "better", "better", "worse", "worse"],
+        default="not compared",
+    ).astype(object)
+    if np.ndim(comparison) == 0 and np.ndim(polarity) == 0:
+        return str(result)
+    return result
+
+
+# --- Life expectancy (Chiang II abridged life table) -----------------------------------
+
+LE_AGE_BANDS = (
+    0,
+    1,
+    5,
+    10,
+    15,
+    20,
+    25,
+    30,
+    35,
+    40,
+    45,
+    50,
+    55,
+    60,
+    65,
+    70,
+    75,
+    80,
+    85,
+    90,
+)
+LE_MIN_TOTAL_POPULATION = 5000  # PHE's code withholds LE when total population <= 5000
+LE_MAX_CI_WIDTH_YEARS = 20  # value withheld (limits kept) when the 95% CI is wider
+LE_STATUS_OK = "ok"
+LE_STATUS_WIDE_CI = "value_na_ci_width_gt_20"
+LE_STATUS_NEGATIVE_DEATHS = "all_na_negative_deaths"
+LE_STATUS_POPULATION_LE_0 = "all_na_population_le_0"
+LE_STATUS_DEATHS_GT_POPULATION = "all_na_deaths_gt_population"
+LE_STATUS_WRONG_AGE_BANDS = "all_na_wrong_number_of_age_bands"
+LE_STATUS_LOW_POPULATION = "all_na_total_population_le_5000"
+LE_STATUS_MISSING_VALUES = "all_na_missing_values"
+LE_STATUS_NO_FINAL_DEATHS = "all_na_no_deaths_in_final_band"
+
+_LE_COLUMNS = [
+    "le_age",
+    "value",
+    "lower_ci",
+    "upper_ci",
+    "pops_used",
+    "deaths_used",
+    "status",
+]
+
+
+def _life_table_problem(ages: np.ndarray, deaths: np.ndarray, population: np.ndarray) -> str | None:
+    """The PHE rule an area breaks (so no LE at all), checked in PHE's order, or None."""
+    if np.isnan(deaths).any() or np.isnan(population).any() or np.isnan(ages).any():
+        return LE_STATUS_MISSING_VALUES
+    if (deaths < 0).any():
+        return LE_STATUS_NEGATIVE_DEATHS
+    if (population <= 0).any():
+        return LE_STATUS_POPULATION_LE_0
+    if (deaths > population).any():
+        return LE_STATUS_DEATHS_GT_POPULATION
+    if len(ages) != len(LE_AGE_BANDS) or not np.array_equal(np.sort(ages), LE_AGE_BANDS):
+        return LE_STATUS_WRONG_AGE_BANDS
+    if population.sum() <= LE_MIN_TOTAL_POPULATION:
+        return LE_STATUS_LOW_POPULATION
+    if deaths[-1] == 0:
+        # The open final band needs a death rate above zero (L = l / M).
+        return LE_STATUS_NO_FINAL_DEATHS
+    return None
+
+
+def life_table(age_band_start, deaths, population, confidence: float = 0.95) -> pd.DataFrame:
+    """Life expectancy at the start of every age band for one area (PHE method).
+
+    Bands must be exactly 0, 1, 5, 10, ..., 85, 90+ (any order). Chiang II: a = 0.1 at
+    age 0 and 0.5 otherwise; the 90+ band is open with L = l / M; variance by Chiang
+    with Silcocks et al.'s term for the final band; CI = value +/- z * SE.
+
+    Returns one row per band: ``le_age, value, lower_ci, upper_ci, pops_used,
+    deaths_used, status``. Where a PHE rule fails, value and limits are NaN for all rows
+    and ``status`` names the rule; where the 95% CI is wider than 20 years, only the
+    value is NaN (status ``value_na_ci_width_gt_20``).
+    """
+    ages = np.asarray(age_band_start, dtype=float)
+    d = np.asarray(deaths, dtype=float)
+    pop = np.asarray(population, dtype=float)
+    order = np.argsort(ages, kind="stable")
+    ages, d, pop = ages[order], d[order], pop[order]
+
+    problem = _life_table_problem(ages, d, pop)
+    if problem is not None:
+        nan = np.full(len(ages), np.nan)
+        return pd.DataFrame(
+            {
+                "le_age": ages.astype(int) if not np.isnan(ages).any() else ages,
+                "value": nan,
+                "lower_ci": nan,
+                "upper_ci": nan,
+                "pops_used": nan,
+                "deaths_used": nan,
+                "status": problem,
+            }
+        )[_LE_COLUMNS]
+
+    width = np.diff(ages, append=np.nan)  # n; NaN for the open final band
+    a = np.where(ages == 0, 0.1, 0.5)
+    rate = d / pop  # M
+    q = width * rate / (1 + width * (1 - a) * rate)
+    q[-1] = 1.0
+    survivors = 100_000 * np.concatenate(([1.0], np.cumprod(1 - q[:-1])))  # l
+    dying = survivors * q  # d = l - l_next
+    l_next = survivors - dying
+    years_lived = width * (l_next + a * dying)  # L
+    years_lived[-1] = survivors[-1] / rate[-1]
+    years_remaining = np.cumsum(years_lived[::-1])[::-1]  # T
+    le = years_remaining / survivors
+
+    # Chiang's variance: sum over later bands of l^2 [(1 - a) n + e_next]^2 var(q),
+    # var(q) = q^2 (1 - q) / D (zero where no deaths); final band (Silcocks et al.):
+    # l^2 / M^4 * var(M), var(M) = D / P^2.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var_q = np.where(d > 0, q**2 * (1 - q) / d, 0.0)
+    le_next = np.append(le[1:], np.nan)
+    terms = survivors**2 * ((1 - a) * width + le_next) ** 2 * var_q
+    terms[-1] = survivors[-1] ** 2 / rate[-1] ** 4 * (d[-1] / pop[-1] ** 2)
+    variance = np.cumsum(terms[::-1])[::-1] / survivors**2
+    se = np.sqrt(variance)
+
+    z = z_value(confidence)
+    lower, upper = le - z * se, le + z * se
+    too_wide = 2 * z_value(0.95) * se > LE_MAX_CI_WIDTH_YEARS
+    return pd.DataFrame(
+        {
+            "le_age": ages.astype(int),
+            "value": np.where(too_wide, np.nan, le),
+            "lower_ci": lower,
+            "upper_ci": upper,
+            "pops_used": np.cumsum(pop[::-1])[::-1],
+            "deaths_used": np.cumsum(d[::-1])[::-1],
+            "status": np.where(too_wide, LE_STATUS_WIDE_CI, LE_STATUS_OK),
+        }
+    )[_LE_COLUMNS]
+
+
+def life_expectancy(age_band_start, deaths, population, confidence: float = 0.95) -> dict:
+    """Life expectancy at birth for one area: dict of value, lower_ci, upper_ci, status.
+
+    value (and, for invalid input, the limits) is NaN where PHE's rules withhold it;
+    see ``life_table``.
+    """
+    table = life_table(age_band_start, deaths, population, confidence)
+    at_birth = table[table["le_age"] == 0]
+    if at_birth.empty:  # no age-0 band: the table is already all NaN
+        nan = float("nan")
+        return {"value": nan, "lower_ci": nan, "upper_ci": nan, "status": LE_STATUS_WRONG_AGE_BANDS}
+    row = at_birth.iloc[0]
+    return {
+        "value": float(row["value"]),
+        "lower_ci": float(row["lower_ci"]),
+        "upper_ci": float(row["upper_ci"]),
+        "status": str(row["status"]),
+    }
+
+
+def life_expectancy_by_area(df: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Life expectancy at birth for each area in a long table.
+
+    ``df`` has columns ``area_code, age_band_start, deaths, population`` (one row per
+    area and band). Returns ``area_code, value, lower_ci, upper_ci, status`` in the
+    order areas first appear; value is NaN (empty in CSV) where the rules withhold it.
+    """
+    required = ["area_code", "age_band_start", "deaths", "population"]
+    missing = [col for col in required if col not in df.columns]
+    if missing:
+        raise ValueError(f"life expectancy input is missing column(s): {', '.join(missing)}")
+    rows = []
+    for area_code, group in df.groupby("area_code", sort=False):
+        result = life_expectancy(
+            pd.to_numeric(group["age_band_start"], errors="coerce"),
+            pd.to_numeric(group["deaths"], errors="coerce"),
+            pd.to_numeric(group["population"], errors="coerce"),
+            confidence,
+        )
+        rows.append({"area_code": area_code, **result})
+    return pd.DataFrame(rows, columns=["area_code", "value", "lower_ci", "upper_ci", "status"])
+
+
+# --- Slope and relative index of inequality --------------------------------------------
+
+VALUE_TYPE_OTHER, VALUE_TYPE_RATE, VALUE_TYPE_PROPORTION = 0, 1, 2
+
+
+def _to_model_scale(values: np.ndarray, value_type: int) -> np.ndarray:
+    if value_type == VALUE_TYPE_RATE:
+        return np.log(values)
+    if value_type == VALUE_TYPE_PROPORTION:
+        return np.log(values / (1 - values))
+    return values
+
+
+def _from_model_scale(values: np.ndarray, value_type: int) -> np.ndarray:
+    if value_type == VALUE_TYPE_RATE:
+        return np.exp(values)
+    if value_type == VALUE_TYPE_PROPORTION:
+        return 1 / (1 + np.exp(-values))
+    return values
+
+
+def _model_scale_standard_error(
+    value_type, value, population, lower_ci, upper_ci, standard_error, count
+):
+    """SE of each quantile's value on the log (rate) / logit (proportion) / natural scale."""
+    if standard_error is not None:
+        return np.asarray(standard_error, dtype=float)
+    if lower_ci is not None and upper_ci is not None:
+        # Supplied limits are taken to be 95%, as in phe_sii.
+        lower = _to_model_scale(np.asarray(lower_ci, dtype=float), value_type)
+        upper = _to_model_scale(np.asarray(upper_ci, dtype=float), value_type)
+        return (upper - lower) / (2 * z_value(0.95))
+    if count is not None and value_type != VALUE_TYPE_OTHER:
+        x = np.asarray(count, dtype=float)
+        with np.errstate(divide="ignore"):
+            if value_type == VALUE_TYPE_RATE:
+                return 1 / np.sqrt(x)  # Poisson count: SE of log(rate)
+            return np.sqrt(1 / x + 1 / (population - x))  # binomial: SE of logit(p)
+    raise ValueError(
+        "slope_index_of_inequality needs standard_error, both CIs, or (rates/proportions) count"
+    )
+
+
+def _regression_weights(population: np.ndarray) -> np.ndarray:
+    """Rows (intercept, slope) that turn quantile values into the weighted LS fit.
+
+    Quantile i has population share a_i and mid-point rank b_i (quantile 1 at rank 0);
+    regressing sqrt(a) * y on sqrt(a) and b * sqrt(a) is least squares weighted by a.
+    """
+    share = population / population.sum()
+    rank = np.cumsum(share) - share / 2
+    design = np.column_stack([np.sqrt(share), rank * np.sqrt(share)])
+    return np.linalg.pinv(design) * np.sqrt(share)  # (2, k): beta = W @ y
+
+
+def _sii_rii_intercept(values: np.ndarray, weights: np.ndarray, value_type: int, transform: bool):
+    """SII, RII and intercept from values on the model scale; works on (reps, k) arrays."""
+    if transform:
+        intercept_t, slope_t = weights @ values.T
+        intercept = _from_model_scale(intercept_t, value_type)
+        top = _from_model_scale(intercept_t + slope_t, value_type)
+        return top - intercept, top / intercept, intercept
+    intercept, slope = weights @ _from_model_scale(values, value_type).T
+    return slope, (intercept + slope) / intercept, intercept
+
+
+def slope_index_of_inequality(
+    quantile,
+    population,
+    value=None,
+    value_type: int = VALUE_TYPE_OTHER,
+    multiplier: float = 1,
+    transform: bool = False,
+    lower_ci=None,
+    upper_ci=None,
+    standard_error=None,
+    count=None,
+    confidence: float = 0.95,
+    repetitions: int = 10_000,
+    seed: int | None = 1,
+    rii: bool = True,
+) -> dict:
+    """Slope (SII) and relative (RII) index of inequality for one area, as phe_sii.
+
+    ``value_type``: 0 any normally distributed value (e.g. life expectancy), 1 rate,
+    2 proportion (0-1). ``value`` defaults to count / population. Values are regressed
+    (weighted by population share) on the mid-point cumulative population rank, quantile
+    1 at rank 0, so SII = fitted value at rank 1 minus at rank 0 and RII = fitted at 1 /
+    fitted at 0. With ``transform`` a rate (log) or proportion (logit) is fitted on the
+    transformed scale and the fitted ends are back-transformed.
+
+    CIs are simulated: each quantile's value is drawn ``repetitions`` times from a normal
+    distribution on the model scale (log for rates, logit for proportions) with SE from,
+    in order, ``standard_error`` (on that model scale), the 95% limits
+    (``(upper - lower) / (2 * 1.959964)`` after the same transform), or ``count``
+    (rates: 1/sqrt(count); proportions: sqrt(1/x + 1/(n - x))); the SII/RII of each draw
+    gives the percentiles. ``seed`` makes the result reproducible.
+
+    ``multiplier`` scales SII, its limits and the intercept (by its absolute value); a
+    negative one flips the SII's sign and reports the reciprocal RII. Returns a dict:
+    ``sii, sii_lower, sii_upper, rii, rii_lower, rii_upper, intercept`` (RII keys NaN
+    when ``rii`` is False).
+    """
+    if value_type not in (VALUE_TYPE_OTHER, VALUE_TYPE_RATE, VALUE_TYPE_PROPORTION):
+        raise ValueError(
+            f"value_type must be 0 (other), 1 (rate) or 2 (proportion), got {value_type}"
+        )
+    if transform and value_type == VALUE_TYPE_OTHER:
+        raise ValueError(
+            "transform applies only to rates (value_type=1) and proportions (value_type=2)"
+        )
+    if multiplier == 0:
+        raise ValueError("multiplier must not be zero")
+
+    quantile_arr = np.asarray(quantile)
+    order = np.argsort(quantile_arr, kind="stable")
+
+    def _sorted(arr):
+        return None if arr is None else np.asarray(arr, dtype=float)[order]
+
+    pop = _sorted(population)
+    if not 5 <= len(pop) <= 100:
+        raise ValueError(f"SII needs between 5 and 100 quantiles, got {len(pop)}")
+    if len(np.unique(quantile_arr)) != len(pop):
+        raise ValueError("each quantile must appear once")
+    if np.isnan(pop).any() or (pop <= 0).any():
+        raise ValueError("every quantile needs a population above zero")
+    counts = _sorted(count)
+    values = _sorted(value) if value is not None else None
+    if values is None:
+        if counts is None:
+            raise ValueError("give value, or count to derive it as count / population")
+        values = counts / pop
+    se = _model_scale_standard_error(
+        value_type,
+        values,
+        pop,
+        _sorted(lower_ci),
+        _sorted(upper_ci),
+        _sorted(standard_error),
+        counts,
+    )
+
+    weights = _regression_weights(pop)
+    model_values = _to_model_scale(values, value_type)
+    sii, rii_value, intercept = _sii_rii_intercept(model_values, weights, value_type, transform)
+
+    rng = np.random.default_rng(seed)
+    draws = rng.normal(model_values, se, size=(repetitions, len(pop)))
+    sim_sii, sim_rii, _ = _sii_rii_intercept(draws, weights, value_type, transform)
+    tail = (1 - confidence) / 2
+    if np.isfinite(se).all():
+        sii_lower, sii_upper = np.quantile(sim_sii, [tail, 1 - tail])
+        rii_lower, rii_upper = np.quantile(sim_rii, [tail, 1 - tail])
+    else:  # e.g. a proportion of 0 or 1, or a zero count: no usable SE
+        sii_lower = sii_upper = rii_lower = rii_upper = np.nan
+
+    sii_limits = sorted([sii_lower * multiplier, sii_upper * multiplier])
+    if multiplier < 0:
+        # Polarity flipped: the RII is expressed the other way up, as phe_sii does.
+        rii_value, rii_lower, rii_upper = 1 / rii_value, 1 / rii_upper, 1 / rii_lower
+    if not rii:
+        rii_value = rii_lower = rii_upper = np.nan
+    return {
+        "sii": float(sii * multiplier),
+        "sii_lower": float(sii_limits[0]),
+        "sii_upper": float(sii_limits[1]),
+        "rii": float(rii_value),
+        "rii_lower": float(rii_lower),
+        "rii_upper": float(rii_upper),
+        "intercept": float(intercept * abs(multiplier)),
+    }
+
+
+# --- Disclosure control ----------------------------------------------------------------
+
+SUPPRESSED_MARKER = "*"  # how a suppressed count is shown in tables, tooltips, downloads
+
+
+def is_disclosive(count, threshold: float = SUPPRESS_MAX_COUNT):
+    """True where 0 < count <= threshold (small, non-zero counts); False for missing.
+
+    A true zero is shown: it does not single anybody out, and PHE/NHS practice
+    publishes zeros. Fractional counts (apportioned or modelled) below 1 count as small.
+    """
+    counts = np.asarray(count, dtype=float)
+    with np.errstate(invalid="ignore"):
+        result = (counts > 0) & (counts <= threshold)
+    return bool(result) if np.ndim(count) == 0 else result
+
+
+def suppress_counts(
+    df: pd.DataFrame,
+    count_columns: Sequence[str],
+    rate_columns: Sequence[str] = (),
+    threshold: float = SUPPRESS_MAX_COUNT,
+    complement_pairs: Sequence[tuple[str, str]] = (),
+) -> pd.DataFrame:
+    """Copy of ``df`` with small counts blanked (NaN, shown as ``SUPPRESSED_MARKER``).
+
+    A row is suppressed when any of ``count_columns`` is 1..threshold (0 is shown), or
+    when for a ``(part, whole)`` pair in ``complement_pairs`` the difference
+    whole - part is 1..threshold (e.g. 95 of 100 vaccinated reveals 5 unvaccinated).
+    In a suppressed row the small counts (and the ``part`` of such a pair) become NaN,
+    and every ``rate_columns`` entry (rates, CIs, anything derived from the counts)
+    is blanked. Adds a bool column ``suppressed``.
+    """
+    missing = [
+        col
+        for col in [
+            *count_columns,
+            *rate_columns,
+            *(c for pair in complement_pairs for c in pair),
+        ]
+        if col not in df.columns
+    ]
+    if missing:
+        raise ValueError(f"suppress_counts: no column(s) {', '.join(missing)}")
+    out = df.copy()
+    row_suppressed = np.zeros(len(out), dtype=bool)
+    for col in count_columns:
+        small = is_disclosive(
+            pd.to_numeric(out[col], errors="coerce").to_numpy(dtype=float), threshold
+        )
+        row_suppressed |= small
+        out[col] = out[col].astype("float64").mask(small)
+    for part, whole in complement_pairs:
+        difference = pd.to_numeric(df[whole], errors="coerce") - pd.to_numeric(
+            df[part], errors="coerce"
+        )
+        small = is_disclosive(difference.to_numpy(dtype=float), threshold)
+        row_suppressed |= small
+        out[part] = out[part].astype("float64").mask(small)
+    for col in rate_columns:
+        out[col] = out[col].astype("float64").mask(row_suppressed)
+    out["suppressed"] = row_suppressed
+    return out

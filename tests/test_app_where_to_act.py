@@ -1,0 +1,40 @@
+"""AppTest: the home page answers "where to act?" on the default view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def test_home_page_runs_and_shows_st_matthews_near_the_top(extracts_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Where to act"
+    table = at.dataframe[0].value
+    top_three = table.head(3)["Area"].tolist()
+    assert "St Matthews & Highfields North" in top_three
+    assert any(
+        "St Matthews & Highfields North" in s.value or "Spinney Hill" in s.value
+        for s in at.subheader
+    )
+
+
+def test_changing_the_age_band_reruns_with_the_new_group(extracts_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="age_band").set_value("65+").run()
+    assert not at.exception
+    assert "aged 65+" in at.subheader[0].value
+
+
+def test_synthetic_indicator_shows_the_badge(extracts_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.selectbox(key="indicator").set_value("covid_first_dose_demo").run()
+    assert not at.exception
+    assert any("SYNTHETIC DEMO DATA" in w.value for w in at.warning)
+    assert (at.dataframe[0].value["Data"].str.contains("SYNTHETIC")).all()
