@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from equity import cache
+from ui import layout
+
+ROOT = Path(__file__).resolve().parent
+
+# (file, title, icon, url path) in menu order; a page appears once its file exists.
+PAGES = [
+    ("pages/where_to_act.py", "Where to act", "🎯", "where-to-act"),
+    ("pages/map.py", "Map", "🗺️", "map"),
+    ("pages/area_profile.py", "Area profile", "📍", "area"),
+    ("pages/inequalities.py", "Inequalities", "⚖️", "inequalities"),
+    ("pages/trends.py", "Trends & interventions", "📈", "trends"),
+    ("pages/planner.py", "Pop-up clinic planner", "🏥", "planner"),
+    ("pages/data_methods.py", "Data & methods", "📚", "data"),
+]
 
 st.set_page_config(page_title="Health Equity Explorer — LLR", page_icon="🩺", layout="wide")
 
@@ -20,12 +36,11 @@ if problems:
     st.stop()
 
 pages = [
-    st.Page(
-        "pages/where_to_act.py",
-        title="Where to act",
-        icon="🎯",
-        default=True,
-        url_path="where-to-act",
-    ),
+    st.Page(str(ROOT / path), title=title, icon=icon, url_path=url, default=(i == 0))
+    for i, (path, title, icon, url) in enumerate(PAGES)
+    if (ROOT / path).is_file()
 ]
-st.navigation(pages).run()
+navigation = st.navigation(pages)
+st.sidebar.caption("Health Equity Explorer · Leicester, Leicestershire and Rutland")
+layout.presenter_mode()
+navigation.run()

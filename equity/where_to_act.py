@@ -197,13 +197,6 @@ def display_table(ranked: pd.DataFrame, unit: str) -> pd.DataFrame:
     return table
 
 
-def csv_bytes(ranked: pd.DataFrame, badges: list[str]) -> bytes:
-    """CSV download: suppression already applied; text cells that a spreadsheet would run
-    as a formula are prefixed with an apostrophe; a synthetic/modelled note heads the file."""
-    out = ranked[[c for c in TARGET_COLUMNS if c in ranked.columns]].copy()
-    for column in out.select_dtypes(include=["object", "string"]).columns:
-        out[column] = out[column].map(
-            lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-        )
-    header = "".join(f"# {badge}\n" for badge in badges)
-    return (header + out.to_csv(index=False)).encode("utf-8")
+def download_frame(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The ranked rows as downloaded: the CLI's columns, suppression already applied."""
+    return ranked[[c for c in TARGET_COLUMNS if c in ranked.columns]]
