@@ -30,6 +30,7 @@ COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 USER_FILES = "*_user_*.parquet"
+USER_SOURCE_PREFIX = "user:"  # catalog rows that `ingest` added carry source "user:<name>"
 
 # Code whose change must trigger a rebuild, besides the source files themselves.
 _BUILD_CODE = [
@@ -780,8 +781,7 @@ def build(
     staging = Path(tempfile.mkdtemp(prefix=".extracts-build-", dir=extracts_dir.parent))
     try:
         counts = _build_into(sources_dir, staging, say)
-        for user_file in sorted(extracts_dir.glob(USER_FILES)):
-            shutil.copy2(user_file, staging / user_file.name)
+        _carry_over_user_extracts(extracts_dir, staging)
         _swap_in(staging, extracts_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -789,6 +789,26 @@ def build(
     db.reset()
     say(f"done: {sum(counts.values()):,} rows in {len(counts)} files -> {extracts_dir}")
     return counts
+
+
+def _carry_over_user_extracts(old: Path, new: Path) -> None:
+    """Keep what analysts added with `ingest`: their values files and catalog rows."""
+    for user_file in sorted(old.glob(USER_FILES)):
+        shutil.copy2(user_file, new / user_file.name)
+    old_catalog = old / "indicators.parquet"
+    if not old_catalog.is_file():
+        return
+    try:
+        previous = pd.read_parquet(old_catalog)
+    except (OSError, ValueError):
+        return  # a damaged catalog is replaced; its user rows cannot be recovered from it
+    user_rows = previous[previous["source"].astype(str).str.startswith(USER_SOURCE_PREFIX)]
+    if user_rows.empty:
+        return
+    shipped = pd.read_parquet(new / "indicators.parquet")
+    user_rows = user_rows[~user_rows["indicator_id"].isin(shipped["indicator_id"])]
+    combined = pd.concat([shipped, user_rows.reindex(columns=shipped.columns)], ignore_index=True)
+    combined.to_parquet(new / "indicators.parquet", index=False)
 
 
 def _swap_in(staging: Path, extracts_dir: Path) -> None:

@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     targets.add_argument("--all", action="store_true", help="list every area, not only worse")
     targets.add_argument("--format", choices=["csv", "table"], default="table")
 
+    from equity import ingest
+
+    ingest.add_ingest_arguments(
+        commands.add_parser("ingest", help="validate and add a user's extract atomically")
+    )
+
     life = commands.add_parser("life-expectancy", help="PHE life expectancy from deaths")
     life.add_argument("input", help="CSV: area_code,age_band_start,deaths,population")
     return parser
@@ -107,4 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return _targets(args)
     if args.command == "life-expectancy":
         return _life_expectancy(args)
+    if args.command == "ingest":
+        from equity import ingest
+
+        return ingest.run_ingest(args)
     return _fail(f"unknown command {args.command}")

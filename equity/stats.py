@@ -287,7 +287,9 @@ def life_table(age_band_start, deaths, population, confidence: float = 0.95) -> 
     terms = survivors**2 * ((1 - a) * width + le_next) ** 2 * var_q
     terms[-1] = survivors[-1] ** 2 / rate[-1] ** 4 * (d[-1] / pop[-1] ** 2)
     variance = np.cumsum(terms[::-1])[::-1] / survivors**2
-    se = np.sqrt(variance)
+    # q > 1 (extreme death rates in wide bands) gives a negative variance: no CI, not a warning.
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(variance)
 
     z = z_value(confidence)
     lower, upper = le - z * se, le + z * se

@@ -1,0 +1,1728 @@
+"""Validate a user's extract and add it to the extracts folder atomically.
+
+A user's file (a GP-system export, a screening return, life-expectancy inputs) is checked
+against the `values` contract in docs/ARCHITECTURE.md. Every failure becomes a Problem with a
+spreadsheet row number (header = row 1, first data row = row 2), the column, what is wrong and
+how to fix it; bad input never raises. Accepted files are written with a temp file + fsync +
+os.replace under a lock, so a refused or interrupted ingest leaves the store byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import contextlib
+import csv
+import difflib
+import fcntl
+import io
+import math
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+DEFAULT_MAX_BYTES = 50_000_000
+PROBLEMS_SHOWN = 20
+# Per check, only this many Problem objects are kept (the total is still counted), so a
+# 500,000-row file that is wrong everywhere cannot exhaust memory.
+PROBLEMS_KEPT_PER_CHECK = 200
+
+VALUES_DTYPES: dict[str, str] = {
+    "indicator_id": "str",
+    "area_code": "str",
+    "area_type": "str",
+    "period_start": "datetime64[ns]",
+    "period_end": "datetime64[ns]",
+    "sex": "str",
+    "age_band": "str",
+    "ethnic_group": "str",
+    "numerator": "float64",
+    "denominator": "float64",
+    "value": "float64",
+    "lower_ci": "float64",
+    "upper_ci": "float64",
+    "is_synthetic": "bool",
+    "is_modelled": "bool",
+}
+VALUES_COLUMNS = tuple(VALUES_DTYPES)
+VALUES_ARROW_SCHEMA = pa.schema(
+    [
+        (
+            name,
+            pa.date32() if dtype.startswith("datetime") else pa.from_numpy_dtype(np.dtype(dtype)),
+        )
+        if dtype != "str"
+        else (name, pa.string())
+        for name, dtype in VALUES_DTYPES.items()
+    ]
+)
+KEY_COLUMNS = (
+    "indicator_id",
+    "area_code",
+    "period_start",
+    "period_end",
+    "sex",
+    "age_band",
+    "ethnic_group",
+)
+REQUIRED_VALUES_COLUMNS = (
+    "indicator_id",
+    "area_code",
+    "area_type",
+    "period_start",
+    "period_end",
+    "sex",
+    "age_band",
+    "ethnic_group",
+)
+COUNT_COLUMNS = ("numerator", "denominator")
+VALUE_COLUMNS = ("value", "lower_ci", "upper_ci")
+FLAG_COLUMNS = ("is_synthetic", "is_modelled")
+SORT_COLUMNS = ("indicator_id", "period_end", "area_type", "area_code")
+
+LE_REQUIRED_COLUMNS = ("area_code", "age_band_start", "deaths", "population")
+LE_OPTIONAL_COLUMNS = ("sex", "period_start", "period_end")
+LE_AGE_BAND_STARTS = (0, 1, *range(5, 95, 5))
+
+UNIT_RANGES = {"percent": (0.0, 100.0), "years": (0.0, 130.0), "rate": (0.0, math.inf)}
+POLARITIES = ("higher_is_better", "lower_is_better")
+DOMAINS = ("life_expectancy", "screening", "vaccination", "context")
+AREA_TYPES = ("la", "ward", "msoa", "msoa11", "lsoa", "practice", "region")
+SEXES = ("All", "Female", "Male")
+SEX_SYNONYMS = {
+    "f": "Female",
+    "female": "Female",
+    "females": "Female",
+    "women": "Female",
+    "woman": "Female",
+    "m": "Male",
+    "male": "Male",
+    "males": "Male",
+    "men": "Male",
+    "man": "Male",
+}
+# Words exporters write where the contract wants the explicit category "All".
+ALL_SYNONYMS = {
+    "",
+    "all",
+    "null",
+    "none",
+    "na",
+    "n/a",
+    "nan",
+    "-",
+    "total",
+    "persons",
+    "people",
+    "both",
+    "any",
+    "all ages",
+    "everyone",
+}
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+AGE_BAND_PATTERN = re.compile(r"^(?:All|(\d{1,3})-(\d{1,3})|(\d{1,3})\+)$")
+INDICATOR_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+SOURCE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
+USER_SOURCE_PREFIX = "user:"
+LOCK_NAME = ".ingest.lock"
+CATALOG_NAME = "indicators.parquet"
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0"}
+FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # spreadsheet row: header = 1, first data row = 2; None for the whole file
+    column: str | None
+    problem: str
+    fix: str
+
+
+@dataclass
+class ValidationReport:
+    ok: bool
+    problems: list[Problem]
+    frame: pd.DataFrame | None
+    summary: str
+    problem_count: int = 0  # total found; `problems` may hold fewer (capped per check)
+    catalog_row: dict | None = None  # the new indicator's catalog row, when one is added
+    notes: list[str] = field(default_factory=list)
+
+
+class IngestConflict(Exception):
+    """The store changed under us (e.g. another ingest took the indicator id)."""
+
+
+def format_problems(
+    path: str | os.PathLike,
+    problems: list[Problem],
+    limit: int = PROBLEMS_SHOWN,
+    total: int | None = None,
+) -> list[str]:
+    """`PATH: row R, column C: problem — fix` lines, the first `limit`, then a count line."""
+    total = len(problems) if total is None else max(total, len(problems))
+    lines = []
+    for item in problems[:limit]:
+        where = [str(path)]
+        if item.row is not None:
+            where.append(f"row {item.row}")
+        if item.column is not None:
+            where.append(f"column {item.column}")
+        location = where[0] + ": " + ", ".join(where[1:]) if len(where) > 1 else where[0]
+        lines.append(f"{location}: {item.problem} — {item.fix}")
+    hidden = total - min(limit, len(problems))
+    if hidden > 0:
+        lines.append(f"… and {hidden} more problem{'s' if hidden != 1 else ''}")
+    return lines
+
+
+# --------------------------------------------------------------------------- problem collection
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.kept: list[Problem] = []
+        self.total = 0
+
+    def add(self, row: int | None, column: str | None, problem: str, fix: str) -> None:
+        self.total += 1
+        self.kept.append(Problem(row, column, problem, fix))
+
+    def add_rows(
+        self,
+        mask: np.ndarray | pd.Series,
+        row_numbers: np.ndarray,
+        column: str | None,
+        describe: Callable[[int], tuple[str, str]],
+    ) -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        self.total += len(positions)
+        for position in positions[:PROBLEMS_KEPT_PER_CHECK]:
+            problem, fix = describe(int(position))
+            self.kept.append(Problem(int(row_numbers[position]), column, problem, fix))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def _refused(
+    path: Path, collector: _Collector, columns_order: tuple[str, ...] = ()
+) -> ValidationReport:
+    order = {name: i for i, name in enumerate(columns_order)}
+    problems = sorted(
+        collector.kept,
+        key=lambda p: (p.row if p.row is not None else -1, order.get(p.column or "", len(order))),
+    )
+    count = collector.total
+    summary = f"{path}: refused — {count} problem{'s' if count != 1 else ''}"
+    return ValidationReport(False, problems, None, summary, problem_count=count)
+
+
+# --------------------------------------------------------------------------- reading the file
+
+
+@dataclass
+class _Table:
+    header: list[str]
+    frame: pd.DataFrame  # object columns, raw cells
+    row_numbers: np.ndarray  # spreadsheet row of each frame row
+
+
+def _check_size(path: Path, max_bytes: int, problems: _Collector) -> int | None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        problems.add(None, None, "file not found", "check the path and file name")
+        return None
+    except OSError as exc:
+        problems.add(
+            None,
+            None,
+            f"cannot open the file ({exc.strerror})",
+            "check the path and its permissions",
+        )
+        return None
+    if not path.is_file():
+        problems.add(None, None, "is not a file", "give the path of a .csv or .parquet file")
+        return None
+    if size > max_bytes:
+        problems.add(
+            None,
+            None,
+            f"file is {_size_text(size)}, over the {_size_text(max_bytes)} limit",
+            "split it (e.g. one file per year or per indicator) or raise the limit (--max-mb)",
+        )
+        return None
+    if size == 0:
+        problems.add(
+            None,
+            None,
+            "file is empty (0 bytes)",
+            "export again: the file needs a header row and data rows",
+        )
+        return None
+    return size
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
+
+
+def _read_table(path: Path, problems: _Collector) -> _Table | None:
+    raw = path.read_bytes()
+    if raw.startswith(b"PAR1"):
+        return _read_parquet(raw, problems)
+    if path.suffix.lower() == ".parquet":
+        problems.add(
+            None,
+            None,
+            "file ends in .parquet but is not a Parquet file (no PAR1 signature)",
+            "export it again as Parquet, or save it as CSV UTF-8 with a .csv name",
+        )
+        return None
+    if raw.startswith(b"PK\x03\x04"):
+        problems.add(
+            None,
+            None,
+            "this is an Excel workbook (or another zip file), not a CSV",
+            "open it in Excel and use File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)'",
+        )
+        return None
+    text = _decode(raw, problems)
+    if text is None:
+        return None
+    return _parse_csv(text, problems)
+
+
+def _decode(raw: bytes, problems: _Collector) -> str | None:
+    resave = (
+        "re-save it as UTF-8: in Excel use Save As > 'CSV UTF-8 (Comma delimited)'; "
+        "in a text editor choose encoding UTF-8"
+    )
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16 (little-endian, with BOM)"),
+        (codecs.BOM_UTF16_BE, "UTF-16 (big-endian, with BOM)"),
+    ):
+        if raw.startswith(bom):
+            problems.add(None, None, f"file is encoded as {name}, not UTF-8", resave)
+            return None
+    if b"\x00" in raw[:4096]:
+        problems.add(
+            None,
+            None,
+            "file contains NUL bytes: it looks like UTF-16 without a BOM, not UTF-8",
+            resave,
+        )
+        return None
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]  # Excel's "CSV UTF-8" writes this BOM; it is fine
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        row = raw.count(b"\n", 0, exc.start) + 1
+        header = raw.split(b"\n", 1)[0].decode("ascii", errors="replace").strip().split(",")
+        cell_index = raw[line_start : exc.start].count(b",")
+        column = header[cell_index].strip() if cell_index < len(header) else None
+        bad = raw[exc.start : exc.start + 1]
+        try:
+            raw.decode("cp1252")
+            guess = "Windows-1252 (latin-1)"
+        except UnicodeDecodeError:
+            guess = "latin-1 (ISO-8859-1)"
+        shown = bad.decode("latin-1")
+        problems.add(
+            row,
+            column,
+            f"byte 0x{bad.hex().upper()} ('{shown}' in {guess}) is not UTF-8: the file is saved "
+            f"as {guess}, not UTF-8",
+            resave,
+        )
+        return None
+
+
+def _parse_csv(text: str, problems: _Collector) -> _Table | None:
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        problems.add(
+            1, None, "the first row is blank: there is no header", "put the column names in row 1"
+        )
+        return None
+    if "," not in first_line:
+        for delimiter, name in (
+            (";", "semicolons (;)"),
+            ("\t", "tabs"),
+            ("|", "vertical bars (|)"),
+        ):
+            if delimiter in first_line:
+                problems.add(
+                    1,
+                    None,
+                    f"columns are separated by {name}, not commas",
+                    "re-save as comma-separated CSV (Excel: 'CSV UTF-8 (Comma delimited)'; "
+                    "in LibreOffice set the field delimiter to ',')",
+                )
+                return None
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problems.add(
+            None,
+            None,
+            f"not a readable CSV ({exc})",
+            'check for an unclosed quote (") in a text cell',
+        )
+        return None
+    header = [name.strip() for name in records[0]]
+    width = len(header)
+    cells: list[list[str]] = []
+    row_numbers: list[int] = []
+    for index, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue  # blank rows (often trailing) carry nothing
+        if len(record) != width:
+            problems.add(
+                index,
+                None,
+                f"row has {len(record)} cells but the header has {width}",
+                "a text cell probably contains a comma: put that cell in double quotes"
+                if len(record) > width
+                else "fill in the missing cells: every row needs one cell per column",
+            )
+            continue
+        cells.append(record)
+        row_numbers.append(index)
+    frame = pd.DataFrame(cells, columns=range(width), dtype=object)
+    return _Table(header, frame, np.asarray(row_numbers, dtype=np.int64))
+
+
+def _read_parquet(raw: bytes, problems: _Collector) -> _Table | None:
+    try:
+        table = pq.read_table(io.BytesIO(raw))
+        frame = table.to_pandas()
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        problems.add(
+            None,
+            None,
+            f"cannot read the Parquet file ({type(exc).__name__}: {exc})",
+            "export it again as Parquet, or save it as CSV UTF-8",
+        )
+        return None
+    header = [str(name).strip() for name in frame.columns]
+    cells = frame.astype(object).where(frame.notna(), None)
+    cells.columns = range(len(header))
+    return _Table(header, cells, np.arange(2, len(cells) + 2, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- cell parsing
+
+
+def _blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _map_distinct(raw: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    """function applied once per distinct cell (files repeat codes, dates and categories)."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [function(value) for value in uniques]
+    mapped[-1] = function(None)  # code -1 (missing) picks the last slot
+    return pd.Series(mapped[codes], index=raw.index, dtype=object)
+
+
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Stripped strings, None for blank cells."""
+    return _map_distinct(raw, lambda v: None if _blank(v) else str(v).strip())
+
+
+def _is_formula(text: pd.Series) -> np.ndarray:
+    starts_like_formula = _map_distinct(
+        text, lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
+    )
+    return starts_like_formula.to_numpy(dtype=bool)
+
+
+def _as_number(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """(float values, blank mask, unreadable mask)."""
+    text = _as_text(raw)
+    blank = text.isna().to_numpy()
+    numbers = pd.to_numeric(text.where(~blank, np.nan), errors="coerce").astype("float64")
+    unreadable = (~blank) & ~np.isfinite(numbers.to_numpy())
+    return numbers, blank, unreadable
+
+
+def _parse_date(value: object) -> pd.Timestamp | None:
+    if isinstance(value, (pd.Timestamp, datetime, date, np.datetime64)):
+        stamp = pd.Timestamp(value)
+        return None if stamp is pd.NaT else stamp.normalize()
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return pd.Timestamp(datetime.strptime(text, pattern))
+        except ValueError:
+            continue
+    return None
+
+
+def _as_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """(datetime64[ns] values, blank mask, unreadable mask)."""
+    blank = _map_distinct(raw, _blank).to_numpy(dtype=bool)
+    parsed = _map_distinct(raw, lambda v: pd.NaT if _blank(v) else (_parse_date(v) or pd.NaT))
+    dates = pd.to_datetime(parsed).astype("datetime64[ns]")
+    unreadable = (~blank) & dates.isna().to_numpy()
+    return dates, blank, unreadable
+
+
+def _as_flag(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(bool values, blank means False; unreadable mask)."""
+
+    def parse(value: object) -> bool | None:
+        if _blank(value):
+            return False
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        word = str(value).strip().lower()
+        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
+
+    parsed = _map_distinct(raw, parse)
+    unreadable = parsed.isna().to_numpy()
+    return parsed.fillna(False).astype(bool), unreadable
+
+
+def _first_rows(mask: np.ndarray, values: pd.Series) -> dict[object, tuple[int, int]]:
+    """For each distinct value under mask: (position of first row, number of rows)."""
+    picked = values[mask]
+    result: dict[object, tuple[int, int]] = {}
+    for position, value in zip(np.flatnonzero(mask), picked, strict=True):
+        first, count = result.get(value, (int(position), 0))
+        result[value] = (first, count + 1)
+    return result
+
+
+def _rows_note(count: int) -> str:
+    return "" if count <= 1 else f" (and {count - 1} more row{'s' if count > 2 else ''} like it)"
+
+
+def _nearest(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
+# --------------------------------------------------------------------------- catalog helpers
+
+
+def _catalog_by_id(catalog: pd.DataFrame | None) -> dict[str, dict]:
+    if catalog is None or catalog.empty or "indicator_id" not in catalog.columns:
+        return {}
+    return {str(row["indicator_id"]): row for row in catalog.to_dict("records")}
+
+
+def _is_user_indicator(row: dict) -> bool:
+    source = row.get("source")
+    return isinstance(source, str) and source.startswith(USER_SOURCE_PREFIX)
+
+
+def _value_type(row: dict) -> str:
+    declared = row.get("value_type")
+    if isinstance(declared, str) and declared in ("count", "value"):
+        return declared
+    return "value" if row.get("unit") == "years" else "count"
+
+
+def _collision_problem(indicator_id: str, row: dict) -> tuple[str, str]:
+    kind = (
+        "the synthetic demo indicator" if bool(row.get("is_synthetic")) else "a shipped indicator"
+    )
+    return (
+        f"indicator_id '{indicator_id}' is {kind} ('{row.get('label', indicator_id)}'); "
+        "an extract adds new indicators and never overwrites or mixes with shipped ones",
+        f"give your indicator its own id, e.g. '{indicator_id}_local', with --indicator-id and "
+        "the catalog flags",
+    )
+
+
+def _check_new_indicator(
+    new_indicator: dict | None, catalog_by_id: dict[str, dict], problems: _Collector
+) -> dict | None:
+    """The catalog row to add (or None); problems for bad or colliding flags."""
+    if not new_indicator:
+        return None
+    indicator_id = str(new_indicator.get("indicator_id") or "").strip()
+    if not INDICATOR_ID_PATTERN.fullmatch(indicator_id):
+        problems.add(
+            None,
+            None,
+            f"--indicator-id '{indicator_id}' is not a valid id",
+            "use 2–64 lower-case letters, digits and underscores, starting with a letter (e.g. "
+            "bowel_screening_local)",
+        )
+        return None
+    existing = catalog_by_id.get(indicator_id)
+    if existing is not None and not _is_user_indicator(existing):
+        problems.add(None, None, *_collision_problem(indicator_id, existing))
+        return None
+    flags = {key: new_indicator.get(key) for key in ("label", "unit", "polarity")}
+    if existing is not None and not any(flags.values()):
+        return None  # re-supplying an indicator an earlier ingest added: its catalog row stands
+    label = str(flags["label"] or "").strip()
+    if not label:
+        problems.add(
+            None,
+            None,
+            f"new indicator '{indicator_id}' has no label",
+            "pass --label 'What it measures'",
+        )
+    elif label.startswith(FORMULA_PREFIXES):
+        problems.add(
+            None,
+            None,
+            f"--label starts with '{label[0]}', which spreadsheets run as a formula (formula "
+            "injection)",
+            "remove the leading character",
+        )
+    if flags["unit"] not in UNIT_RANGES:
+        problems.add(
+            None,
+            None,
+            f"--unit '{flags['unit'] or ''}' is not one of {', '.join(UNIT_RANGES)}",
+            "pass --unit percent (proportions), years (life expectancy) or rate",
+        )
+    if flags["polarity"] not in POLARITIES:
+        problems.add(
+            None,
+            None,
+            f"--polarity '{flags['polarity'] or ''}' is not one of {', '.join(POLARITIES)}",
+            "pass --polarity higher_is_better (e.g. uptake) or lower_is_better (e.g. mortality)",
+        )
+    domain = new_indicator.get("domain") or (
+        "life_expectancy" if flags["unit"] == "years" else "context"
+    )
+    if domain not in DOMAINS:
+        problems.add(
+            None, None, f"domain '{domain}' is not one of {', '.join(DOMAINS)}", "pick one of those"
+        )
+    if problems:
+        return None
+    value_type = new_indicator.get("value_type") or (
+        "value" if flags["unit"] == "years" else "count"
+    )
+    target = new_indicator.get("target")
+    return {
+        "indicator_id": indicator_id,
+        "label": label,
+        "short_label": label[:40],
+        "domain": domain,
+        "unit": flags["unit"],
+        "polarity": flags["polarity"],
+        "target": float(target) if target is not None else math.nan,
+        "value_type": value_type,
+        "source": USER_SOURCE_PREFIX,  # completed with the source name by add_extract
+        "licence": new_indicator.get("licence") or "user-supplied",
+        "vintage": "",
+        "method": new_indicator.get("method") or "",
+        "caveat": new_indicator.get("caveat")
+        or "Added by a user's extract; not checked against published figures.",
+        "default_sex": "All",
+        "default_age_band": "All",
+        "is_synthetic": False,
+        "is_modelled": False,
+    }
+
+
+# --------------------------------------------------------------------------- header checks
+
+
+def _check_header(
+    header: list[str],
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    problems: _Collector,
+    add_hint: Callable[[str], str],
+) -> None:
+    known = list(required) + list(optional)
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.add(1, name, f"column '{name}' appears twice", "delete or rename one of them")
+        seen.add(name)
+    missing = [name for name in required if name not in seen]
+    unexpected = [name for name in header if name not in known]
+    explained: set[str] = set()
+    for name in unexpected:
+        if not name:
+            problems.add(
+                1, None, "a column has no name", "give it one of the expected names, or delete it"
+            )
+            continue
+        absent = [candidate for candidate in known if candidate not in seen]
+        suggestion = _nearest(name.lower(), absent) or _nearest(name.lower(), known)
+        if suggestion and suggestion not in seen:
+            explained.add(suggestion)
+            problems.add(
+                1,
+                name,
+                f"unexpected column '{name}' (did you mean '{suggestion}'?)",
+                f"rename it to '{suggestion}'",
+            )
+        elif suggestion:
+            problems.add(
+                1,
+                name,
+                f"unexpected column '{name}' ('{suggestion}' is already there)",
+                "delete this column",
+            )
+        else:
+            problems.add(
+                1,
+                name,
+                f"unexpected column '{name}'",
+                f"delete it; the expected columns are {', '.join(known)}",
+            )
+    for name in missing:
+        if name not in explained:
+            problems.add(1, name, f"missing column '{name}'", add_hint(name))
+
+
+def _missing_column_hint(name: str) -> str:
+    if name in ("sex", "age_band", "ethnic_group"):
+        return f"add a column '{name}' (write All in every row if the file has no {name} breakdown)"
+    if name == "area_type":
+        return (
+            "add a column 'area_type' (la, ward, msoa, lsoa or practice, matching each area_code)"
+        )
+    if name in ("period_start", "period_end"):
+        return f"add a column '{name}' with dates as YYYY-MM-DD"
+    if name in COUNT_COLUMNS:
+        return f"add a column '{name}': a count-based indicator needs numerator and denominator"
+    if name == "value":
+        return (
+            "add a column 'value': a value-type indicator (e.g. years) "
+            "brings value, lower_ci and upper_ci"
+        )
+    return f"add a column named '{name}'"
+
+
+# --------------------------------------------------------------------------- row checks
+
+
+class _Rows:
+    """Typed access to the table's columns by name."""
+
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+        self.index = {name: i for i, name in enumerate(table.header)}
+        self.rows = table.row_numbers
+        self.length = len(table.frame)
+
+    def has(self, name: str) -> bool:
+        return name in self.index
+
+    def raw(self, name: str) -> pd.Series:
+        if name not in self.index:
+            return pd.Series([None] * self.length, dtype=object)
+        return table_column(self.table, self.index[name])
+
+
+def table_column(table: _Table, position: int) -> pd.Series:
+    return table.frame.iloc[:, position].reset_index(drop=True)
+
+
+def _check_text(
+    rows: _Rows, name: str, problems: _Collector, *, all_category: bool
+) -> tuple[pd.Series, np.ndarray]:
+    """Stripped text and a mask of cells already reported (blank or formula)."""
+    text = _as_text(rows.raw(name))
+    lowered = _map_distinct(text, lambda v: v.lower() if isinstance(v, str) else "")
+    if all_category:
+        null_like = (text.isna() | (lowered.isin(ALL_SYNONYMS) & (text != "All"))).to_numpy()
+        values_for_group = text.fillna("")
+        for value, (first, count) in _first_rows(null_like, values_for_group).items():
+            shown = "empty" if value == "" else f"'{value}'"
+            problems.add(
+                int(rows.rows[first]),
+                name,
+                f"{name} is {shown}, where the category 'All' is meant{_rows_note(count)}",
+                "write All (capital A) in rows that cover everyone; 'All' is a category, never "
+                "blank or NULL",
+            )
+    else:
+        null_like = text.isna().to_numpy()
+        problems.add_rows(
+            null_like,
+            rows.rows,
+            name,
+            lambda _p: (f"{name} is empty", f"fill in {name} in every row"),
+        )
+    formula = _is_formula(text) & ~null_like
+    problems.add_rows(
+        formula,
+        rows.rows,
+        name,
+        lambda p: (
+            f"text '{text.iloc[p][:30]}' starts with '{text.iloc[p][0]}', which spreadsheets "
+            "run as a formula "
+            "(formula injection)",
+            "remove the leading = + - or @ (or the whole formula) and write the plain text",
+        ),
+    )
+    return text, null_like | formula
+
+
+def _check_sex(rows: _Rows, problems: _Collector) -> pd.Series:
+    sex, done = _check_text(rows, "sex", problems, all_category=True)
+    bad = ~done & ~sex.isin(SEXES).to_numpy()
+    for value, (first, count) in _first_rows(bad, sex).items():
+        suggestion = SEX_SYNONYMS.get(str(value).lower())
+        problems.add(
+            int(rows.rows[first]),
+            "sex",
+            f"sex '{value}' is not one of All, Female, Male{_rows_note(count)}",
+            f"write {suggestion}" if suggestion else "use exactly All, Female or Male",
+        )
+    return sex
+
+
+def _age_band_ok(value: object) -> bool:
+    match = AGE_BAND_PATTERN.fullmatch(str(value))
+    return bool(match) and not (match.group(1) and int(match.group(1)) > int(match.group(2)))
+
+
+def _check_age_band(rows: _Rows, problems: _Collector) -> pd.Series:
+    age, done = _check_text(rows, "age_band", problems, all_category=True)
+    bad = ~done & ~_map_distinct(age, _age_band_ok).to_numpy(dtype=bool)
+    for value, (first, count) in _first_rows(bad, age).items():
+        guess = re.sub(r"\s*(?:to|–|—|-)\s*", "-", str(value))
+        guess = re.sub(r"\s*(?:and over|and above|or over|plus|\+)\s*$", "+", guess)
+        hint = (
+            f"write {guess}"
+            if _age_band_ok(guess)
+            else "write All, a range like 50-54, or an open band like 80+"
+        )
+        problems.add(
+            int(rows.rows[first]),
+            "age_band",
+            f"age_band '{value}' is not All, lo-hi (e.g. 50-54) or lo+ (e.g. "
+            f"80+){_rows_note(count)}",
+            hint,
+        )
+    return age
+
+
+def _check_categories(rows: _Rows, problems: _Collector) -> dict[str, pd.Series]:
+    sex = _check_sex(rows, problems)
+    age_band = _check_age_band(rows, problems)
+    # ethnic_group is free text (Somali, Asian, …) but never blank: blank means "All"
+    ethnic_group, _ = _check_text(rows, "ethnic_group", problems, all_category=True)
+    return {"sex": sex, "age_band": age_band, "ethnic_group": ethnic_group}
+
+
+def _check_areas(
+    rows: _Rows, areas: pd.DataFrame, problems: _Collector, *, with_area_type: bool
+) -> tuple[pd.Series, pd.Series]:
+    """Area codes and their types (from `areas` where the file has no area_type column)."""
+    type_of = dict(zip(areas["area_code"].astype(str), areas["area_type"].astype(str), strict=True))
+    codes, codes_done = _check_text(rows, "area_code", problems, all_category=False)
+    unknown = ~codes_done & ~codes.isin(list(type_of)).to_numpy()
+    by_prefix: dict[str, list[str]] = {}
+    for code in type_of:
+        by_prefix.setdefault(code[:3], []).append(code)
+    for value, (first, count) in _first_rows(unknown, codes).items():
+        text = str(value)
+        pool = by_prefix.get(text[:3].upper()) or list(type_of)
+        suggestion = _nearest(text.upper(), pool, cutoff=0.5)
+        fix = (
+            f"did you mean {suggestion}? Correct the code"
+            if suggestion
+            else "use a code from the areas list"
+        )
+        problems.add(
+            int(rows.rows[first]),
+            "area_code",
+            f"unknown area code '{text}' (not an LLR LA, ward, MSOA, LSOA or "
+            f"practice){_rows_note(count)}",
+            fix + " (LSOA E01…, MSOA E02…, ward E05…, LA E06/E07…, practice ODS code)",
+        )
+    expected_type = codes.map(type_of)
+    if not with_area_type:
+        return codes, expected_type
+    area_type, type_done = _check_text(rows, "area_type", problems, all_category=False)
+    comparable = ~type_done & expected_type.notna().to_numpy()
+    wrong = comparable & (area_type != expected_type).to_numpy()
+    pairs = codes.astype(str) + "|" + area_type.astype(str)
+    for _pair, (first, count) in _first_rows(wrong, pairs).items():
+        code, given, actual = codes.iloc[first], area_type.iloc[first], expected_type.iloc[first]
+        problems.add(
+            int(rows.rows[first]),
+            "area_type",
+            f"area_type '{given}' disagrees with area code {code}, which is a "
+            f"{actual}{_rows_note(count)}",
+            f"write {actual} (or correct the code)",
+        )
+    bad_type = ~type_done & expected_type.isna().to_numpy() & ~area_type.isin(AREA_TYPES).to_numpy()
+    for value, (first, count) in _first_rows(bad_type, area_type).items():
+        problems.add(
+            int(rows.rows[first]),
+            "area_type",
+            f"area_type '{value}' is not one of {', '.join(AREA_TYPES)}{_rows_note(count)}",
+            "use the lower-case type that matches the code",
+        )
+    return codes, area_type
+
+
+def _check_periods(rows: _Rows, problems: _Collector) -> tuple[pd.Series, pd.Series]:
+    dates = {}
+    for name in ("period_start", "period_end"):
+        raw = rows.raw(name)
+        parsed, blank, unreadable = _as_date(raw)
+        problems.add_rows(
+            blank,
+            rows.rows,
+            name,
+            lambda _p, n=name: (f"{n} is empty", "write the date as YYYY-MM-DD"),
+        )
+        problems.add_rows(
+            unreadable,
+            rows.rows,
+            name,
+            lambda p, n=name, r=raw: (
+                f"cannot read date '{str(r.iloc[p]).strip()}' in {n}",
+                "write a real calendar date as YYYY-MM-DD (e.g. 2021-03-25)",
+            ),
+        )
+        dates[name] = parsed
+    start, end = dates["period_start"], dates["period_end"]
+    reversed_period = (end < start).to_numpy()
+    problems.add_rows(
+        reversed_period,
+        rows.rows,
+        "period_end",
+        lambda p: (
+            f"period_end {end.iloc[p]:%Y-%m-%d} is before period_start {start.iloc[p]:%Y-%m-%d}",
+            "swap the two dates, or correct the one that is wrong",
+        ),
+    )
+    return start, end
+
+
+def _check_numbers(
+    rows: _Rows, name: str, applies: np.ndarray, problems: _Collector, *, required: bool
+) -> pd.Series:
+    raw = rows.raw(name)
+    numbers, blank, unreadable = _as_number(raw)
+    if required:
+        problems.add_rows(
+            applies & blank,
+            rows.rows,
+            name,
+            lambda _p: (f"{name} is empty", f"fill in {name} in every row (0 if there were none)"),
+        )
+    problems.add_rows(
+        applies & unreadable,
+        rows.rows,
+        name,
+        lambda p: (
+            f"'{str(raw.iloc[p]).strip()[:30]}' in {name} is not a number",
+            "write a plain number (digits and a decimal point, no commas, units or formulas)",
+        ),
+    )
+    return numbers.where(applies, np.nan)
+
+
+def _check_flags(rows: _Rows, problems: _Collector) -> dict[str, pd.Series]:
+    flags = {}
+    for name in FLAG_COLUMNS:
+        raw = rows.raw(name)
+        values, unreadable = _as_flag(raw)
+        problems.add_rows(
+            unreadable,
+            rows.rows,
+            name,
+            lambda p, n=name, r=raw: (
+                f"{n} '{str(r.iloc[p]).strip()}' is not true or false",
+                "write true or false (or leave it empty for false)",
+            ),
+        )
+        flags[name] = values
+    return flags
+
+
+def _check_duplicates(keys: pd.DataFrame, rows: _Rows, problems: _Collector) -> None:
+    duplicated = keys.duplicated(keep="first").to_numpy()
+    if not duplicated.any():
+        return
+    group_ids = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first_position = pd.Series(np.arange(len(keys))).groupby(group_ids).transform("min").to_numpy()
+    problems.add_rows(
+        duplicated,
+        rows.rows,
+        "area_code",
+        lambda p: (
+            f"duplicate of row {int(rows.rows[first_position[p]])}: same "
+            + ", ".join(name for name in keys.columns)
+            + " (the key)",
+            "keep one of the rows (or add them up into one row)",
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- the two file forms
+
+
+def _validate_values_form(
+    path: Path,
+    table: _Table,
+    areas: pd.DataFrame,
+    catalog_by_id: dict[str, dict],
+    catalog_row: dict | None,
+    problems: _Collector,
+) -> tuple[pd.DataFrame | None, list[str]]:
+    rows = _Rows(table)
+    indicator_ids, ids_done = _check_text(rows, "indicator_id", problems, all_category=False)
+    indicator_of: dict[str, dict] = {}
+    bad_id = np.zeros(rows.length, dtype=bool)
+    for value, (first, count) in _first_rows(~ids_done, indicator_ids).items():
+        indicator_id = str(value)
+        existing = catalog_by_id.get(indicator_id)
+        if catalog_row is not None and indicator_id == catalog_row["indicator_id"]:
+            indicator_of[indicator_id] = catalog_row
+        elif existing is not None and not _is_user_indicator(existing):
+            problem, fix = _collision_problem(indicator_id, existing)
+            problems.add(int(rows.rows[first]), "indicator_id", problem + _rows_note(count), fix)
+            bad_id |= (indicator_ids == indicator_id).to_numpy()
+        elif existing is not None:
+            indicator_of[indicator_id] = existing
+        else:
+            problems.add(
+                int(rows.rows[first]),
+                "indicator_id",
+                f"indicator_id '{indicator_id}' is not in the catalog{_rows_note(count)}",
+                f"to add it as a new indicator pass --indicator-id {indicator_id} --label TEXT "
+                "--unit percent|years|rate --polarity higher_is_better|lower_is_better",
+            )
+            bad_id |= (indicator_ids == indicator_id).to_numpy()
+    value_type = _map_distinct(
+        indicator_ids, lambda v: _value_type(indicator_of[v]) if v in indicator_of else None
+    )
+    unit = _map_distinct(
+        indicator_ids, lambda v: indicator_of[v].get("unit") if v in indicator_of else None
+    )
+    is_count = (value_type == "count").to_numpy()
+    is_value = (value_type == "value").to_numpy()
+
+    missing_columns = [
+        (group, name)
+        for group, columns, applies in (
+            ("count", COUNT_COLUMNS, is_count),
+            ("value", ("value",), is_value),
+        )
+        for name in columns
+        if applies.any() and not rows.has(name)
+    ]
+    for group, name in missing_columns:
+        problems.add(
+            1,
+            name,
+            f"missing column '{name}' (a {group}-type indicator needs it)",
+            _missing_column_hint(name),
+        )
+    if missing_columns:
+        return None, []
+
+    codes, area_type = _check_areas(rows, areas, problems, with_area_type=True)
+    start, end = _check_periods(rows, problems)
+    categories = _check_categories(rows, problems)
+    flags = _check_flags(rows, problems)
+
+    numerator = _check_numbers(
+        rows, "numerator", is_count, problems, required=rows.has("numerator")
+    )
+    denominator = _check_numbers(
+        rows, "denominator", is_count, problems, required=rows.has("denominator")
+    )
+    for name, numbers in (("numerator", numerator), ("denominator", denominator)):
+        problems.add_rows(
+            (numbers < 0).to_numpy(),
+            rows.rows,
+            name,
+            lambda p, n=name, s=numbers: (
+                f"negative count {s.iloc[p]:g} in {n}",
+                "counts cannot be below 0: correct the number",
+            ),
+        )
+    is_percent = (unit == "percent").to_numpy()
+    too_many = is_percent & (numerator > denominator).to_numpy()
+    problems.add_rows(
+        too_many,
+        rows.rows,
+        "numerator",
+        lambda p: (
+            f"numerator {numerator.iloc[p]:g} is larger than denominator {denominator.iloc[p]:g}",
+            "a percentage's numerator counts people within the denominator: check the two "
+            "columns are not swapped",
+        ),
+    )
+
+    value_numbers = {}
+    outside_any = np.zeros(rows.length, dtype=bool)
+    for name in VALUE_COLUMNS:
+        numbers = _check_numbers(
+            rows, name, is_value, problems, required=name == "value" and rows.has(name)
+        )
+        low = _map_distinct(unit, lambda u: UNIT_RANGES.get(u, (-math.inf, math.inf))[0])
+        high = _map_distinct(unit, lambda u: UNIT_RANGES.get(u, (-math.inf, math.inf))[1])
+        low, high = low.astype(float), high.astype(float)
+        outside = ((numbers < low) | (numbers > high)).to_numpy()
+        problems.add_rows(
+            outside,
+            rows.rows,
+            name,
+            lambda p, n=name, s=numbers: (
+                f"{n} {s.iloc[p]:g} is outside the range for unit '{unit.iloc[p]}' "
+                f"({_range_text(str(unit.iloc[p]))})",
+                "check the unit (e.g. a proportion 0.45 should be written as percent 45) and "
+                "the number",
+            ),
+        )
+        value_numbers[name] = numbers
+        outside_any |= outside
+    value, lower, upper = (value_numbers[n] for n in VALUE_COLUMNS)
+    # an out-of-range value is already reported; its interval would only repeat it
+    inverted = ((lower > value) | (value > upper)).to_numpy() & ~outside_any
+    problems.add_rows(
+        inverted,
+        rows.rows,
+        "lower_ci",
+        lambda p: (
+            f"confidence interval {lower.iloc[p]:g}–{upper.iloc[p]:g} does not contain value "
+            f"{value.iloc[p]:g}",
+            "check lower_ci ≤ value ≤ upper_ci (the columns may be swapped)",
+        ),
+    )
+
+    keys = pd.DataFrame(
+        {
+            "indicator_id": indicator_ids,
+            "area_code": codes,
+            "period_start": start,
+            "period_end": end,
+            **categories,
+        }
+    )
+    _check_duplicates(keys, rows, problems)
+    if problems:
+        return None, []
+
+    frame = pd.DataFrame(
+        {
+            "indicator_id": indicator_ids,
+            "area_code": codes,
+            "area_type": area_type,
+            "period_start": start,
+            "period_end": end,
+            **categories,
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": value,
+            "lower_ci": lower,
+            "upper_ci": upper,
+            **flags,
+        }
+    )
+    notes = []
+    ignored_values = [
+        n for n in VALUE_COLUMNS if rows.has(n) and _as_text(rows.raw(n))[is_count].notna().any()
+    ]
+    if ignored_values:
+        notes.append(
+            f"{', '.join(ignored_values)} in the file ignored: recomputed from numerator and "
+            "denominator"
+        )
+    ignored_counts = [
+        n for n in COUNT_COLUMNS if rows.has(n) and _as_text(rows.raw(n))[is_value].notna().any()
+    ]
+    if ignored_counts:
+        notes.append(f"{', '.join(ignored_counts)} ignored for value-type indicators")
+    return frame, notes
+
+
+def _range_text(unit: str) -> str:
+    low, high = UNIT_RANGES.get(unit, (-math.inf, math.inf))
+    return f"{low:g} or more" if math.isinf(high) else f"{low:g}–{high:g}"
+
+
+def _validate_life_expectancy_form(
+    path: Path,
+    table: _Table,
+    areas: pd.DataFrame,
+    catalog_by_id: dict[str, dict],
+    catalog_row: dict | None,
+    new_indicator: dict | None,
+    problems: _Collector,
+) -> tuple[pd.DataFrame | None, list[str]]:
+    rows = _Rows(table)
+    indicator_id = str((new_indicator or {}).get("indicator_id") or "")
+    indicator = catalog_row or catalog_by_id.get(indicator_id)
+    if not indicator_id or indicator is None:
+        if not problems:
+            problems.add(
+                None,
+                None,
+                "life-expectancy inputs (deaths and population by age band) need an indicator "
+                "to file them under",
+                "pass --indicator-id ID --label TEXT --unit years --polarity higher_is_better",
+            )
+        return None, []
+    if indicator.get("unit") != "years":
+        problems.add(
+            None,
+            None,
+            f"indicator '{indicator_id}' has unit '{indicator.get('unit')}', but life "
+            "expectancy is in years",
+            "pass --unit years",
+        )
+        return None, []
+    has_dates = rows.has("period_start") or rows.has("period_end")
+    if not has_dates and not (new_indicator or {}).get("period_start"):
+        problems.add(
+            1,
+            "period_start",
+            "missing columns 'period_start' and 'period_end': the life-expectancy period is "
+            "unknown",
+            "add period_start and period_end columns (YYYY-MM-DD) giving the years the deaths "
+            "cover",
+        )
+        return None, []
+    if has_dates:
+        start, end = _check_periods(rows, problems)
+    else:
+        start = pd.Series([pd.Timestamp(new_indicator["period_start"])] * rows.length).astype(
+            "datetime64[ns]"
+        )
+        end = pd.Series([pd.Timestamp(new_indicator["period_end"])] * rows.length).astype(
+            "datetime64[ns]"
+        )
+
+    codes, area_type = _check_areas(rows, areas, problems, with_area_type=False)
+    if rows.has("sex"):
+        sex = _check_sex(rows, problems)
+    else:
+        sex = pd.Series(["All"] * rows.length, dtype=object)
+    everywhere = np.ones(rows.length, dtype=bool)
+    band = _check_numbers(rows, "age_band_start", everywhere, problems, required=True)
+    bad_band = band.notna().to_numpy() & ~band.isin(LE_AGE_BAND_STARTS).to_numpy()
+    problems.add_rows(
+        bad_band,
+        rows.rows,
+        "age_band_start",
+        lambda p: (
+            f"age_band_start {band.iloc[p]:g} is not one of the standard bands 0, 1, 5, 10, …, 90",
+            "use the lower age of each band: 0 (under 1), 1 (1-4), 5, 10, … 85, 90 (90+)",
+        ),
+    )
+    counts = {}
+    for name in ("deaths", "population"):
+        numbers = _check_numbers(rows, name, everywhere, problems, required=True)
+        problems.add_rows(
+            (numbers < 0).to_numpy(),
+            rows.rows,
+            name,
+            lambda p, n=name, s=numbers: (
+                f"negative count {s.iloc[p]:g} in {n}",
+                "counts cannot be below 0",
+            ),
+        )
+        counts[name] = numbers
+    keys = pd.DataFrame({"area_code": codes, "sex": sex, "start": start, "end": end, "band": band})
+    _check_duplicates(keys, rows, problems)
+    if problems:
+        return None, []
+    for (code, group_sex, _s, _e), group in keys.groupby(
+        ["area_code", "sex", "start", "end"], sort=False
+    ):
+        missing = sorted(set(LE_AGE_BAND_STARTS) - set(group["band"].astype(int)))
+        if missing:
+            problems.add(
+                int(rows.rows[group.index[0]]),
+                "age_band_start",
+                f"area {code} ({group_sex}) lacks age bands {', '.join(map(str, missing))}",
+                "life expectancy needs all 20 bands 0, 1, 5, …, 90: add the missing rows (0 "
+                "deaths if none)",
+            )
+    if problems:
+        return None, []
+
+    try:
+        from equity.stats import life_expectancy_by_area
+    except ImportError as exc:
+        problems.add(
+            None, None, f"the life-expectancy method is not available ({exc})", "update the app"
+        )
+        return None, []
+    inputs = pd.DataFrame(
+        {
+            "area_code": codes.astype(str),
+            "sex": sex.astype(str),
+            "period_start": start,
+            "period_end": end,
+            "age_band_start": band.astype(int),
+            "deaths": counts["deaths"],
+            "population": counts["population"],
+        }
+    )
+    pieces = []
+    for (group_sex, group_start, group_end), group in inputs.groupby(
+        ["sex", "period_start", "period_end"], sort=True
+    ):
+        try:
+            result = life_expectancy_by_area(
+                group[["area_code", "age_band_start", "deaths", "population"]].reset_index(
+                    drop=True
+                )
+            )
+        except Exception as exc:  # the method's own refusal becomes a problem, not a traceback
+            problems.add(
+                None,
+                None,
+                f"life expectancy could not be computed ({exc})",
+                "check deaths and population",
+            )
+            return None, []
+        pieces.append(result.assign(sex=group_sex, period_start=group_start, period_end=group_end))
+    computed = pd.concat(pieces, ignore_index=True)
+    not_computed = computed[computed["value"].isna()]
+    computed = computed[computed["value"].notna()]
+    if computed.empty:
+        reasons = ", ".join(sorted(set(not_computed["status"].astype(str))))
+        problems.add(
+            None,
+            None,
+            f"no area had enough data for life expectancy ({reasons})",
+            "use larger areas or more years",
+        )
+        return None, []
+    type_of = dict(zip(areas["area_code"].astype(str), areas["area_type"].astype(str), strict=True))
+    frame = pd.DataFrame(
+        {
+            "indicator_id": indicator_id,
+            "area_code": computed["area_code"].astype(str),
+            "area_type": computed["area_code"].astype(str).map(type_of),
+            "period_start": computed["period_start"],
+            "period_end": computed["period_end"],
+            "sex": computed["sex"],
+            "age_band": "All",
+            "ethnic_group": "All",
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "value": computed["value"].astype(float),
+            "lower_ci": computed["lower_ci"].astype(float),
+            "upper_ci": computed["upper_ci"].astype(float),
+            "is_synthetic": False,
+            "is_modelled": False,
+        }
+    )
+    notes = [f"life expectancy at birth computed with the PHE method for {len(frame)} area-periods"]
+    if len(not_computed):
+        reasons = ", ".join(sorted(set(not_computed["status"].astype(str))))
+        notes.append(f"{len(not_computed)} area-periods not computed ({reasons})")
+    return frame, notes
+
+
+# --------------------------------------------------------------------------- public: validate
+
+
+def conform_to_values_schema(frame: pd.DataFrame) -> pd.DataFrame:
+    """Exact values columns, order, dtypes and sort order (the contract's)."""
+    result = pd.DataFrame({name: frame[name] for name in VALUES_COLUMNS})
+    result = result.astype(VALUES_DTYPES)
+    return result.sort_values(list(SORT_COLUMNS), kind="stable").reset_index(drop=True)
+
+
+def validate_extract(
+    path: str | os.PathLike,
+    areas: pd.DataFrame,
+    catalog: pd.DataFrame | None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    new_indicator: dict | None = None,
+) -> ValidationReport:
+    """Check a user's CSV/Parquet extract; never raises for bad input."""
+    path = Path(path)
+    try:
+        return _validate(path, areas, catalog, max_bytes, new_indicator)
+    except Exception as exc:  # last resort: the caller gets a Problem, never a traceback
+        problems = _Collector()
+        problems.add(
+            None,
+            None,
+            f"could not be checked ({type(exc).__name__}: {exc})",
+            "check it is a CSV (UTF-8, comma-separated) or Parquet file in the values layout",
+        )
+        return _refused(path, problems)
+
+
+def _validate(
+    path: Path,
+    areas: pd.DataFrame,
+    catalog: pd.DataFrame | None,
+    max_bytes: int,
+    new_indicator: dict | None,
+) -> ValidationReport:
+    problems = _Collector()
+    if _check_size(path, max_bytes, problems) is None:
+        return _refused(path, problems)
+    catalog_by_id = _catalog_by_id(catalog)
+    catalog_row = _check_new_indicator(new_indicator, catalog_by_id, problems)
+    if problems:
+        return _refused(path, problems)
+    table = _read_table(path, problems)
+    if table is None or problems.total and not len(table.frame):
+        return _refused(path, problems)
+    life_expectancy_form = set(LE_REQUIRED_COLUMNS[1:]) <= set(table.header)
+    if life_expectancy_form:
+        _check_header(
+            table.header, LE_REQUIRED_COLUMNS, LE_OPTIONAL_COLUMNS, problems, _missing_column_hint
+        )
+    else:
+        optional = COUNT_COLUMNS + VALUE_COLUMNS + FLAG_COLUMNS
+        _check_header(
+            table.header, REQUIRED_VALUES_COLUMNS, optional, problems, _missing_column_hint
+        )
+    if problems:
+        return _refused(path, problems, VALUES_COLUMNS)
+    if not len(table.frame):
+        problems.add(
+            None,
+            None,
+            "file has a header row but no data rows",
+            "export again including the data rows",
+        )
+        return _refused(path, problems)
+    if life_expectancy_form:
+        frame, notes = _validate_life_expectancy_form(
+            path, table, areas, catalog_by_id, catalog_row, new_indicator, problems
+        )
+    else:
+        frame, notes = _validate_values_form(
+            path, table, areas, catalog_by_id, catalog_row, problems
+        )
+    if problems or frame is None:
+        if not problems:
+            problems.add(None, None, "could not be checked", "check the file layout")
+        return _refused(path, problems, VALUES_COLUMNS + LE_REQUIRED_COLUMNS)
+    frame = conform_to_values_schema(frame)
+    summary = _summary(path, frame, notes)
+    return ValidationReport(True, [], frame, summary, 0, catalog_row, notes)
+
+
+def _summary(path: Path, frame: pd.DataFrame, notes: list[str]) -> str:
+    indicators = ", ".join(sorted(frame["indicator_id"].unique()))
+    types = frame.groupby("area_type")["area_code"].nunique()
+    area_text = ", ".join(f"{count} {kind}" for kind, count in types.items())
+    period = f"{frame['period_start'].min():%Y-%m-%d} to {frame['period_end'].max():%Y-%m-%d}"
+    text = f"{path}: OK — {len(frame):,} rows of {indicators}; areas: {area_text}; {period}"
+    return text + ("; " + "; ".join(notes) if notes else "")
+
+
+# --------------------------------------------------------------------------- public: add atomically
+
+
+@contextlib.contextmanager
+def _ingest_lock(extracts_dir: Path) -> Iterator[None]:
+    with open(extracts_dir / LOCK_NAME, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _write_temp(table: pa.Table, directory: Path, final_name: str) -> Path:
+    descriptor, name = tempfile.mkstemp(dir=directory, prefix=f".{final_name}.", suffix=".tmp")
+    with os.fdopen(descriptor, "wb") as handle:
+        pq.write_table(table, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Path(name)
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _read_catalog(extracts_dir: Path) -> pd.DataFrame | None:
+    path = extracts_dir / CATALOG_NAME
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def _values_table(frame: pd.DataFrame) -> pa.Table:
+    frame = conform_to_values_schema(frame)
+    arrays = {}
+    for name in VALUES_COLUMNS:
+        column = frame[name]
+        if name in ("period_start", "period_end"):
+            arrays[name] = pa.array(column.dt.date, type=pa.date32())
+        else:
+            arrays[name] = pa.array(
+                column.to_numpy(dtype=object if VALUES_DTYPES[name] == "str" else None)
+            )
+    return pa.table(arrays, schema=VALUES_ARROW_SCHEMA)
+
+
+def add_extract(
+    frame: pd.DataFrame,
+    extracts_dir: str | os.PathLike,
+    source_name: str,
+    catalog_row: dict | None = None,
+) -> Path:
+    """Write values_user_<source_name>.parquet (+ the catalog row) atomically, under a lock.
+
+    Rows for indicators already in that file are replaced; other indicators in it are kept.
+    Raises IngestConflict if an indicator belongs to a shipped or another user's source,
+    OSError if the disk write fails; in both cases every existing file is unchanged.
+    """
+    extracts_dir = Path(extracts_dir)
+    if not SOURCE_NAME_PATTERN.fullmatch(source_name):
+        raise IngestConflict(
+            f"source name '{source_name}' must be lower-case letters, digits and underscores"
+        )
+    final_name = f"values_user_{source_name}.parquet"
+    target = extracts_dir / final_name
+    owner = USER_SOURCE_PREFIX + source_name
+    new_ids = set(frame["indicator_id"].astype(str))
+    temp_files: list[Path] = []
+    with _ingest_lock(extracts_dir):
+        try:
+            catalog = _read_catalog(extracts_dir)
+            catalog_by_id = _catalog_by_id(catalog)
+            for indicator_id in sorted(new_ids):
+                existing = catalog_by_id.get(indicator_id)
+                if existing is None:
+                    if catalog_row is None or catalog_row["indicator_id"] != indicator_id:
+                        raise IngestConflict(f"indicator '{indicator_id}' is not in the catalog")
+                elif existing.get("source") != owner:
+                    raise IngestConflict(
+                        f"indicator '{indicator_id}' already belongs to source "
+                        f"'{existing.get('source')}'"
+                    )
+            table = _values_table(frame)
+            if target.exists():
+                # this source's other indicators stay; those supplied now are replaced
+                existing = pq.read_table(target)
+                kept = existing.filter(
+                    pc.invert(
+                        pc.is_in(existing["indicator_id"], value_set=pa.array(sorted(new_ids)))
+                    )
+                )
+                if kept.num_rows:
+                    table = pa.concat_tables(
+                        [kept.select(VALUES_COLUMNS).cast(VALUES_ARROW_SCHEMA), table]
+                    )
+                    table = table.sort_by([(name, "ascending") for name in SORT_COLUMNS])
+            temp_values = _write_temp(table, extracts_dir, final_name)
+            temp_files.append(temp_values)
+            temp_catalog = None
+            if catalog_row is not None:
+                row = dict(catalog_row, source=owner, vintage=_vintage(frame))
+                updated = _catalog_with(catalog, row)
+                temp_catalog = _write_temp(
+                    pa.Table.from_pandas(updated, preserve_index=False), extracts_dir, CATALOG_NAME
+                )
+                temp_files.append(temp_catalog)
+            _replace_all(
+                [(temp_values, target)]
+                + ([(temp_catalog, extracts_dir / CATALOG_NAME)] if temp_catalog else []),
+                extracts_dir,
+            )
+        finally:
+            for temp in temp_files:
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()
+    return target
+
+
+def _vintage(frame: pd.DataFrame) -> str:
+    return f"{frame['period_start'].min():%Y-%m-%d} to {frame['period_end'].max():%Y-%m-%d}"
+
+
+def _catalog_with(catalog: pd.DataFrame | None, row: dict) -> pd.DataFrame:
+    addition = pd.DataFrame([row])
+    if catalog is None or catalog.empty:
+        return addition
+    kept = catalog[catalog["indicator_id"].astype(str) != row["indicator_id"]]
+    combined = pd.concat([kept, addition.reindex(columns=catalog.columns)], ignore_index=True)
+    for name in catalog.columns:
+        with contextlib.suppress(TypeError, ValueError):
+            combined[name] = combined[name].astype(catalog[name].dtype)
+    return combined
+
+
+def _replace_all(moves: list[tuple[Path, Path]], directory: Path) -> None:
+    """os.replace each temp onto its target; if any step fails, put the earlier targets back."""
+    done: list[
+        tuple[Path, Path | None]
+    ] = []  # (target, hard link to its old bytes, or None if new)
+    backups: list[Path] = []
+    try:
+        for temp, target in moves:
+            backup = None
+            if target.exists():
+                backup = directory / f".{target.name}.{os.getpid()}.bak"
+                with contextlib.suppress(FileNotFoundError):
+                    backup.unlink()
+                os.link(target, backup)  # keeps the old bytes without copying them
+                backups.append(backup)
+            os.replace(temp, target)
+            done.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, target)
+            else:
+                target.unlink()
+        raise
+    finally:
+        for backup in backups:
+            with contextlib.suppress(FileNotFoundError):
+                backup.unlink()
+        _fsync_directory(directory)
+
+
+# --------------------------------------------------------------------------- public: one call
+
+
+def source_name_for(path: str | os.PathLike) -> str:
+    name = re.sub(r"[^a-z0-9]+", "_", Path(path).stem.lower()).strip("_")
+    return name[:64] or "extract"
+
+
+def ingest_file(
+    path: str | os.PathLike,
+    extracts_dir: str | os.PathLike,
+    *,
+    areas: pd.DataFrame,
+    catalog: pd.DataFrame | None,
+    new_indicator: dict | None = None,
+    source_name: str | None = None,
+    dry_run: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ValidationReport:
+    """Validate, then (unless dry_run) add atomically. Failures of either step are Problems."""
+    report = validate_extract(
+        path, areas, catalog, max_bytes=max_bytes, new_indicator=new_indicator
+    )
+    if not report.ok:
+        return report
+    if dry_run:
+        report.summary += " (dry run: nothing written)"
+        return report
+    source = source_name or source_name_for(path)
+    try:
+        written = add_extract(report.frame, extracts_dir, source, report.catalog_row)
+    except IngestConflict as exc:
+        return _write_failed(path, report, f"{exc}", "choose a new --indicator-id or --source name")
+    except OSError as exc:
+        return _write_failed(
+            path,
+            report,
+            f"could not be written ({exc}); nothing was changed",
+            "check disk space and permissions",
+        )
+    report.summary += f" → {written.name}"
+    return report
+
+
+def _write_failed(
+    path: str | os.PathLike, report: ValidationReport, problem: str, fix: str
+) -> ValidationReport:
+    problems = [Problem(None, None, problem, fix)]
+    return ValidationReport(
+        False, problems, None, f"{path}: refused — {problem}", 1, report.catalog_row
+    )
+
+
+# ------------------------------------------------------------ CLI glue (wired by cli.py)
+
+
+def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="CSV (UTF-8, comma-separated) or Parquet in the values layout")
+    parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    parser.add_argument("--indicator-id", help="id of the new indicator the file carries")
+    parser.add_argument("--label", help="label of the new indicator")
+    parser.add_argument("--unit", help="percent | years | rate")
+    parser.add_argument("--polarity", help="higher_is_better | lower_is_better")
+    parser.add_argument("--domain", help="life_expectancy | screening | vaccination | context")
+    parser.add_argument("--source", help="source name (default: from the file name)")
+    parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1e6)
+    parser.add_argument("--extracts-dir", help="default: equity.config.EXTRACTS_DIR")
+
+
+def run_ingest(args: argparse.Namespace, stdout=None, stderr=None) -> int:
+    """Exit code 0 when accepted (or dry-run accepted), 2 when refused."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    if args.extracts_dir:
+        extracts_dir = Path(args.extracts_dir)
+    else:
+        from equity.config import EXTRACTS_DIR
+
+        extracts_dir = EXTRACTS_DIR
+    try:
+        areas = pd.read_parquet(extracts_dir / "areas.parquet", columns=["area_code", "area_type"])
+        catalog = _read_catalog(extracts_dir)
+    except (OSError, ValueError) as exc:
+        print(
+            f"{extracts_dir}: cannot read areas/indicators ({exc}) — run `python -m equity "
+            "build` first",
+            file=stderr,
+        )
+        return 2
+    new_indicator = None
+    if args.indicator_id:
+        new_indicator = {
+            key: value
+            for key, value in {
+                "indicator_id": args.indicator_id,
+                "label": args.label,
+                "unit": args.unit,
+                "polarity": args.polarity,
+                "domain": args.domain,
+            }.items()
+            if value
+        }
+    report = ingest_file(
+        args.path,
+        extracts_dir,
+        areas=areas,
+        catalog=catalog,
+        new_indicator=new_indicator,
+        source_name=args.source,
+        dry_run=args.dry_run,
+        max_bytes=int(args.max_mb * 1e6),
+    )
+    if report.ok:
+        print(report.summary, file=stdout)
+        return 0
+    for line in format_problems(args.path, report.problems, total=report.problem_count):
+        print(line, file=stderr)
+    return 2
