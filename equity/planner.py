@@ -105,14 +105,17 @@ def from_bng(easting, northing) -> tuple[np.ndarray, np.ndarray]:
 # --- demand ------------------------------------------------------------------------------
 
 
-def demand_points(areas: pd.DataFrame, core20_weight: float = 1.0) -> tuple[pd.DataFrame, str]:
+def demand_points(
+    areas: pd.DataFrame, core20_weight: float = 1.0, point_description: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """Weight each area centroid by the people missed in the target group.
 
     ``areas`` has area_code, area_name, lon, lat, people_missed (denominator − numerator)
     and, for Core20 weighting, imd_quintile. Negative or missing people_missed counts as 0
     (more vaccinated than the population estimate means nobody is known to be missed).
     Returns the points with easting, northing, is_core20 and weight added, and a sentence
-    describing the weight rule for the user.
+    describing the weight rule for the user (``point_description`` replaces its first
+    words, "Each neighbourhood (LSOA) is a point at its centroid", for other levels).
     """
     if not (core20_weight >= 1.0 and math.isfinite(core20_weight)):
         raise ValueError(f"core20_weight must be a number ≥ 1, got {core20_weight!r}")
@@ -136,14 +139,14 @@ def demand_points(areas: pd.DataFrame, core20_weight: float = 1.0) -> tuple[pd.D
         points["is_core20"] = False
     points["easting"], points["northing"] = to_bng(points["lon"], points["lat"])
     points["weight"] = points["people_missed"] * np.where(points["is_core20"], core20_weight, 1.0)
-    return points.reset_index(drop=True), weight_rule_text(core20_weight)
+    return points.reset_index(drop=True), weight_rule_text(core20_weight, point_description)
 
 
-def weight_rule_text(core20_weight: float) -> str:
+def weight_rule_text(core20_weight: float, point_description: str | None = None) -> str:
     """The demand weighting rule in plain English, to show beside the results."""
     base = (
-        "Each neighbourhood (LSOA) is a point at its centroid, weighted by the people "
-        "in the target group it has missed (eligible minus reached)."
+        f"{point_description or 'Each neighbourhood (LSOA) is a point at its centroid'}, "
+        "weighted by the people in the target group it has missed (eligible minus reached)."
     )
     if core20_weight == 1.0:
         return base + " Every person missed counts once, whatever the area's deprivation."
