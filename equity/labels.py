@@ -18,6 +18,23 @@ def data_badges(is_synthetic: bool, is_modelled: bool) -> list[str]:
     return badges
 
 
+def view_badges(is_synthetic_rows, is_modelled_rows, indicator_is_synthetic: bool) -> list[str]:
+    """Badges for a view: synthetic if any row is; modelled for all rows or for some."""
+    is_synthetic_rows = list(is_synthetic_rows)
+    is_modelled_rows = [bool(m) for m in is_modelled_rows]
+    if indicator_is_synthetic or any(bool(s) for s in is_synthetic_rows):
+        return [SYNTHETIC_BADGE]
+    if is_modelled_rows and all(is_modelled_rows):
+        return [MODELLED_BADGE]
+    if any(is_modelled_rows):
+        count = sum(is_modelled_rows)
+        return [
+            f"{count} of {len(is_modelled_rows)} areas MODELLED (apportioned from other "
+            "geographies); the rest are published counts — see the Data column"
+        ]
+    return []
+
+
 def format_value(value, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return SUPPRESSED

@@ -131,9 +131,8 @@ def headline(ranked: pd.DataFrame, indicator: pd.Series, view: View) -> Headline
     from equity import labels
 
     unit = indicator["unit"]
-    badges = labels.data_badges(
-        bool(ranked["is_synthetic"].any()) or bool(indicator["is_synthetic"]),
-        bool(ranked["is_modelled"].any()) or bool(indicator["is_modelled"]),
+    badges = labels.view_badges(
+        ranked["is_synthetic"], ranked["is_modelled"], bool(indicator["is_synthetic"])
     )
     benchmark_value = ranked["benchmark_value"].dropna()
     benchmark_value = float(benchmark_value.iloc[0]) if len(benchmark_value) else None
@@ -150,13 +149,17 @@ def headline(ranked: pd.DataFrame, indicator: pd.Series, view: View) -> Headline
         sentence = f"No area is significantly worse than {benchmark_name} for {label} ({who})."
         chart_title = sentence
     else:
-        top = worse.iloc[0]
+        # Name the first three: the list is ranked by people missed, and a presenter's
+        # audience should see every leading candidate, not only the first.
+        leaders = [
+            f"{row.area_name} {labels.format_value(row.value, unit)}"
+            for row in worse.head(3).itertuples()
+        ]
         sentence = (
-            f"{top['area_name']}: {labels.format_value(top['value'], unit)} of {who} "
-            f"vs {labels.format_value(benchmark_value, unit)} in {benchmark_name}"
+            f"{label}, {who}: {len(worse)} areas significantly below "
+            f"{benchmark_name} ({labels.format_value(benchmark_value, unit)}). "
+            f"Most people missed: {'; '.join(leaders)}"
         )
-        if pd.notna(top["people_missed"]):
-            sentence += f" — {labels.format_count(top['people_missed'])} people missed"
         chart_title = f"{label}, {who}: {len(worse)} areas significantly below {benchmark_name}"
     return Headline(
         sentence=sentence,
