@@ -30,8 +30,10 @@ def _seed(key: str, options: Sequence, default: Any, label: str) -> None:
     """Give the widget its first value from the URL (once per session and key)."""
     seeded = st.session_state.setdefault(_SEEDED, set())
     if key in seeded and key in st.session_state:
-        if st.session_state[key] not in options:
-            st.session_state[key] = default
+        # Re-assigning keeps the value when another page (without this widget) ran in
+        # between: Streamlit drops the state of widgets a run did not draw.
+        value = st.session_state[key]
+        st.session_state[key] = value if value in options else default
         return
     seeded.add(key)
     raw = st.query_params.get(key)
@@ -86,7 +88,9 @@ def number(container, label: str, key: str, default: int, min_value: int, max_va
     options = range(min_value, max_value + 1)
     raw = st.query_params.get(key)
     seeded = st.session_state.setdefault(_SEEDED, set())
-    if key not in seeded:
+    if key in seeded and key in st.session_state:
+        st.session_state[key] = st.session_state[key]  # survive a visit to another page
+    else:
         seeded.add(key)
         value = default
         if raw is not None:
@@ -105,7 +109,9 @@ def number(container, label: str, key: str, default: int, min_value: int, max_va
 def toggle(container, label: str, key: str, default: bool = False) -> bool:
     """A toggle whose value lives in the URL as 1 (absent means off)."""
     seeded = st.session_state.setdefault(_SEEDED, set())
-    if key not in seeded:
+    if key in seeded and key in st.session_state:
+        st.session_state[key] = st.session_state[key]  # survive a visit to another page
+    else:
         seeded.add(key)
         raw = st.query_params.get(key)
         value = default
