@@ -58,7 +58,7 @@ def chart(spec: alt.TopLevelMixin, name: str, presenting: bool = False) -> None:
     )
     columns[1].download_button(
         "SVG",
-        exports.chart_svg(spec),
+        lambda: exports.chart_svg(spec),
         file_name=f"{name}.svg",
         mime="image/svg+xml",
         key=f"{name}-svg",

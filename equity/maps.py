@@ -1,0 +1,396 @@
+"""Choropleth maps (pure: data in, pydeck deck and legend out).
+
+Areas are coloured either by classed value (mapclassify breaks, a colour-blind-safe
+sequential palette whose darkest class is the worst) or by comparison with a benchmark
+(stats.RAG_COLOURS). Every figure shown in a tooltip is formatted here, after disclosure
+suppression, so no count from 1 to the threshold can reach the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import urllib.parse
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from equity import labels, stats
+
+# ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, print friendly.
+SEQUENTIAL_PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+NO_DATA_COLOUR = "#e6e6e6"
+SCHEMES = {"quantiles": "Quantiles (equal counts)", "fisher_jenks": "Natural breaks (Fisher-Jenks)"}
+COLOUR_MODES = {"value": "Value (classed)", "comparison": "Compared with benchmark"}
+AREA_LAYER = "areas"
+PRACTICE_LAYER = "practices"
+BASEMAP_STYLE = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
+# Streamlit's deck component falls back to a Carto basemap (a network fetch) whenever the
+# map style is missing or empty, so "no basemap" is an inline MapLibre style holding only a
+# background, passed as a data: URL: no tiles, fonts or requests at all.
+BLANK_STYLE = "data:application/json;charset=utf-8," + urllib.parse.quote(
+    json.dumps(
+        {
+            "version": 8,
+            "sources": {},
+            "layers": [
+                {"id": "background", "type": "background", "paint": {"background-color": "#f7f7f4"}}
+            ],
+        },
+        separators=(",", ":"),
+    )
+)
+TOOLTIP_FIELDS = ("name", "value_text", "ci_text", "counts_text", "comparison_text", "data_note")
+TOOLTIP_HTML = (
+    "<b>{name}</b><br/>{value_text} (95% CI {ci_text})<br/>Reached / eligible: {counts_text}"
+    "<br/>{comparison_text}<br/><i>{data_note}</i>"
+)
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class breaks: upper bounds (ascending) and each value's class (-1 where missing)."""
+
+    upper_bounds: list[float]
+    minimum: float | None
+    class_of: np.ndarray
+
+
+def classify(values, scheme: str = "quantiles", k: int = 5) -> Classes:
+    """Class each value by mapclassify breaks; fewer classes when values are few."""
+    import mapclassify
+
+    array = np.asarray(values, dtype=float)
+    present = ~np.isnan(array)
+    class_of = np.full(array.shape, -1, dtype=int)
+    distinct = np.unique(array[present])
+    if distinct.size == 0:
+        return Classes([], None, class_of)
+    k = int(min(k, distinct.size))
+    if k == 1:
+        class_of[present] = 0
+        return Classes([float(distinct[0])], float(distinct[0]), class_of)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": the slow path is fine here
+        if scheme == "fisher_jenks":
+            classifier = mapclassify.FisherJenks(array[present], k=k)
+        else:
+            classifier = mapclassify.Quantiles(array[present], k=k)
+    class_of[present] = classifier.yb
+    return Classes([float(b) for b in classifier.bins], float(distinct[0]), class_of)
+
+
+def palette(n_classes: int, polarity: str) -> list[str]:
+    """n colours for classes in ascending value order; the worst end is the darkest."""
+    if n_classes <= 0:
+        return []
+    picks = np.round(np.linspace(0, len(SEQUENTIAL_PALETTE) - 1, n_classes)).astype(int)
+    colours = [SEQUENTIAL_PALETTE[i] for i in picks]
+    return colours[::-1] if polarity == "higher_is_better" else colours
+
+
+def hex_to_rgba(colour: str, alpha: int = 220) -> list[int]:
+    colour = colour.lstrip("#")
+    return [int(colour[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def class_labels(classes: Classes, unit: str) -> list[str]:
+    """'51.3% – 68.7%' style labels for each class, in ascending order."""
+    lower = classes.minimum
+    result = []
+    for upper in classes.upper_bounds:
+        result.append(f"{labels.format_value(lower, unit)} – {labels.format_value(upper, unit)}")
+        lower = upper
+    return result
+
+
+def legend_entries(
+    frame: pd.DataFrame, colour_by: str, classes: Classes | None, unit: str, polarity: str
+) -> list[tuple[str, str]]:
+    """(colour, label) pairs for the legend, in reading order (worst first)."""
+    if colour_by == "comparison":
+        present = set(frame["rag"])
+        return [(c, name) for name, c in stats.RAG_COLOURS.items() if name in present]
+    entries = list(zip(palette(len(classes.upper_bounds), polarity), class_labels(classes, unit)))
+    if polarity == "lower_is_better":
+        entries = entries[::-1]
+    if (classes.class_of < 0).any():
+        entries.append((NO_DATA_COLOUR, "suppressed or no data"))
+    return entries
+
+
+def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> str:
+    """A small self-contained HTML legend (no external fonts or scripts)."""
+    items = "".join(
+        f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
+        f'<span style="display:inline-block;width:22px;height:14px;background:{colour};'
+        f'border:1px solid #666"></span><span>{html.escape(text)}</span></div>'
+        for colour, text in entries
+    )
+    note_html = f'<div style="color:#555;margin-top:4px">{html.escape(note)}</div>' if note else ""
+    return (
+        f'<div style="font-size:0.85rem;line-height:1.2"><b>{html.escape(title)}</b>'
+        f"{items}{note_html}</div>"
+    )
+
+
+def colour_areas(
+    ranked: pd.DataFrame, colour_by: str, polarity: str, scheme: str = "quantiles", k: int = 5
+) -> tuple[pd.DataFrame, Classes]:
+    """Add a `fill` RGBA column: classed value colours, or comparison (RAG) colours."""
+    out = ranked.copy()
+    classes = classify(out["value"], scheme, k)
+    if colour_by == "comparison":
+        fills = [stats.RAG_COLOURS.get(rag, NO_DATA_COLOUR) for rag in out["rag"]]
+    else:
+        colours = palette(len(classes.upper_bounds), polarity)
+        fills = [colours[i] if i >= 0 else NO_DATA_COLOUR for i in classes.class_of]
+    out["fill"] = [hex_to_rgba(colour) for colour in fills]
+    return out, classes
+
+
+def tooltip_text(
+    ranked: pd.DataFrame, unit: str, benchmark_name: str, badges: list[str]
+) -> pd.DataFrame:
+    """The tooltip's strings for each area; suppressed figures (already NaN) show as '*'.
+
+    `ranked` must already have been through stats.suppress_counts (rank_targets does it);
+    as a second guard any count from 1 to the threshold is shown as '*' here too.
+    """
+
+    def count_text(count) -> str:
+        if count is None or pd.isna(count) or stats.is_disclosive(float(count)):
+            return labels.SUPPRESSED
+        return labels.format_count(count)
+
+    is_count_based = "denominator" in ranked and ranked["denominator"].notna().any()
+    suppressed = ranked.get("suppressed", pd.Series(False, index=ranked.index)).astype(bool)
+    note = " / ".join(badges)
+    rows = []
+    for (_, row), hidden in zip(ranked.iterrows(), suppressed):
+        value = labels.format_value(row["value"], unit)
+        if pd.notna(row["lower_ci"]) and pd.notna(row["upper_ci"]):
+            ci = f"{row['lower_ci']:.1f} – {row['upper_ci']:.1f}"
+        else:
+            ci = labels.SUPPRESSED if hidden else "not available"
+        if is_count_based or hidden:
+            counts = f"{count_text(row['numerator'])} / {count_text(row['denominator'])}"
+        else:
+            counts = "not applicable (modelled value)"
+        comparison = row.get("comparison", "not compared")
+        comparison_text = (
+            f"{comparison} than {benchmark_name}"
+            if comparison in ("higher", "lower")
+            else f"{comparison} to {benchmark_name}"
+            if comparison == "similar"
+            else "not compared (numbers too small or no CI)"
+        )
+        rows.append(
+            {
+                "name": str(row["area_name"]),
+                "value_text": value,
+                "ci_text": ci,
+                "counts_text": counts,
+                "comparison_text": comparison_text,
+                "data_note": note or "published data",
+            }
+        )
+    return pd.DataFrame(rows, index=ranked.index, columns=list(TOOLTIP_FIELDS))
+
+
+def feature_collection(
+    geometries: dict[str, dict], frame: pd.DataFrame, property_columns: list[str]
+) -> dict:
+    """GeoJSON FeatureCollection of the frame's areas that have geometry.
+
+    Geometry dicts are referenced, not copied or re-serialised; properties are only the
+    listed columns (kept small: the whole collection goes to the browser).
+    """
+    features = []
+    for record in frame[["area_code", *property_columns]].to_dict("records"):
+        geometry = geometries.get(record["area_code"])
+        if geometry is None:
+            continue
+        features.append({"type": "Feature", "geometry": geometry, "properties": record})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def extreme_labels(
+    ranked: pd.DataFrame, polarity: str, worst: int = 6, best: int = 2
+) -> list[dict]:
+    """Text labels (name at the centroid) for the worst and best areas by value."""
+    valued = ranked.dropna(subset=["value", "lon", "lat"])
+    ascending = polarity == "higher_is_better"
+    ordered = valued.sort_values("value", ascending=ascending)
+    chosen = pd.concat([ordered.head(worst), ordered.tail(best)]).drop_duplicates("area_code")
+    return [
+        {"position": [round(lon, 4), round(lat, 4)], "text": str(name)}
+        for name, lon, lat in zip(chosen["area_name"], chosen["lon"], chosen["lat"])
+    ]
+
+
+def worst_first(ranked: pd.DataFrame, polarity: str) -> pd.DataFrame:
+    """Areas ordered worst value first (missing values last), for the ranked bar chart."""
+    ascending = polarity == "higher_is_better"
+    return ranked.sort_values("value", ascending=ascending, na_position="last").reset_index(
+        drop=True
+    )
+
+
+def practice_points(ranked: pd.DataFrame) -> list[dict]:
+    """Practice points sized by list size (area in proportion to patients)."""
+    located = ranked.dropna(subset=["lon", "lat"])
+    size = located["population"].fillna(located["population"].median()).clip(lower=500)
+    radius = np.sqrt(size / np.pi) * 4  # metres: ~240 m for 10,000 patients
+    records = []
+    for (_, row), r in zip(located.iterrows(), radius):
+        record = {field: row[field] for field in ("area_code", *TOOLTIP_FIELDS) if field in row}
+        record.update(
+            position=[round(row["lon"], 5), round(row["lat"], 5)],
+            radius=round(float(r), 1),
+            fill=row["fill"],
+        )
+        records.append(record)
+    return records
+
+
+def build_deck(
+    *,
+    area_features: dict | None,
+    practices: list[dict] | None,
+    outline_features: dict | None,
+    text_labels: list[dict],
+    view: dict,
+    basemap: bool,
+) -> pdk.Deck:
+    """The pydeck map: filled areas or practice points, outlines, labels, tooltip."""
+    layers = []
+    if outline_features is not None:
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                outline_features,
+                id="outline",
+                stroked=True,
+                filled=False,
+                get_line_color=[90, 90, 90, 200],
+                line_width_min_pixels=1,
+                pickable=False,
+            )
+        )
+    if area_features is not None:
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                area_features,
+                id=AREA_LAYER,
+                stroked=True,
+                filled=True,
+                get_fill_color="properties.fill",
+                get_line_color=[255, 255, 255, 230],
+                line_width_min_pixels=1,
+                pickable=True,
+                auto_highlight=True,
+            )
+        )
+    if practices is not None:
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                practices,
+                id=PRACTICE_LAYER,
+                get_position="position",
+                get_radius="radius",
+                get_fill_color="fill",
+                get_line_color=[40, 40, 40, 255],
+                stroked=True,
+                line_width_min_pixels=1,
+                radius_min_pixels=3,
+                pickable=True,
+                auto_highlight=True,
+            )
+        )
+    if text_labels:
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                text_labels,
+                id="labels",
+                get_position="position",
+                get_text="text",
+                get_size=13,
+                get_color=[20, 20, 20, 255],
+                get_text_anchor="'middle'",
+                get_alignment_baseline="'center'",
+                background=True,
+                get_background_color=[255, 255, 255, 200],
+                background_padding=[3, 1],
+                character_set="'auto'",
+                font_family="'sans-serif'",
+                pickable=False,
+            )
+        )
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(**view),
+        map_provider="carto" if basemap else None,
+        map_style=BASEMAP_STYLE if basemap else BLANK_STYLE,
+        tooltip={
+            "html": TOOLTIP_HTML,
+            "style": {"backgroundColor": "white", "color": "#111", "fontSize": "13px"},
+        },
+    )
+
+
+def selected_area_code(selection) -> str | None:
+    """The area code of the clicked object in a pydeck selection event, if any.
+
+    Streamlit gives {"indices": {layer: [i]}, "objects": {layer: [object]}}; a GeoJSON
+    object carries its fields under "properties", a point record at the top level.
+    """
+    if not selection:
+        return None
+    objects = selection.get("objects") or {}
+    for layer in (AREA_LAYER, PRACTICE_LAYER):
+        for picked in objects.get(layer) or []:
+            if not isinstance(picked, dict):
+                continue
+            properties = picked.get("properties")
+            code = (properties or {}).get("area_code") if isinstance(properties, dict) else None
+            code = code or picked.get("area_code")
+            if isinstance(code, str) and code:
+                return code
+    return None
+
+
+def map_title(
+    ranked: pd.DataFrame,
+    *,
+    indicator_label: str,
+    who: str,
+    unit: str,
+    polarity: str,
+    benchmark_name: str,
+    benchmark_value: float | None,
+    noun: str = "areas",
+) -> str:
+    """The finding in words: the worst area and how many are significantly worse."""
+    valued = worst_first(ranked.dropna(subset=["value"]), polarity)
+    if valued.empty:
+        return f"{indicator_label}, {who}: no figures to map for this choice"
+    worst = valued.iloc[0]
+    extreme = "lowest" if polarity == "higher_is_better" else "highest"
+    title = (
+        f"{indicator_label}, {who}: {extreme} in {worst['area_name']} "
+        f"({labels.format_value(worst['value'], unit)})"
+    )
+    if benchmark_value is not None and pd.notna(benchmark_value):
+        worse = int((ranked["rag"] == "worse").sum())
+        title += (
+            f"; {worse} of {len(ranked)} {noun} significantly worse than {benchmark_name} "
+            f"({labels.format_value(benchmark_value, unit)})"
+        )
+    return title

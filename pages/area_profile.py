@@ -1,0 +1,250 @@
+"""Area profile: one area against its local authority and LLR on every indicator."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from equity import cache, config, labels, options, profile
+from ui import layout, page_state, state
+
+SHARED_KEYS = ("area", "indicator", "period", "age_band", "sex", "ethnic_group")
+DEFAULT_AREA = "E02002844"  # St Matthews & Highfields North: the reference story
+
+page_state.keep_widget_values(SHARED_KEYS)
+presenting = st.session_state.get(layout.PRESENT_KEY, False)
+catalog = cache.run("indicator_catalog").set_index("indicator_id")
+all_areas = pd.concat(
+    [cache.run("areas_of_type", area_type=t, la_code=None) for t in profile.AREA_TYPE_LABELS],
+    ignore_index=True,
+)
+choices = profile.search_options(all_areas).set_index("area_code")
+la_names = choices[choices["area_type"] == "la"]["area_name"].to_dict()
+
+notices = st.container()
+with layout.controls(presenting):
+    area_code = state.selectbox(
+        st,
+        "Area (type a name or code)",
+        choices.index.tolist(),
+        key="area",
+        default=DEFAULT_AREA,
+        format_func=lambda c: choices.loc[c, "label"],
+    )
+row = choices.loc[area_code]
+place = profile.Place(
+    code=area_code,
+    name=row["area_name"],
+    area_type=row["area_type"],
+    la_code=None if row["area_type"] == "la" or pd.isna(row["la_code"]) else row["la_code"],
+    lon=None if pd.isna(row["lon"]) else float(row["lon"]),
+    lat=None if pd.isna(row["lat"]) else float(row["lat"]),
+)
+la_name = la_names.get(place.la_code, "its local authority") if place.la_code else "LLR"
+
+# Every indicator published for this type of area, at the catalog's default group.
+spine_rows, groups_used = [], {}
+for indicator_id, indicator in catalog.iterrows():
+    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
+    group = profile.default_group(breakdowns, place.area_type, indicator)
+    if group is None:
+        continue
+    common = dict(
+        indicator_id=indicator_id,
+        la_code=None,
+        benchmark_code=config.LLR_CODE,
+        benchmark_type="region",
+        **group,
+    )
+    level_values = cache.run("area_values_with_benchmark", level=place.area_type, **common)
+    la_values = cache.run("area_values_with_benchmark", level="la", **common)
+    spine_rows.append(
+        profile.spine_row(
+            level_values,
+            la_values,
+            area_code=place.code,
+            la_code=place.la_code,
+            indicator=indicator,
+            group=labels.group_phrase(group["age_band"], group["sex"], group["ethnic_group"]),
+        )
+    )
+    groups_used[indicator_id] = (group, breakdowns)
+spine = profile.spine_frame(spine_rows)
+page_badges = labels.data_badges(bool(spine["is_synthetic"].any()), False) + labels.data_badges(
+    False, bool(spine["is_modelled"].any())
+)
+
+st.title(f"{place.name}")
+st.caption(
+    f"{profile.AREA_TYPE_LABELS[place.area_type][:1].upper()}"
+    f"{profile.AREA_TYPE_LABELS[place.area_type][1:]} {place.code}"
+    + (f" in {la_name}" if place.la_code else "")
+)
+layout.badges(page_badges)
+st.subheader(profile.profile_headline(spine, place.name, la_name))
+
+if spine.empty:
+    st.info("No indicator is published for this type of area; try its ward or MSOA.")
+else:
+    layout.chart(
+        profile.spine_chart(
+            spine,
+            area_name=place.name,
+            la_name=la_name,
+            title=f"{place.name} against {la_name} and LLR on {len(spine)} indicators",
+            badges=page_badges,
+        ),
+        name=f"profile_spine_{place.code}",
+        presenting=presenting,
+    )
+    if not presenting:
+        layout.table(
+            profile.spine_table(spine, place.name, la_name),
+            profile.spine_download(spine),
+            name=f"profile_{place.code}",
+            badge_list=page_badges,
+        )
+
+# Trends and breakdowns for one indicator at a time.
+if not spine.empty:
+    st.header("Trends and breakdowns")
+    shown = spine["indicator_id"].tolist()
+    with layout.controls(presenting):
+        picks = st.columns(4)
+        indicator_id = state.selectbox(
+            picks[0],
+            "Indicator",
+            shown,
+            key="indicator",
+            default="covid_first_dose_demo" if "covid_first_dose_demo" in shown else shown[0],
+            format_func=lambda i: (
+                catalog.loc[i, "short_label"]
+                + (
+                    " (synthetic)"
+                    if catalog.loc[i, "is_synthetic"]
+                    and "synthetic" not in catalog.loc[i, "short_label"].lower()
+                    else ""
+                )
+            ),
+        )
+        indicator = catalog.loc[indicator_id]
+        default, breakdowns = groups_used[indicator_id]
+        at_level = options.breakdown_choices(breakdowns, place.area_type)
+        period = state.selectbox(
+            picks[1],
+            "Period ending",
+            at_level["periods"],
+            key="period",
+            default=default["on_or_before"],
+            format_func=date.isoformat,
+        )
+        age_band = state.selectbox(
+            picks[2], "Age band", at_level["age_bands"], key="age_band", default=default["age_band"]
+        )
+        sex = state.selectbox(picks[3], "Sex", at_level["sexes"], key="sex", default=default["sex"])
+        ethnic_group = state.selectbox(
+            st, "Ethnic group", at_level["ethnic_groups"], key="ethnic_group"
+        )
+    names = {place.area_type: place.name, "la": la_name, "region": "LLR"}
+    place_order = list(dict.fromkeys([place.name, la_name, "LLR"]))
+    who = labels.group_phrase(age_band, sex, ethnic_group)
+    series = cache.run(
+        "area_indicator_series",
+        indicator_id=indicator_id,
+        area_code=place.code,
+        area_type=place.area_type,
+        la_code=place.la_code,
+        sex=sex,
+        age_band=age_band,
+        ethnic_group=ethnic_group,
+    )
+    badges = labels.data_badges(
+        bool(indicator["is_synthetic"]) or bool(series["is_synthetic"].any()),
+        bool(indicator["is_modelled"]) or bool(series["is_modelled"].any()),
+    )
+    if series["period_end"].nunique() > 1:
+        trend = profile.series_frame(series, names)
+        layout.chart(
+            profile.trend_chart(
+                trend,
+                title=f"{indicator['short_label']}, {who}: {place.name}, {la_name} and LLR",
+                unit=indicator["unit"],
+                badges=badges,
+                order=place_order,
+            ),
+            name=f"profile_trend_{place.code}_{indicator_id}",
+            presenting=presenting,
+        )
+    else:
+        st.caption(f"{indicator['short_label']} has one period here, so there is no trend.")
+
+    groups = cache.run(
+        "area_indicator_groups",
+        indicator_id=indicator_id,
+        on_or_before=period,
+        area_code=place.code,
+        area_type=place.area_type,
+        la_code=place.la_code,
+    )
+    if indicator["value_type"] == "count" and not groups.empty:
+        dimensions = [d for d in profile.BREAKDOWN_DIMENSIONS if groups[d].nunique() > 1]
+        tabs = st.tabs([profile.BREAKDOWN_DIMENSIONS[d] for d in dimensions]) if dimensions else []
+        for tab, dimension in zip(tabs, dimensions):
+            with tab:
+                band = "All" if dimension == "age_band" else age_band
+                table = profile.breakdown(groups, dimension, band)
+                label = profile.BREAKDOWN_DIMENSIONS[dimension].lower()
+                layout.chart(
+                    profile.breakdown_chart(
+                        table,
+                        dimension,
+                        names=names,
+                        title=f"{indicator['short_label']} by {label}"
+                        + (f", aged {band}" if band != "All" else "")
+                        + f": {place.name} vs {la_name}, {period.isoformat()}",
+                        badges=badges,
+                        order=place_order,
+                    ),
+                    name=f"profile_{dimension}_{place.code}_{indicator_id}",
+                    presenting=presenting,
+                )
+                if not presenting:
+                    layout.table(
+                        table.assign(area=table["area_type"].map(names)).drop(columns="suppressed"),
+                        table,
+                        name=f"profile_{dimension}_{place.code}_{indicator_id}_{period.isoformat()}",
+                        badge_list=badges,
+                    )
+
+# GP practices in or near the area, with their practice-level figures.
+st.header(f"GP practices within {profile.NEARBY_RADIUS_KM:g} km")
+practices = cache.run("areas_of_type", area_type="practice", la_code=None)
+nearby = profile.nearby_practices(practices, place)
+if nearby.empty:
+    st.caption(
+        "No practice within this distance of the area's centre (or its location is unknown)."
+    )
+else:
+    practice_values = {}
+    for indicator_id, indicator in catalog.iterrows():
+        breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
+        group = profile.default_group(breakdowns, "practice", indicator)
+        if group is None:
+            continue
+        practice_values[indicator_id] = cache.run(
+            "area_values_with_benchmark",
+            indicator_id=indicator_id,
+            level="practice",
+            la_code=None,
+            benchmark_code=config.LLR_CODE,
+            benchmark_type="region",
+            **group,
+        )
+    display, download, practice_badges = profile.practice_table(nearby, practice_values, catalog)
+    layout.badges(practice_badges)
+    layout.table(display, download, name=f"practices_near_{place.code}", badge_list=practice_badges)
+
+with notices:
+    state.show_notices()  # after the widgets, so this run's URL problems show at once

@@ -1,0 +1,265 @@
+"""Map: a choropleth of any indicator by ward, MSOA or LSOA (or practices as points)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from equity import cache, charts, config, labels, maps, options, where_to_act
+from equity import geo as geography
+from ui import layout, map_cache, page_state, state
+
+PROFILE_PAGE = "pages/area_profile.py"
+CLICK_MARKER = "_map_opened_area"
+SHARED_KEYS = (
+    "indicator",
+    "level",
+    "period",
+    "within",
+    "age_band",
+    "sex",
+    "ethnic_group",
+    "benchmark",
+)
+
+presenting = st.session_state.get(layout.PRESENT_KEY, False)
+catalog = cache.run("indicator_catalog").set_index("indicator_id")
+la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("area_code")[
+    "area_name"
+]
+
+page_state.keep_widget_values(SHARED_KEYS)
+st.title("Map")
+notices = st.container()
+with layout.controls(presenting):
+    top = st.columns(4)
+    indicator_id = state.selectbox(
+        top[0],
+        "Indicator",
+        catalog.index.tolist(),
+        key="indicator",
+        default="covid_first_dose",
+        format_func=lambda i: (
+            catalog.loc[i, "short_label"]
+            + (" (synthetic)" if catalog.loc[i, "is_synthetic"] else "")
+        ),
+    )
+    indicator = catalog.loc[indicator_id]
+    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
+    available = set(breakdowns["area_type"])
+    levels = [lv for lv in ("msoa", "ward", "lsoa", "practice") if lv in available]
+    level = state.selectbox(
+        top[1], "Areas", levels, key="level", default="msoa", format_func=options.LEVEL_LABELS.get
+    )
+    choices = options.breakdown_choices(breakdowns, level)
+    periods = choices["periods"]
+    period = state.selectbox(
+        top[2],
+        "Period ending",
+        periods,
+        key="period",
+        default=periods[options.default_index(periods, indicator["default_period_end"])],
+        format_func=date.isoformat,
+    )
+    within = state.selectbox(
+        top[3],
+        "Within",
+        ["all", *la_names.index],
+        key="within",
+        default=config.CITY_CODE,
+        format_func=lambda c: "All of LLR" if c == "all" else la_names[c],
+    )
+    groups = st.columns(4)
+    age_band = state.selectbox(
+        groups[0],
+        "Age band",
+        choices["age_bands"],
+        key="age_band",
+        default=indicator["default_age_band"],
+    )
+    sex = state.selectbox(
+        groups[1], "Sex", choices["sexes"], key="sex", default=indicator["default_sex"]
+    )
+    ethnic_group = state.selectbox(
+        groups[2], "Ethnic group", choices["ethnic_groups"], key="ethnic_group"
+    )
+    level_areas = cache.run(
+        "areas_of_type", area_type=level, la_code=None if within == "all" else within
+    ).set_index("area_code")["area_name"]
+    benchmark_names = {config.LLR_CODE: "LLR", **la_names.to_dict()}
+    benchmark_names.update({code: f"{name} ({code})" for code, name in level_areas.items()})
+    default_benchmark = config.LLR_CODE if within == "all" else within
+    benchmark = state.selectbox(
+        groups[3],
+        "Benchmark",
+        list(
+            dict.fromkeys([default_benchmark, config.LLR_CODE, *la_names.index, *level_areas.index])
+        ),
+        key="benchmark",
+        default=default_benchmark,
+        format_func=lambda c: benchmark_names.get(c, c),
+        help="Compare with a local authority, LLR, or any one area on the map.",
+    )
+    look = st.columns(4)
+    colour_by = state.selectbox(
+        look[0],
+        "Colour by",
+        list(maps.COLOUR_MODES),
+        key="colour",
+        format_func=maps.COLOUR_MODES.get,
+    )
+    scheme = state.selectbox(
+        look[1], "Classes", list(maps.SCHEMES), key="scheme", format_func=maps.SCHEMES.get
+    )
+    look[2].write("")
+    basemap = state.toggle(look[2], "Basemap (needs internet)", key="basemap")
+
+with notices:
+    state.show_notices()  # after the widgets, so this run's URL problems show at once
+
+view = where_to_act.View(
+    indicator_id=indicator_id,
+    on_or_before=period,
+    level=level,
+    la_code=None if within == "all" else within,
+    sex=sex,
+    age_band=age_band,
+    ethnic_group=ethnic_group,
+    benchmark_code=benchmark,
+)
+frame = cache.run(
+    "area_values_with_benchmark", **view.query_params(where_to_act.benchmark_type(benchmark, level))
+)
+polarity = indicator["polarity"]
+unit = indicator["unit"]
+ranked = where_to_act.rank_targets(frame, polarity, only_worse=False)
+badges = labels.data_badges(
+    bool(ranked["is_synthetic"].any()) or bool(indicator["is_synthetic"]),
+    bool(ranked["is_modelled"].any()) or bool(indicator["is_modelled"]),
+)
+benchmark_name = benchmark_names.get(benchmark, benchmark).split(" (")[0]
+benchmark_value = ranked["benchmark_value"].dropna()
+benchmark_value = float(benchmark_value.iloc[0]) if len(benchmark_value) else None
+who = labels.group_phrase(age_band, sex, ethnic_group)
+
+coloured, classes = maps.colour_areas(ranked, colour_by, polarity, scheme)
+coloured = coloured.join(maps.tooltip_text(coloured, unit, benchmark_name, badges))
+title = maps.map_title(
+    ranked,
+    indicator_label=indicator["short_label"],
+    who=who,
+    unit=unit,
+    polarity=polarity,
+    benchmark_name=benchmark_name,
+    benchmark_value=benchmark_value,
+    noun="practices" if level == "practice" else "areas",
+)
+
+layout.badges(badges)
+st.subheader(title)
+if ranked.empty:
+    st.info("No figures for this choice of areas, period and group. Try another period or level.")
+    st.stop()
+
+outline = None
+area_features = None
+practice_records = None
+if level == "practice":
+    practice_records = maps.practice_points(coloured)
+    la_shapes = map_cache.level_geometries("la")
+    wanted = la_names.index if within == "all" else [within]
+    outline = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": la_shapes[c], "properties": {}}
+            for c in wanted
+            if c in la_shapes
+        ],
+    }
+    bounds = geography.geometries_bounds([{"coordinates": p["position"]} for p in practice_records])
+else:
+    geometries = map_cache.level_geometries(level)
+    area_features = maps.feature_collection(geometries, coloured, ["fill", *maps.TOOLTIP_FIELDS])
+    bounds = geography.geometries_bounds([f["geometry"] for f in area_features["features"]])
+
+deck = maps.build_deck(
+    area_features=area_features,
+    practices=practice_records,
+    outline_features=outline,
+    text_labels=maps.extreme_labels(coloured, polarity),
+    view=geography.fit_view(bounds, width_px=560, height_px=560),
+    basemap=basemap,
+)
+
+map_column, bars_column = st.columns([1, 1])
+with map_column:
+    event = st.pydeck_chart(
+        deck,
+        on_select="rerun",
+        selection_mode="single-object",
+        key="map_selection",
+        height=560 if not presenting else 680,
+    )
+    legend_title = f"{indicator['short_label']} ({'%' if unit == 'percent' else unit})"
+    if colour_by == "comparison":
+        legend_title = f"Compared with {benchmark_name} (95% CI)"
+    note = "Darker = worse." if colour_by == "value" else ""
+    note += " " + " / ".join(badges) if badges else ""
+    st.markdown(
+        maps.legend_html(
+            legend_title,
+            maps.legend_entries(coloured, colour_by, classes, unit, polarity),
+            note.strip(),
+        ),
+        unsafe_allow_html=True,
+    )
+    if not presenting:
+        st.caption("Click an area to open its profile. Labels: the most extreme areas.")
+
+clicked = maps.selected_area_code(event.selection if event else None)
+if clicked is None:
+    st.session_state.pop(CLICK_MARKER, None)
+elif st.session_state.get(CLICK_MARKER) != clicked:
+    # Remember the click so returning to this page does not bounce straight back.
+    st.session_state[CLICK_MARKER] = clicked
+    st.session_state["area"] = clicked
+    target = {"area": clicked, **({layout.PRESENT_KEY: "1"} if presenting else {})}
+    st.switch_page(PROFILE_PAGE, query_params=target)
+
+with bars_column:
+    ordered = maps.worst_first(ranked, polarity)
+    shown = min(len(ordered), 25)
+    layout.chart(
+        charts.ranked_bars(
+            ordered,
+            title=f"{shown} {'lowest' if polarity == 'higher_is_better' else 'highest'}"
+            f" of {len(ordered)}: {indicator['short_label']}, {who}",
+            unit=unit,
+            benchmark_value=benchmark_value,
+            benchmark_label=f"{benchmark_name}: {labels.format_value(benchmark_value, unit)}",
+            badges=badges,
+            max_rows=25,
+        ).configure_legend(orient="bottom"),
+        name=f"map_ranking_{indicator_id}_{level}",
+        presenting=presenting,
+    )
+
+if not presenting:
+    with st.expander("Open an area's profile, or download the map's data"):
+        pick = st.selectbox(
+            "Area",
+            ordered["area_code"].tolist(),
+            format_func=dict(zip(ordered["area_code"], ordered["area_name"])).get,
+            key="map_profile_pick",
+        )
+        if st.button("Open profile", key="map_open_profile"):
+            st.session_state["area"] = pick
+            st.switch_page(PROFILE_PAGE, query_params={"area": pick})
+        layout.table(
+            where_to_act.display_table(ordered.assign(rank=range(1, len(ordered) + 1)), unit),
+            where_to_act.download_frame(ordered.assign(rank=range(1, len(ordered) + 1))),
+            name=f"map_{indicator_id}_{level}_{period.isoformat()}",
+            badge_list=badges,
+        )
+    layout.source_note(indicator)

@@ -1,0 +1,137 @@
+"""AppTest: the Map and Area profile pages (defaults, reruns, URL state, bad links)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from equity import maps, stats
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ST_MATTHEWS = "E02002844"
+
+
+def open_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()  # the default page runs first: AppTest cannot start on another page
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def deck_spec(at: AppTest) -> dict:
+    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+
+
+def features_by_code(spec: dict) -> dict:
+    areas = [layer for layer in spec["layers"] if layer.get("id") == maps.AREA_LAYER][0]
+    return {f["properties"]["area_code"]: f["properties"] for f in areas["data"]["features"]}
+
+
+@pytest.fixture(scope="module")
+def default_map(extracts_dir) -> AppTest:
+    return open_page("pages/map.py")
+
+
+def test_map_defaults_show_st_matthews_in_the_darkest_class_with_no_network(default_map):
+    spec = deck_spec(default_map)
+    features = features_by_code(spec)
+    assert ST_MATTHEWS in features and len(features) > 30
+    darkest = maps.hex_to_rgba(maps.palette(5, "higher_is_better")[0])
+    assert features[ST_MATTHEWS]["fill"] == darkest
+    assert "http" not in default_map.get("deck_gl_json_chart")[0].proto.json
+    labels = [layer for layer in spec["layers"] if layer["@@type"] == "TextLayer"][0]["data"]
+    assert "St Matthews & Highfields North" in [label["text"] for label in labels]
+    assert "COVID-19 first dose" in default_map.subheader[0].value
+    assert default_map.get("vega_lite_chart")  # the ranked bars beside the map
+
+
+def test_map_tooltips_never_carry_a_small_count(default_map):
+    for properties in features_by_code(deck_spec(default_map)).values():
+        for part in properties["counts_text"].split("/"):
+            digits = part.strip().replace(",", "")
+            assert not (digits.isdigit() and 1 <= int(digits) <= 7)
+
+
+def test_switching_to_comparison_colours_areas_by_benchmark(default_map):
+    at = default_map  # the last test using this page: it changes the view
+    at.selectbox(key="colour").set_value("comparison").run()
+    assert not at.exception
+    fill = features_by_code(deck_spec(at))[ST_MATTHEWS]["fill"]
+    assert fill[:3] == maps.hex_to_rgba(stats.RAG_COLOURS["worse"])[:3]
+    assert at.query_params["colour"] == "comparison"
+
+
+def test_map_url_round_trip_restores_the_view(extracts_dir):
+    wanted = {
+        "indicator": "covid_first_dose_demo",
+        "level": "ward",
+        "age_band": "65+",
+        "sex": "Female",
+        "colour": "comparison",
+        "scheme": "fisher_jenks",
+        "benchmark": "LLR",
+    }
+    at = open_page("pages/map.py", **wanted)
+    for key, value in wanted.items():
+        assert at.selectbox(key=key).value == value, key
+    assert not at.info  # a valid link gives no notice
+    codes = features_by_code(deck_spec(at))
+    assert "E05010478" in codes  # Wycliffe ward
+
+
+def test_malformed_map_link_falls_back_with_a_notice(extracts_dir):
+    at = open_page("pages/map.py", colour="purple", scheme="<script>")
+    assert at.selectbox(key="colour").value == "value"
+    assert at.selectbox(key="scheme").value == "quantiles"
+    notices = " ".join(info.value for info in at.info)
+    assert "purple" in notices
+
+
+@pytest.fixture(scope="module")
+def st_matthews_profile(extracts_dir) -> AppTest:
+    return open_page("pages/area_profile.py", area=ST_MATTHEWS)
+
+
+def test_profile_from_a_link_shows_st_matthews_against_the_city(st_matthews_profile):
+    at = st_matthews_profile
+    assert at.title[0].value == "St Matthews & Highfields North"
+    assert "Leicester" in at.subheader[0].value
+    assert at.selectbox(key="area").value == ST_MATTHEWS
+    assert any("SYNTHETIC DEMO DATA" in w.value for w in at.warning)
+    spine = at.dataframe[0].value
+    assert "COVID-19 first dose" in spine["Indicator"].tolist()
+    assert at.get("vega_lite_chart")
+
+
+def test_profile_area_change_reruns_for_the_new_area(st_matthews_profile):
+    at = st_matthews_profile  # the last test using this page: it changes the area
+    at.selectbox(key="area").set_value("E05010478").run()
+    assert not at.exception
+    assert at.title[0].value == "Wycliffe"
+    assert at.query_params["area"] == "E05010478"
+
+
+def test_profile_url_round_trip_restores_area_and_group(extracts_dir):
+    wanted = {
+        "area": ST_MATTHEWS,
+        "indicator": "covid_first_dose_demo",
+        "age_band": "50+",
+        "ethnic_group": "Somali",
+    }
+    at = open_page("pages/area_profile.py", **wanted)
+    for key, value in wanted.items():
+        assert at.selectbox(key=key).value == value, key
+    titles = json.dumps([c.proto.spec for c in at.get("vega_lite_chart")])
+    assert "Somali people aged 50+" in titles
+
+
+def test_malformed_profile_link_falls_back_to_st_matthews_with_a_notice(extracts_dir):
+    at = open_page("pages/area_profile.py", area="E99999999'; DROP TABLE")
+    assert at.title[0].value == "St Matthews & Highfields North"
+    assert any("E99999999" in info.value for info in at.info)

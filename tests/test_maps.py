@@ -1,0 +1,211 @@
+"""Map logic: class breaks, colours, GeoJSON payloads, tooltips (suppression), clicks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from equity import geo, maps, stats, where_to_act
+
+
+def luminance(colour: str) -> float:
+    red, green, blue = (int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def area_frame(numerators, denominators, names=None) -> pd.DataFrame:
+    """Rows shaped like area_values_with_benchmark, with Wilson CIs from the counts."""
+    n = len(numerators)
+    ci = stats.proportion_with_ci(np.array(numerators, float), np.array(denominators, float))
+    return pd.DataFrame(
+        {
+            "area_code": [f"E0200{i:04d}" for i in range(n)],
+            "area_name": names or [f"Area {i}" for i in range(n)],
+            "numerator": np.array(numerators, float),
+            "denominator": np.array(denominators, float),
+            "value": ci["value"],
+            "lower_ci": ci["lower_ci"],
+            "upper_ci": ci["upper_ci"],
+            "benchmark_value": 70.0,
+            "is_synthetic": False,
+            "is_modelled": False,
+            "is_core20": False,
+            "imd_decile": 1,
+            "benchmark_code": "E06000016",
+            "period_end": pd.Timestamp("2021-03-25"),
+            "lon": np.linspace(-1.2, -1.05, n),
+            "lat": np.linspace(52.58, 52.69, n),
+            "population": 1000.0,
+        }
+    )
+
+
+def test_quantile_classes_hold_equal_counts_and_missing_values_stay_unclassed():
+    values = [float(v) for v in range(1, 11)] + [np.nan]
+    classes = maps.classify(values, "quantiles", k=5)
+    assert classes.class_of[-1] == -1
+    assert np.bincount(classes.class_of[:-1]).tolist() == [2, 2, 2, 2, 2]
+    assert classes.upper_bounds[-1] == 10.0
+
+
+def test_fisher_jenks_separates_clear_clusters():
+    values = [1, 2, 3, 50, 51, 52, 100, 101]
+    classes = maps.classify(values, "fisher_jenks", k=3)
+    assert len(set(classes.class_of[:3])) == 1
+    assert len({classes.class_of[0], classes.class_of[3], classes.class_of[6]}) == 3
+
+
+def test_fewer_distinct_values_than_classes_gives_fewer_classes():
+    classes = maps.classify([5.0, 5.0, 7.0], "quantiles", k=5)
+    assert len(classes.upper_bounds) == 2
+    assert maps.classify([np.nan, np.nan]).upper_bounds == []
+
+
+def test_worst_class_is_darkest_for_either_polarity():
+    higher_good = maps.palette(5, "higher_is_better")
+    lower_good = maps.palette(5, "lower_is_better")
+    # classes are in ascending value order: low values are worst when higher is better
+    assert luminance(higher_good[0]) == min(map(luminance, higher_good))
+    assert luminance(lower_good[-1]) == min(map(luminance, lower_good))
+    assert len(maps.palette(3, "higher_is_better")) == 3
+
+
+def test_comparison_colouring_uses_the_colour_blind_safe_rag_palette():
+    frame = area_frame([300, 900, 690], [1000, 1000, 1000])
+    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    coloured, _ = maps.colour_areas(ranked, "comparison", "higher_is_better")
+    by_name = dict(zip(coloured["area_name"], coloured["fill"]))
+    assert by_name["Area 0"][:3] == maps.hex_to_rgba(stats.RAG_COLOURS["worse"])[:3]
+    assert by_name["Area 1"][:3] == maps.hex_to_rgba(stats.RAG_COLOURS["better"])[:3]
+    assert by_name["Area 2"][:3] == maps.hex_to_rgba(stats.RAG_COLOURS["similar"])[:3]
+
+
+def test_tooltip_never_shows_a_count_from_one_to_seven():
+    frame = area_frame([5, 600, 40], [40, 1000, 45])  # 5 reached; 45-40 = 5 not reached
+    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    text = maps.tooltip_text(ranked, "percent", "Leicester", [])
+    small_area = text.loc[ranked["area_name"] == "Area 0"].iloc[0]
+    assert small_area["counts_text"].startswith("*")
+    assert small_area["value_text"] == "*"
+    for counts in text["counts_text"]:
+        numbers = [part.strip().replace(",", "") for part in counts.split("/")]
+        assert not any(n.isdigit() and 1 <= int(n) <= 7 for n in numbers)
+    big_area = text.loc[ranked["area_name"] == "Area 1"].iloc[0]
+    assert big_area["counts_text"] == "600 / 1,000"
+    assert "lower than Leicester" in big_area["comparison_text"]
+
+
+def test_tooltip_suppresses_small_counts_even_if_not_suppressed_upstream():
+    frame = area_frame([3], [500]).assign(comparison="similar", suppressed=False)
+    text = maps.tooltip_text(frame, "percent", "LLR", ["SYNTHETIC DEMO DATA"])
+    assert text.iloc[0]["counts_text"] == "* / 500"
+    assert text.iloc[0]["data_note"] == "SYNTHETIC DEMO DATA"
+
+
+def test_feature_collection_shares_geometry_and_carries_only_listed_properties():
+    shape = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    frame = pd.DataFrame(
+        {"area_code": ["A", "B"], "name": ["a", "b"], "secret": [1, 2], "fill": [[1, 2, 3, 4]] * 2}
+    )
+    collection = maps.feature_collection({"A": shape}, frame, ["name", "fill"])
+    assert len(collection["features"]) == 1  # B has no geometry
+    feature = collection["features"][0]
+    assert feature["geometry"] is shape
+    assert set(feature["properties"]) == {"area_code", "name", "fill"}
+
+
+@pytest.mark.parametrize("level", ["ward", "msoa", "lsoa"])
+def test_level_geometry_is_rounded_and_complete(extracts_dir, level):
+    boundaries = geo.load_boundaries(extracts_dir)
+    geometries = geo.level_geometries(boundaries, level)
+    assert len(geometries) == (boundaries["area_type"] == level).sum()
+    text = json.dumps(list(geometries.values()))
+    decimals = [
+        len(token.split(".")[1]) for token in text.replace("]", ",").split(",") if "." in token
+    ]
+    assert max(decimals) <= geo.COORDINATE_DECIMALS
+    assert len(text) < 400_000  # what goes to the browser stays small
+
+
+def test_st_matthews_geometry_contains_its_centroid(extracts_dir):
+    import shapely.geometry
+
+    geometries = geo.level_geometries(geo.load_boundaries(extracts_dir), "msoa")
+    shape = shapely.geometry.shape(geometries["E02002844"])
+    assert shape.contains(shapely.geometry.Point(-1.1209, 52.6379))
+
+
+def test_fit_view_centres_on_the_bounds_and_zooms_in_for_smaller_areas():
+    city = geo.fit_view((-1.22, 52.58, -1.05, 52.69))
+    county = geo.fit_view((-1.6, 52.39, -0.43, 52.98))
+    assert -1.22 < city["longitude"] < -1.05 and 52.58 < city["latitude"] < 52.69
+    assert city["zoom"] > county["zoom"]
+    # at that zoom the city's width fits in the default 700 px (deck.gl: 512 px world at z0)
+    assert 0.17 * 512 * 2 ** city["zoom"] / 360 <= 700
+
+
+def test_distance_of_one_degree_of_latitude_is_about_111_km():
+    assert geo.distance_km(-1.0, 52.0, -1.0, 53.0) == pytest.approx(111.2, abs=0.2)
+
+
+def test_clicked_area_code_is_read_from_geojson_and_point_selections():
+    area_click = {
+        "indices": {"areas": [3]},
+        "objects": {"areas": [{"type": "Feature", "properties": {"area_code": "E02002844"}}]},
+    }
+    practice_click = {
+        "indices": {"practices": [0]},
+        "objects": {"practices": [{"area_code": "C82044"}]},
+    }
+    assert maps.selected_area_code(area_click) == "E02002844"
+    assert maps.selected_area_code(practice_click) == "C82044"
+    assert maps.selected_area_code({"indices": {}, "objects": {}}) is None
+    assert maps.selected_area_code({"objects": {"labels": [{"text": "x"}]}}) is None
+    assert maps.selected_area_code(None) is None
+
+
+def test_deck_without_basemap_makes_no_network_request():
+    deck = maps.build_deck(
+        area_features={"type": "FeatureCollection", "features": []},
+        practices=None,
+        outline_features=None,
+        text_labels=[{"position": [-1.1, 52.6], "text": "St Matthews"}],
+        view=geo.fit_view(None),
+        basemap=False,
+    )
+    spec = json.loads(deck.to_json())
+    assert spec["mapStyle"].startswith("data:application/json")
+    assert "http" not in deck.to_json()
+    text_layer = [layer for layer in spec["layers"] if layer["@@type"] == "TextLayer"][0]
+    assert text_layer["characterSet"] == "auto"  # a literal, not an expression
+    online = maps.build_deck(
+        area_features=None,
+        practices=None,
+        outline_features=None,
+        text_labels=[],
+        view=geo.fit_view(None),
+        basemap=True,
+    )
+    assert json.loads(online.to_json())["mapStyle"].startswith("https://")
+
+
+def test_extreme_labels_name_the_worst_areas_first():
+    frame = area_frame([100, 900, 500, 300], [1000] * 4, names=["low", "high", "mid", "lowish"])
+    worst_two = [label["text"] for label in maps.extreme_labels(frame, "higher_is_better", 2, 0)]
+    assert worst_two == ["low", "lowish"]
+    flipped = [label["text"] for label in maps.extreme_labels(frame, "lower_is_better", 1, 0)]
+    assert flipped == ["high"]
+
+
+def test_legend_lists_classes_worst_first_and_escapes_text():
+    frame = area_frame([100, 900, 500, 300, 700], [1000] * 5)
+    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    coloured, classes = maps.colour_areas(ranked, "value", "higher_is_better")
+    entries = maps.legend_entries(coloured, "value", classes, "percent", "higher_is_better")
+    assert luminance(entries[0][0]) == min(luminance(c) for c, _ in entries)
+    assert entries[0][1].startswith("10.0%")
+    html = maps.legend_html("A <b>title</b>", entries)
+    assert "&lt;b&gt;" in html and "<script" not in html

@@ -1,0 +1,29 @@
+"""Geometry, read and converted to GeoJSON once per level (shared, read-only).
+
+st.cache_resource rather than st.cache_data: the GeoJSON dicts are shared by reference
+across reruns and sessions instead of being unpickled on every rerun; nothing mutates
+them (map features wrap them in new dicts). The extracts fingerprint is part of the key,
+so a rebuilt extract is picked up.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import streamlit as st
+
+from equity import cache, geo
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _boundaries(extracts_version: str) -> gpd.GeoDataFrame:
+    return geo.load_boundaries()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _level_geometries(level: str, extracts_version: str) -> dict[str, dict]:
+    return geo.level_geometries(_boundaries(extracts_version), level)
+
+
+def level_geometries(level: str) -> dict[str, dict]:
+    """{area_code: GeoJSON geometry} for ward, msoa, lsoa or la."""
+    return _level_geometries(level, cache.extracts_version())
