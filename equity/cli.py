@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from equity import catalog, config
+from equity import catalog, config, plan_cli
 
 
 def _date(text: str) -> date:
@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     targets.add_argument("--benchmark", default=None, help="benchmark area (default: --area)")
     targets.add_argument("--all", action="store_true", help="list every area, not only worse")
     targets.add_argument("--format", choices=["csv", "table"], default="table")
+
+    plan_cli.add_parser(commands)
 
     from equity import ingest
 
@@ -111,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return build.main_build(force=not args.if_stale)
     if args.command == "targets":
         return _targets(args)
+    if args.command == "plan":
+        return plan_cli.run(args)
     if args.command == "life-expectancy":
         return _life_expectancy(args)
     if args.command == "ingest":

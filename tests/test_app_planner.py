@@ -1,0 +1,96 @@
+"""AppTest: the pop-up clinic planner page runs, reacts to widgets and round-trips the URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from equity import db
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/planner.py"
+WYCLIFFE = "E05010478"
+
+
+def planner_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def test_defaults_run_and_a_widget_change_replans(extracts_dir):
+    at = planner_page()
+    assert not at.exception
+    assert at.title[0].value == "Pop-up clinic planner"
+    finding = at.subheader[0].value
+    assert finding.startswith("5 sites within 800 m reach ") and "aged 50+" in finding
+    sites = at.dataframe[0].value
+    assert len(sites) == 5 and sites["Order"].tolist() == [1, 2, 3, 4, 5]
+    greedy = at.dataframe[1].value
+    assert len(greedy) >= 5 and (greedy["In the optimised plan"] == "yes").sum() == 5
+    assert at.query_params["p"] == "5" and at.query_params["radius_m"] == "800"
+    assert any("not population-weighted" in caption.value for caption in at.caption)
+
+    at.number_input(key="p").set_value(2).run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("2 sites within 800 m")
+    assert len(at.dataframe[0].value) == 2
+    assert at.query_params["p"] == "2"
+
+
+def test_url_state_round_trips_and_synthetic_data_is_badged(extracts_dir):
+    query = {
+        "indicator": "covid_first_dose_demo",
+        "period": "2021-03-23",
+        "within": WYCLIFFE,
+        "sites": "centroids",
+        "age_band": "50+",
+        "sex": "All",
+        "ethnic_group": "Somali",
+        "core20": "2.0",
+        "p": "3",
+        "radius_m": "600",
+    }
+    at = planner_page(**query)
+    assert not at.exception
+    assert {key: at.query_params[key] for key in query} == query
+    assert at.selectbox(key="ethnic_group").value == "Somali"
+    assert at.number_input(key="radius_m").value == 600
+    finding = at.subheader[0].value
+    assert finding.startswith("3 sites within 600 m reach ")
+    assert "Somali people aged 50+" in finding and "Wycliffe ward" in finding
+    assert any("SYNTHETIC DEMO DATA" in warning.value for warning in at.warning)
+    assert at.dataframe[0].value["Data"].str.contains("SYNTHETIC").all()
+    lsoas = db.run_query("areas_of_type", area_type="lsoa", la_code=None)
+    in_ward = set(lsoas.loc[lsoas["ward_code"] == WYCLIFFE, "area_code"])
+    assert set(at.dataframe[0].value["Site id"]) <= in_ward
+
+
+def test_malformed_url_values_fall_back_with_a_notice(extracts_dir):
+    at = planner_page(p="many", radius_m="99999", within="NOT-AN-AREA", must_keep="XX999")
+    assert not at.exception
+    notices = " ".join(info.value for info in at.info)
+    assert "number of sites" in notices and "walking radius" in notices
+    assert "NOT-AN-AREA" in notices and "XX999" in notices
+    assert at.number_input(key="p").value == 5
+    assert at.number_input(key="radius_m").value == 800
+    assert at.selectbox(key="within").value == "E06000016"
+    assert at.subheader[0].value.startswith("5 sites within 800 m")
+
+
+def test_venues_source_asks_for_a_file_without_failing(extracts_dir):
+    at = planner_page(sites="venues")
+    assert not at.exception
+    assert any("Upload a CSV" in info.value for info in at.info)
+    assert not at.dataframe
+
+
+def test_must_keep_from_the_url_is_chosen_first(extracts_dir):
+    at = planner_page(must_keep="C82020", p="3")
+    assert not at.exception
+    sites = at.dataframe[0].value
+    assert sites["Site id"].iloc[0] == "C82020" and sites["Must keep"].iloc[0] == "yes"
+    assert at.query_params["must_keep"] == "C82020"
