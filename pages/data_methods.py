@@ -1,0 +1,149 @@
+"""Data & methods: the indicator catalog, sources and licences, the statistical methods in
+words, and a CSV of any view's values. The second tab (adding an extract) is another
+part of the app's work."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from equity import cache, config, labels, methods, options, where_to_act
+from ui import extra_widgets, layout, state
+
+TABS = ["Catalog & methods", "Add an extract"]
+
+presenting = st.session_state.get(layout.PRESENT_KEY, False)
+catalog = cache.run("indicator_catalog")
+by_id = catalog.set_index("indicator_id")
+la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("area_code")[
+    "area_name"
+]
+
+st.title("Data & methods")
+extra_widgets.keep_across_pages(
+    "indicator", "level", "period", "within", "age_band", "sex", "ethnic_group"
+)
+extra_widgets.tab_notice("view", TABS)
+notice_area = st.container()  # filled last: widgets add notices as they read the URL
+tabs = st.tabs(TABS, key="view", bind="query-params")
+
+with tabs[0]:
+    if tabs[0].open:
+        counts = methods.catalog_counts(catalog)
+        st.subheader(
+            f"{len(catalog)} indicators: {counts['real']} real, {counts['modelled']} modelled, "
+            f"{counts['synthetic']} synthetic"
+        )
+        st.caption(
+            "Synthetic indicators are generated demo data (not real counts); modelled ones are "
+            "apportioned or modelled from other geographies. Both carry a badge wherever shown."
+        )
+        catalog_view = methods.catalog_table(catalog)
+        layout.table(catalog_view, catalog_view, "indicator_catalog", [])
+
+        st.header("Download the values of a view")
+        with layout.controls(presenting):
+            top = st.columns(4)
+            indicator_id = state.selectbox(
+                top[0],
+                "Indicator",
+                catalog["indicator_id"].tolist(),
+                key="indicator",
+                default="covid_first_dose",
+                format_func=lambda i: by_id.loc[i, "short_label"],
+            )
+            indicator = by_id.loc[indicator_id]
+            breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
+            choices = options.breakdown_choices(breakdowns, "")
+            level = state.selectbox(
+                top[1],
+                "Areas",
+                choices["levels"],
+                key="level",
+                format_func=options.LEVEL_LABELS.get,
+            )
+            choices = options.breakdown_choices(breakdowns, level)
+            periods = choices["periods"]
+            period = state.selectbox(
+                top[2],
+                "Period ending",
+                periods,
+                key="period",
+                default=periods[options.default_index(periods, indicator["default_period_end"])],
+                format_func=date.isoformat,
+            )
+            within = state.selectbox(
+                top[3],
+                "Within",
+                ["all", *la_names.index],
+                key="within",
+                default="all",
+                format_func=lambda c: "All of LLR" if c == "all" else la_names[c],
+            )
+            groups = st.columns(3)
+            age_band = state.selectbox(
+                groups[0],
+                "Age band",
+                choices["age_bands"],
+                key="age_band",
+                default=indicator["default_age_band"],
+            )
+            sex = state.selectbox(
+                groups[1], "Sex", choices["sexes"], key="sex", default=indicator["default_sex"]
+            )
+            ethnic_group = state.selectbox(
+                groups[2], "Ethnic group", choices["ethnic_groups"], key="ethnic_group"
+            )
+        view = where_to_act.View(
+            indicator_id=indicator_id,
+            on_or_before=period,
+            level=level,
+            la_code=None if within == "all" else within,
+            sex=sex,
+            age_band=age_band,
+            ethnic_group=ethnic_group,
+            benchmark_code=config.LLR_CODE,
+        )
+        frame = cache.run(
+            "area_values_with_benchmark",
+            **view.query_params(where_to_act.benchmark_type(config.LLR_CODE, level)),
+        )
+        badges = labels.data_badges(
+            bool(frame["is_synthetic"].any()) or bool(indicator["is_synthetic"]),
+            bool(frame["is_modelled"].any()) or bool(indicator["is_modelled"]),
+        )
+        download = methods.view_download(frame, sex, age_band, ethnic_group)
+        layout.badges(badges)
+        st.markdown(
+            f"**{indicator['short_label']}**, {labels.group_phrase(age_band, sex, ethnic_group)}, "
+            f"{options.LEVEL_LABELS.get(level, level)}, period ending {period.isoformat()}: "
+            f"{len(download)} areas, {int(download['suppressed'].sum())} suppressed."
+        )
+        layout.table(
+            methods.view_display(download, indicator["unit"], indicator["value_type"]),
+            download,
+            name=f"values_{indicator_id}_{level}_{period.isoformat()}",
+            badge_list=badges,
+        )
+        layout.source_note(indicator)
+
+        st.header("Statistical methods")
+        st.markdown(methods.statistical_methods())
+
+        st.header("Sources and licences")
+        for document in methods.source_documents():
+            with st.expander(f"{document.title} ({document.filename})"):
+                st.markdown(document.markdown)
+
+with tabs[1]:
+    if tabs[1].open:
+        # Another part of the work adds the upload form here (equity/ingest.py).
+        st.info(
+            "Adding extracts: upload a CSV in the values schema to add an indicator. "
+            "Until the form is here, use `python -m equity ingest <file>` "
+            "(see docs/ARCHITECTURE.md for the schema)."
+        )
+
+with notice_area:
+    state.show_notices()

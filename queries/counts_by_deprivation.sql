@@ -1,0 +1,62 @@
+-- One count indicator summed by IMD 2025 deprivation decile or quintile of the areas of a
+-- level (the lowest level the indicator has: LSOA, MSOA or practice), for one period and
+-- group, with the 95% Wilson interval of each quantile's pooled percentage.
+-- Parameters: $indicator_id, $on_or_before (DATE: latest period ending on or before it),
+-- $level, $la_code (NULL for all), $sex, $age_band, $ethnic_group,
+-- $quantile_type ('decile' or 'quintile').
+-- mean_imd_score (weighted by denominator) lets callers check which end is most deprived.
+WITH chosen_period AS (
+    SELECT max(period_end) AS period_end
+    FROM indicator_values
+    WHERE indicator_id = $indicator_id
+        AND area_type = $level
+        AND period_end <= CAST($on_or_before AS DATE)
+),
+area_counts AS (
+    SELECT
+        v.area_code,
+        max(v.period_end) AS period_end,
+        sum(v.numerator) AS numerator,
+        sum(v.denominator) AS denominator,
+        bool_or(v.is_synthetic) AS is_synthetic,
+        bool_or(v.is_modelled) AS is_modelled
+    FROM indicator_values AS v
+    JOIN chosen_period AS p ON v.period_end = p.period_end
+    WHERE v.indicator_id = $indicator_id
+        AND v.area_type = $level
+        AND v.sex = $sex
+        AND v.ethnic_group = $ethnic_group
+        AND age_band_matches(v.age_band, $age_band)
+    GROUP BY v.area_code
+),
+by_quantile AS (
+    SELECT
+        CASE WHEN $quantile_type = 'decile' THEN a.imd_decile ELSE a.imd_quintile END
+            AS quantile,
+        count(*) AS areas,
+        max(c.period_end) AS period_end,
+        sum(c.numerator) AS numerator,
+        sum(c.denominator) AS denominator,
+        sum(a.imd_score * c.denominator) / nullif(sum(c.denominator), 0) AS mean_imd_score,
+        bool_or(c.is_synthetic) AS is_synthetic,
+        bool_or(c.is_modelled) AS is_modelled
+    FROM area_counts AS c
+    JOIN areas AS a ON a.area_code = c.area_code AND a.area_type = $level
+    WHERE (CAST($la_code AS VARCHAR) IS NULL OR a.la_code = $la_code)
+    GROUP BY ALL
+)
+SELECT
+    quantile,
+    areas,
+    period_end,
+    numerator,
+    denominator,
+    percent_of(numerator, denominator) AS value,
+    wilson_lower(numerator, denominator, 1.959963984540054) AS lower_ci,
+    wilson_upper(numerator, denominator, 1.959963984540054) AS upper_ci,
+    mean_imd_score,
+    is_synthetic,
+    is_modelled
+FROM by_quantile
+WHERE quantile IS NOT NULL
+ORDER BY quantile

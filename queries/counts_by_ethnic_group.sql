@@ -1,0 +1,39 @@
+-- One count indicator for one area by ethnic group (including the 'All' margin), for one
+-- period, sex and age band, with 95% Wilson intervals of each group's percentage.
+-- Parameters: $indicator_id, $on_or_before (DATE), $area_code, $area_type, $sex, $age_band.
+WITH chosen_period AS (
+    SELECT max(period_end) AS period_end
+    FROM indicator_values
+    WHERE indicator_id = $indicator_id
+        AND area_type = $area_type
+        AND period_end <= CAST($on_or_before AS DATE)
+),
+grouped AS (
+    SELECT
+        v.ethnic_group,
+        max(v.period_end) AS period_end,
+        sum(v.numerator) AS numerator,
+        sum(v.denominator) AS denominator,
+        bool_or(v.is_synthetic) AS is_synthetic,
+        bool_or(v.is_modelled) AS is_modelled
+    FROM indicator_values AS v
+    JOIN chosen_period AS p ON v.period_end = p.period_end
+    WHERE v.indicator_id = $indicator_id
+        AND v.area_code = $area_code
+        AND v.area_type = $area_type
+        AND v.sex = $sex
+        AND age_band_matches(v.age_band, $age_band)
+    GROUP BY v.ethnic_group
+)
+SELECT
+    ethnic_group,
+    period_end,
+    numerator,
+    denominator,
+    percent_of(numerator, denominator) AS value,
+    wilson_lower(numerator, denominator, 1.959963984540054) AS lower_ci,
+    wilson_upper(numerator, denominator, 1.959963984540054) AS upper_ci,
+    is_synthetic,
+    is_modelled
+FROM grouped
+ORDER BY ethnic_group = 'All' DESC, ethnic_group

@@ -1,0 +1,30 @@
+-- Every period of one count indicator for one area and group (a weekly series for the
+-- synthetic demo), with the 95% Wilson interval of each period's percentage.
+-- Parameters: $indicator_id, $area_code, $area_type, $sex, $age_band, $ethnic_group.
+WITH summed AS (
+    SELECT
+        period_end,
+        sum(numerator) AS numerator,
+        sum(denominator) AS denominator,
+        bool_or(is_synthetic) AS is_synthetic,
+        bool_or(is_modelled) AS is_modelled
+    FROM indicator_values
+    WHERE indicator_id = $indicator_id
+        AND area_code = $area_code
+        AND area_type = $area_type
+        AND sex = $sex
+        AND ethnic_group = $ethnic_group
+        AND age_band_matches(age_band, $age_band)
+    GROUP BY period_end
+)
+SELECT
+    period_end,
+    numerator,
+    denominator,
+    percent_of(numerator, denominator) AS value,
+    wilson_lower(numerator, denominator, 1.959963984540054) AS lower_ci,
+    wilson_upper(numerator, denominator, 1.959963984540054) AS upper_ci,
+    is_synthetic,
+    is_modelled
+FROM summed
+ORDER BY period_end
