@@ -13,13 +13,13 @@ ROOT = Path(__file__).resolve().parent
 
 # (file, title, icon, url path) in menu order; a page appears once its file exists.
 PAGES = [
-    ("pages/where_to_act.py", "Where to act", "🎯", "where-to-act"),
-    ("pages/map.py", "Map", "🗺️", "map"),
-    ("pages/area_profile.py", "Area profile", "📍", "area"),
-    ("pages/inequalities.py", "Inequalities", "⚖️", "inequalities"),
-    ("pages/trends.py", "Trends & interventions", "📈", "trends"),
-    ("pages/planner.py", "Pop-up clinic planner", "🏥", "planner"),
-    ("pages/data_methods.py", "Data & methods", "📚", "data"),
+    ("views/where_to_act.py", "Where to act", "🎯", "where-to-act"),
+    ("views/map.py", "Map", "🗺️", "map"),
+    ("views/area_profile.py", "Area profile", "📍", "area"),
+    ("views/inequalities.py", "Inequalities", "⚖️", "inequalities"),
+    ("views/trends.py", "Trends & interventions", "📈", "trends"),
+    ("views/planner.py", "Pop-up clinic planner", "🏥", "planner"),
+    ("views/data_methods.py", "Data & methods", "📚", "data"),
 ]
 
 st.set_page_config(page_title="Health Equity Explorer — LLR", page_icon="🩺", layout="wide")

@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 from equity import exports
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-INEQUALITIES = "pages/inequalities.py"
-TRENDS = "pages/trends.py"
-DATA = "pages/data_methods.py"
+INEQUALITIES = "views/inequalities.py"
+TRENDS = "views/trends.py"
+DATA = "views/data_methods.py"
 
 
 @pytest.fixture(autouse=True)

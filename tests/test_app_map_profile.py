@@ -35,7 +35,7 @@ def features_by_code(spec: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def default_map(extracts_dir) -> AppTest:
-    return open_page("pages/map.py")
+    return open_page("views/map.py")
 
 
 def test_map_defaults_show_st_matthews_in_the_darkest_class_with_no_network(default_map):
@@ -77,7 +77,7 @@ def test_map_url_round_trip_restores_the_view(extracts_dir):
         "scheme": "fisher_jenks",
         "benchmark": "LLR",
     }
-    at = open_page("pages/map.py", **wanted)
+    at = open_page("views/map.py", **wanted)
     for key, value in wanted.items():
         assert at.selectbox(key=key).value == value, key
     assert not at.info  # a valid link gives no notice
@@ -86,7 +86,7 @@ def test_map_url_round_trip_restores_the_view(extracts_dir):
 
 
 def test_malformed_map_link_falls_back_with_a_notice(extracts_dir):
-    at = open_page("pages/map.py", colour="purple", scheme="<script>")
+    at = open_page("views/map.py", colour="purple", scheme="<script>")
     assert at.selectbox(key="colour").value == "value"
     assert at.selectbox(key="scheme").value == "quantiles"
     notices = " ".join(info.value for info in at.info)
@@ -95,7 +95,7 @@ def test_malformed_map_link_falls_back_with_a_notice(extracts_dir):
 
 @pytest.fixture(scope="module")
 def st_matthews_profile(extracts_dir) -> AppTest:
-    return open_page("pages/area_profile.py", area=ST_MATTHEWS)
+    return open_page("views/area_profile.py", area=ST_MATTHEWS)
 
 
 def test_profile_from_a_link_shows_st_matthews_against_the_city(st_matthews_profile):
@@ -124,7 +124,7 @@ def test_profile_url_round_trip_restores_area_and_group(extracts_dir):
         "age_band": "50+",
         "ethnic_group": "Somali",
     }
-    at = open_page("pages/area_profile.py", **wanted)
+    at = open_page("views/area_profile.py", **wanted)
     for key, value in wanted.items():
         assert at.selectbox(key=key).value == value, key
     titles = json.dumps([c.proto.spec for c in at.get("vega_lite_chart")])
@@ -132,6 +132,6 @@ def test_profile_url_round_trip_restores_area_and_group(extracts_dir):
 
 
 def test_malformed_profile_link_falls_back_to_st_matthews_with_a_notice(extracts_dir):
-    at = open_page("pages/area_profile.py", area="E99999999'; DROP TABLE")
+    at = open_page("views/area_profile.py", area="E99999999'; DROP TABLE")
     assert at.title[0].value == "St Matthews & Highfields North"
     assert any("E99999999" in info.value for info in at.info)

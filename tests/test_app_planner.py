@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from equity import db
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/planner.py"
+PAGE = "views/planner.py"
 WYCLIFFE = "E05010478"
 
 

@@ -10,7 +10,7 @@ from equity import cache, charts, config, labels, maps, options, where_to_act
 from equity import geo as geography
 from ui import layout, map_cache, page_state, state
 
-PROFILE_PAGE = "pages/area_profile.py"
+PROFILE_PAGE = "views/area_profile.py"
 CLICK_MARKER = "_map_opened_area"
 SHARED_KEYS = (
     "indicator",
