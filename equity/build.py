@@ -221,8 +221,10 @@ def load_practices(sources_dir: Path) -> pd.DataFrame:
         list_sizes.set_index("practice_code")["registered_patients_last_known"]
     )
     frame["imd_score"] = frame["area_code"].map(imd2019["imd_score"])
-    quintile = life[life["year"] == life["year"].max()].set_index("practice_code")["imd_quintile"]
-    frame["imd_quintile"] = frame["area_code"].map(quintile).astype("Int64")
+    # HEEC numbers its practice quintiles 1 = least deprived (mean IMD score 9.7 in
+    # quintile 1 vs 39.8 in quintile 5); flip them to the IMD convention, 1 = most deprived.
+    heec = life[life["year"] == life["year"].max()].set_index("practice_code")["imd_quintile"]
+    frame["imd_quintile"] = (6 - frame["area_code"].map(heec)).astype("Int64")
     frame.loc[~frame["la_code"].isin(config.LLR_LA_CODES), "la_code"] = None
     return frame
 
@@ -328,7 +330,6 @@ def build_areas(sources_dir: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame
     areas.loc[has_decile, "imd_quintile"] = _quintile(areas.loc[has_decile, "imd_decile"])
     areas["imd_quintile"] = areas["imd_quintile"].astype("Int64")
     areas["is_core20"] = (areas["imd_quintile"] == 1).fillna(False).astype(bool)
-    areas.loc[areas["area_type"] == "practice", "is_core20"] = False
     columns = [
         "area_code",
         "area_name",

@@ -15,8 +15,9 @@ SOURCES = config.SOURCES_DIR
 ST_MATTHEWS = "E02002844"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def con(extracts_dir):
+    # Not module-scoped: a rebuild in this module resets (closes) open connections.
     return db.connection(extracts_dir)
 
 
@@ -249,3 +250,15 @@ def test_build_is_deterministic_and_a_failed_build_changes_nothing(
         build.build(extracts_dir=target)
     assert file_hashes(target) == fresh
     assert not list(tmp_path.glob(".extracts-*"))
+
+
+def test_practice_quintiles_follow_the_imd_convention(con):
+    """Quintile 1 is the most deprived, for practices as for areas (HEEC numbers them the
+    other way round; the build flips them)."""
+    means = sql(
+        con,
+        "SELECT imd_quintile, avg(imd_score) AS score FROM areas "
+        "WHERE area_type='practice' AND imd_quintile IS NOT NULL GROUP BY ALL",
+    ).set_index("imd_quintile")["score"]
+    assert means.is_monotonic_decreasing
+    assert means.loc[1] > 30 > 12 > means.loc[5]

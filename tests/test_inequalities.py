@@ -118,7 +118,9 @@ def test_sii_sign_follows_the_direction_of_the_gradient():
     assert inequalities.proportion_sii(rising.head(4)) is None  # phe_sii needs >= 5
 
 
-def test_practice_quintiles_are_renumbered_so_one_is_most_deprived(extracts_dir):
+def test_practice_quintiles_run_most_deprived_first_and_reversed_ones_are_renumbered(
+    extracts_dir,
+):
     frame = deprivation(
         extracts_dir,
         indicator_id="cervical_screening_coverage",
@@ -128,8 +130,12 @@ def test_practice_quintiles_are_renumbered_so_one_is_most_deprived(extracts_dir)
         age_band="All",
         quantile_type="quintile",
     )
-    oriented, renumbered = inequalities.most_deprived_first(frame, 5)
-    assert renumbered  # the practice file's quintile 1 is the least deprived
+    as_built, renumbered = inequalities.most_deprived_first(frame, 5)
+    assert not renumbered  # the build already numbers practice quintiles 1 = most deprived
+    assert as_built["mean_imd_score"].is_monotonic_decreasing
+    reversed_frame = frame.assign(quantile=6 - frame["quantile"])
+    oriented, renumbered = inequalities.most_deprived_first(reversed_frame, 5)
+    assert renumbered
     assert oriented["mean_imd_score"].is_monotonic_decreasing
     assert oriented["numerator"].sum() == frame["numerator"].sum()
     already, again = inequalities.most_deprived_first(oriented, 5)

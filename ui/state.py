@@ -107,7 +107,7 @@ def number(container, label: str, key: str, default: int, min_value: int, max_va
 
 
 def toggle(container, label: str, key: str, default: bool = False) -> bool:
-    """A toggle whose value lives in the URL as 1 (absent means off)."""
+    """A toggle whose value lives in the URL as 1/0 (absent means its default)."""
     seeded = st.session_state.setdefault(_SEEDED, set())
     if key in seeded and key in st.session_state:
         st.session_state[key] = st.session_state[key]  # survive a visit to another page
@@ -122,8 +122,8 @@ def toggle(container, label: str, key: str, default: bool = False) -> bool:
                 add_notice(f"The link's {label.lower()} flag is not 0 or 1; ignoring it.")
         st.session_state[key] = value
     value = container.toggle(label, key=key)
-    if value:
-        st.query_params[key] = "1"
+    if value != default:
+        st.query_params[key] = to_text(value)
     elif key in st.query_params:
-        del st.query_params[key]
+        del st.query_params[key]  # the default needs no mention in a shared link
     return value

@@ -134,9 +134,8 @@ frame = cache.run(
 polarity = indicator["polarity"]
 unit = indicator["unit"]
 ranked = where_to_act.rank_targets(frame, polarity, only_worse=False)
-badges = labels.data_badges(
-    bool(ranked["is_synthetic"].any()) or bool(indicator["is_synthetic"]),
-    bool(ranked["is_modelled"].any()) or bool(indicator["is_modelled"]),
+badges = labels.view_badges(
+    ranked["is_synthetic"], ranked["is_modelled"], bool(indicator["is_synthetic"])
 )
 benchmark_name = benchmark_names.get(benchmark, benchmark).split(" (")[0]
 benchmark_value = ranked["benchmark_value"].dropna()

@@ -12,11 +12,13 @@ catalog = cache.run("indicator_catalog").set_index("indicator_id")
 count_indicators = catalog[catalog["value_type"] == "count"].index.tolist()
 
 st.title("Where to act")
-state.show_notices()
+notices = st.container()  # filled after the widgets, which add notices as they read the URL
 panel = layout.controls(presenting)
 with panel:
     view, indicator = controls.view_controls(catalog, count_indicators)
 indicator_id, level, period = view.indicator_id, view.level, view.on_or_before
+with notices:
+    state.show_notices()
 params = view.query_params(where_to_act.benchmark_type(view.benchmark_code, level))
 frame = cache.run("area_values_with_benchmark", **params)
 ranked = where_to_act.rank_targets(frame, indicator["polarity"], only_worse=False)
