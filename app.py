@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from equity import cache
+from equity import cache, config, db
 from ui import layout
 
 ROOT = Path(__file__).resolve().parent
@@ -25,6 +25,8 @@ PAGES = [
 st.set_page_config(page_title="Health Equity Explorer — LLR", page_icon="🩺", layout="wide")
 
 problems = cache.extracts_problems()
+# Boundaries only feed the maps: if they are broken, say so and let everything else run.
+map_problems = db.check_map_files(config.EXTRACTS_DIR)
 if problems:
     st.title("Health Equity Explorer")
     st.error(
@@ -41,6 +43,12 @@ pages = [
     if (ROOT / path).is_file()
 ]
 navigation = st.navigation(pages)
+if map_problems:
+    st.warning(
+        "The map boundaries cannot be read, so maps are unavailable; everything else works.\n\n"
+        + "\n".join(f"- {problem}" for problem in map_problems)
+        + "\n\nTo fix it, run **`make run`** (it rebuilds the extracts)."
+    )
 st.sidebar.caption("Health Equity Explorer · Leicester, Leicestershire and Rutland")
 layout.presenter_mode()
 navigation.run()

@@ -26,7 +26,9 @@ def ranked_bars(
     max_rows: int = 25,
 ) -> alt.Chart:
     """Horizontal bars of value with 95% CI whiskers, coloured by comparison, benchmark rule."""
-    data = frame.head(max_rows).copy()
+    # Only what the chart draws goes to the browser: no benchmark or raw counts ride along.
+    shown = ["area_name", "value", "lower_ci", "upper_ci", "comparison", "rag", "people_missed"]
+    data = frame.head(max_rows)[[c for c in shown if c in frame.columns]].copy()
     data["value_label"] = [labels.format_value(v, unit) for v in data["value"]]
     colours = stats.RAG_COLOURS
     order = data["area_name"].tolist()

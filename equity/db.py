@@ -21,6 +21,7 @@ VIEW_FILES = {
     "indicators": "indicators.parquet",
 }
 VALUES_GLOB = "values_*.parquet"
+MAP_FILES = ("boundaries.parquet", "boundaries_simplified.parquet")
 
 
 class ExtractsMissing(RuntimeError):
@@ -51,9 +52,24 @@ def check_extracts(extracts_dir: Path) -> list[str]:
             problems.append(f"{path.name} is empty")
     if not list(extracts_dir.glob(VALUES_GLOB)):
         problems.append("no values_*.parquet files")
-    for path in sorted(extracts_dir.glob("*.parquet")):
+    data_files = [extracts_dir / name for name in VIEW_FILES.values()]
+    data_files += sorted(extracts_dir.glob(VALUES_GLOB))
+    problems += _damaged([path for path in data_files if path.is_file()], problems)
+    return problems
+
+
+def check_map_files(extracts_dir: Path) -> list[str]:
+    """Problems with the boundary files (they only feed the maps), as sentences naming them."""
+    paths = [extracts_dir / name for name in MAP_FILES]
+    missing = [f"{path.name} is missing" for path in paths if not path.is_file()]
+    return missing + _damaged([path for path in paths if path.is_file()], [])
+
+
+def _damaged(paths: list[Path], already: list[str]) -> list[str]:
+    problems = []
+    for path in paths:
         if path.stat().st_size == 0:
-            if f"{path.name} is empty" not in problems:
+            if f"{path.name} is empty" not in already:
                 problems.append(f"{path.name} is empty")
             continue
         with path.open("rb") as handle:
@@ -109,9 +125,9 @@ def reset(extracts_dir: Path | None = None) -> None:
         else:
             targets = [Path(extracts_dir)]
         for key in targets:
-            con = _connections.pop(key, None)
-            if con is not None:
-                con.close()
+            # Not closed here: another session's query may still be running on a cursor of
+            # it; the next query opens a fresh connection and the old one is collected.
+            _connections.pop(key, None)
 
 
 def run_query(name: str, extracts_dir: Path | None = None, **params) -> pd.DataFrame:

@@ -70,6 +70,7 @@ VALUES_ARROW_SCHEMA = pa.schema(
 KEY_COLUMNS = (
     "indicator_id",
     "area_code",
+    "area_type",
     "period_start",
     "period_end",
     "sex",
@@ -837,7 +838,8 @@ def _check_areas(
     rows: _Rows, areas: pd.DataFrame, problems: _Collector, *, with_area_type: bool
 ) -> tuple[pd.Series, pd.Series]:
     """Area codes and their types (from `areas` where the file has no area_type column)."""
-    type_of = dict(zip(areas["area_code"].astype(str), areas["area_type"].astype(str), strict=True))
+    types_of = _area_types(areas)
+    type_of = {code: types[0] for code, types in types_of.items()}
     codes, codes_done = _check_text(rows, "area_code", problems, all_category=False)
     unknown = ~codes_done & ~codes.isin(list(type_of)).to_numpy()
     by_prefix: dict[str, list[str]] = {}
@@ -864,10 +866,12 @@ def _check_areas(
         return codes, expected_type
     area_type, type_done = _check_text(rows, "area_type", problems, all_category=False)
     comparable = ~type_done & expected_type.notna().to_numpy()
-    wrong = comparable & (area_type != expected_type).to_numpy()
     pairs = codes.astype(str) + "|" + area_type.astype(str)
+    known_pairs = {f"{code}|{kind}" for code, types in types_of.items() for kind in types}
+    wrong = comparable & ~pairs.isin(known_pairs).to_numpy()
     for _pair, (first, count) in _first_rows(wrong, pairs).items():
-        code, given, actual = codes.iloc[first], area_type.iloc[first], expected_type.iloc[first]
+        code, given = codes.iloc[first], area_type.iloc[first]
+        actual = " or ".join(types_of[str(code)])
         problems.add(
             int(rows.rows[first]),
             "area_type",
@@ -884,6 +888,17 @@ def _check_areas(
             "use the lower-case type that matches the code",
         )
     return codes, area_type
+
+
+def _area_types(areas: pd.DataFrame) -> dict[str, list[str]]:
+    """Each code's area types, the usual one first (MSOA 2021 and 2011 share most codes)."""
+    rank = {kind: i for i, kind in enumerate(AREA_TYPES)}
+    types: dict[str, list[str]] = {}
+    for code, kind in zip(areas["area_code"].astype(str), areas["area_type"].astype(str)):
+        types.setdefault(code, []).append(kind)
+    return {
+        code: sorted(kinds, key=lambda k: rank.get(k, len(rank))) for code, kinds in types.items()
+    }
 
 
 def _check_periods(rows: _Rows, problems: _Collector) -> tuple[pd.Series, pd.Series]:
@@ -1120,6 +1135,7 @@ def _validate_values_form(
         {
             "indicator_id": indicator_ids,
             "area_code": codes,
+            "area_type": area_type,  # MSOA 2011 and 2021 share codes
             "period_start": start,
             "period_end": end,
             **categories,
@@ -1317,7 +1333,7 @@ def _validate_life_expectancy_form(
             "use larger areas or more years",
         )
         return None, []
-    type_of = dict(zip(areas["area_code"].astype(str), areas["area_type"].astype(str), strict=True))
+    type_of = {code: types[0] for code, types in _area_types(areas).items()}
     frame = pd.DataFrame(
         {
             "indicator_id": indicator_id,
@@ -1426,6 +1442,18 @@ def _validate(
         if not problems:
             problems.add(None, None, "could not be checked", "check the file layout")
         return _refused(path, problems, VALUES_COLUMNS + LE_REQUIRED_COLUMNS)
+    if not life_expectancy_form:
+        unit_of = {
+            indicator_id: (row or {}).get("unit")
+            for indicator_id in frame["indicator_id"].unique()
+            for row in [
+                catalog_row
+                if catalog_row and catalog_row["indicator_id"] == indicator_id
+                else catalog_by_id.get(indicator_id)
+            ]
+        }
+        frame, rollup_notes = complete_extract(frame, areas, unit_of)
+        notes = notes + rollup_notes
     frame = conform_to_values_schema(frame)
     summary = _summary(path, frame, notes)
     return ValidationReport(True, [], frame, summary, 0, catalog_row, notes)
@@ -1438,6 +1466,171 @@ def _summary(path: Path, frame: pd.DataFrame, notes: list[str]) -> str:
     period = f"{frame['period_start'].min():%Y-%m-%d} to {frame['period_end'].max():%Y-%m-%d}"
     text = f"{path}: OK — {len(frame):,} rows of {indicators}; areas: {area_text}; {period}"
     return text + ("; " + "; ".join(notes) if notes else "")
+
+
+# --------------------------------------------------------------------------- margins and rollup
+
+CATEGORY_COLUMNS = ("sex", "age_band", "ethnic_group")
+PARENT_COLUMNS = ("la_code", "ward_code", "msoa_code")
+# Finest first: an extract is rolled up from its finest level to each parent level it lacks.
+# Practices roll up to their LA only (registered lists are not ward or MSOA residents).
+PARENT_LEVELS: dict[str, tuple[tuple[str | None, str], ...]] = {
+    "lsoa": (("msoa_code", "msoa"), ("ward_code", "ward"), ("la_code", "la"), (None, "region")),
+    "practice": (("la_code", "la"), (None, "region")),
+    "msoa": (("la_code", "la"), (None, "region")),
+    "ward": (("la_code", "la"), (None, "region")),
+    "la": ((None, "region"),),
+}
+# Stands in for a file's own 'All' rows while the margins query adds the missing ones.
+_FILE_ALL = "\x00All"
+
+
+def _sql_connection():
+    import duckdb
+
+    from equity import db
+
+    con = duckdb.connect(":memory:")
+    con.execute(db.query_text("_macros"))
+    return con
+
+
+def _run_sql(con, name: str, **tables: pd.DataFrame) -> pd.DataFrame:
+    from equity import db
+
+    for table_name, frame in tables.items():
+        con.register(table_name, frame)
+    try:
+        return con.execute(db.query_text(name)).df()
+    finally:
+        for table_name in tables:
+            con.unregister(table_name)
+
+
+def _with_margins(con, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Add 'All' margins for each category the rows have no 'All' in; keep the file's own."""
+    missing = [name for name in CATEGORY_COLUMNS if not (rows[name] == "All").any()]
+    if not missing:
+        return rows, []
+    kept = [name for name in CATEGORY_COLUMNS if name not in missing]
+    leaf = rows.drop(columns=list(VALUE_COLUMNS)).copy()
+    for name in kept:
+        leaf[name] = leaf[name].where(leaf[name] != "All", _FILE_ALL)
+    margined = _run_sql(con, "build_add_category_margins", leaf_values=leaf)
+    for name in kept:
+        # a category the file already totals: drop the query's totals, restore the file's
+        margined = margined[margined[name] != "All"]
+        margined[name] = margined[name].where(margined[name] != _FILE_ALL, "All")
+    return margined.reset_index(drop=True), missing
+
+
+def _parents_of(areas: pd.DataFrame, leaf_type: str, column: str | None) -> pd.DataFrame:
+    """(area_code, parent_code) for every area of leaf_type inside LLR."""
+    from equity.config import LLR_CODE, LLR_LA_CODES
+
+    leaves = areas[(areas["area_type"] == leaf_type) & areas["la_code"].isin(LLR_LA_CODES)]
+    if column is None:
+        return pd.DataFrame({"area_code": leaves["area_code"], "parent_code": LLR_CODE})
+    return (leaves[["area_code", column]].dropna().rename(columns={column: "parent_code"})).astype(
+        str
+    )
+
+
+def _complete_parents(links: pd.DataFrame, present: set[str]) -> pd.DataFrame:
+    """Links of parents all of whose children are present (a partial sum would mislead)."""
+    covered = links["area_code"].isin(present)
+    complete = covered.groupby(links["parent_code"]).all()
+    return links[links["parent_code"].isin(complete[complete].index)]
+
+
+def _rolled_up(
+    con, rows: pd.DataFrame, areas: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, int], dict[str, int]]:
+    """Parent-level rows for the levels the rows lack: (rows, parents made, parents incomplete)."""
+    present_types = set(rows["area_type"])
+    made: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    pieces = []
+    for leaf_type, levels in PARENT_LEVELS.items():
+        if leaf_type not in set(rows["area_type"]):
+            continue
+        leaf_rows = rows[rows["area_type"] == leaf_type]
+        for column, parent_type in levels:
+            if parent_type in present_types:
+                continue
+            present_types.add(parent_type)
+            links = _parents_of(areas, leaf_type, column)
+            for _period, group in leaf_rows.groupby(["period_start", "period_end"], sort=False):
+                codes = set(group["area_code"])
+                complete = _complete_parents(links, codes)
+                touched = links.loc[links["area_code"].isin(codes), "parent_code"].nunique()
+                partial = touched - complete["parent_code"].nunique()
+                skipped[parent_type] = max(skipped.get(parent_type, 0), partial)
+                if complete.empty:
+                    continue
+                made[parent_type] = max(made.get(parent_type, 0), complete["parent_code"].nunique())
+                pieces.append(
+                    _run_sql(
+                        con,
+                        "build_rollup_values_to_parents",
+                        leaf_values=group.drop(columns=list(VALUE_COLUMNS), errors="ignore"),
+                        area_parents=complete.assign(parent_type=parent_type),
+                    )
+                )
+    rolled = pd.concat(pieces, ignore_index=True) if pieces else rows.iloc[:0]
+    return rolled, made, {kind: count for kind, count in skipped.items() if count}
+
+
+def complete_extract(
+    frame: pd.DataFrame, areas: pd.DataFrame, unit_of: dict[str, str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Count rows get 'All' margins (where the file has none), parent levels and Wilson CIs.
+
+    A leaf-level extract (LSOA or practice) becomes queryable at MSOA, ward, LA and LLR the
+    way the build's own extracts are: the build's SQL adds margins, sums children into each
+    parent the file lacks (only parents whose children are all present) and fills value and
+    95% Wilson CI for percentages. Value-type rows (e.g. life expectancy) pass through.
+    Needs areas with la_code, ward_code and msoa_code; without them the frame is returned as is.
+    """
+    if not set(PARENT_COLUMNS) <= set(areas.columns):
+        return frame, []
+    is_count = frame["numerator"].notna() & frame["denominator"].notna()
+    if not is_count.any():
+        return frame, []
+    areas = areas.assign(area_code=areas["area_code"].astype(str))
+    notes: list[str] = []
+    completed = [frame[~is_count]]
+    con = _sql_connection()
+    try:
+        for indicator_id, rows in frame[is_count].groupby("indicator_id", sort=True):
+            margined, margins_added = _with_margins(con, rows)
+            rolled, made, skipped = _rolled_up(con, margined, areas)
+            combined = pd.concat(
+                [margined.drop(columns=list(VALUE_COLUMNS), errors="ignore"), rolled],
+                ignore_index=True,
+            )
+            if unit_of.get(indicator_id) == "percent":
+                combined = _run_sql(con, "build_fill_proportion_ci", count_values=combined)
+            else:
+                combined = combined.assign(value=np.nan, lower_ci=np.nan, upper_ci=np.nan)
+            completed.append(combined)
+            if margins_added:
+                notes.append(f"{indicator_id}: 'All' margins added for {', '.join(margins_added)}")
+            if made:
+                levels = ", ".join(f"{count} {kind}" for kind, count in made.items())
+                notes.append(f"{indicator_id}: rolled up to {levels}")
+            if skipped:
+                levels = ", ".join(f"{count} {kind}" for kind, count in skipped.items())
+                notes.append(
+                    f"{indicator_id}: not rolled up to {levels} whose areas are only partly "
+                    "in the file"
+                )
+    finally:
+        con.close()
+    result = pd.concat([piece for piece in completed if len(piece)], ignore_index=True)
+    for name in ("period_start", "period_end"):
+        result[name] = pd.to_datetime(result[name]).astype("datetime64[ns]")
+    return result, notes
 
 
 # --------------------------------------------------------------------------- public: add atomically
@@ -1661,6 +1854,90 @@ def _write_failed(
     )
 
 
+# --------------------------------------------------------------------------- uploads (the app)
+
+UPLOAD_SUFFIXES = (".csv", ".parquet")
+
+
+def upload_temp_dir(extracts_dir: str | os.PathLike) -> Path:
+    """Where uploaded bytes wait to be checked: beside the extracts (never inside, so they are
+    never a values_*.parquet the app reads), else the OS temp folder."""
+    parent = Path(extracts_dir).resolve().parent
+    return parent if os.access(parent, os.W_OK) else Path(tempfile.gettempdir())
+
+
+def validate_upload(
+    filename: str,
+    data: bytes,
+    extracts_dir: str | os.PathLike,
+    *,
+    new_indicator: dict | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ValidationReport:
+    """Check uploaded bytes as ingest would a file; the temp copy is deleted before returning.
+
+    Problems name the uploaded file by its own name (not the temp path)."""
+    suffix = Path(filename).suffix.lower()
+    suffix = suffix if suffix in UPLOAD_SUFFIXES else ".csv"
+    descriptor, temp_name = tempfile.mkstemp(
+        dir=upload_temp_dir(extracts_dir), prefix=".upload.", suffix=suffix
+    )
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        try:
+            areas = read_areas(extracts_dir)
+            catalog = _read_catalog(Path(extracts_dir))
+        except (OSError, ValueError) as exc:
+            problems = _Collector()
+            problems.add(
+                None,
+                None,
+                f"the app's areas/indicators extracts cannot be read ({exc})",
+                "run `make run` (it rebuilds the extracts), then try again",
+            )
+            return _refused(Path(filename), problems)
+        report = validate_extract(
+            temp, areas, catalog, max_bytes=max_bytes, new_indicator=new_indicator
+        )
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    report.summary = report.summary.replace(str(temp), filename)
+    return report
+
+
+def add_validated_upload(
+    report: ValidationReport, filename: str, extracts_dir: str | os.PathLike
+) -> ValidationReport:
+    """Add an accepted upload's rows atomically (as ingest_file does after validating)."""
+    if not report.ok or report.frame is None:
+        return report
+    try:
+        written = add_extract(
+            report.frame, extracts_dir, source_name_for(filename), report.catalog_row
+        )
+    except IngestConflict as exc:
+        return _write_failed(filename, report, f"{exc}", "choose a new indicator id")
+    except OSError as exc:
+        return _write_failed(
+            filename,
+            report,
+            f"could not be written ({exc}); nothing was changed",
+            "check disk space and permissions",
+        )
+    return ValidationReport(
+        True,
+        [],
+        report.frame,
+        f"{report.summary} → {written.name}",
+        0,
+        report.catalog_row,
+        report.notes,
+    )
+
+
 # ------------------------------------------------------------ CLI glue (wired by cli.py)
 
 
@@ -1677,6 +1954,14 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--extracts-dir", help="default: equity.config.EXTRACTS_DIR")
 
 
+def read_areas(extracts_dir: str | os.PathLike) -> pd.DataFrame:
+    """The area columns validation and rollup need (parent columns where the file has them)."""
+    path = Path(extracts_dir) / "areas.parquet"
+    present = set(pq.read_schema(path).names)
+    wanted = ["area_code", "area_type", *PARENT_COLUMNS]
+    return pd.read_parquet(path, columns=[name for name in wanted if name in present])
+
+
 def run_ingest(args: argparse.Namespace, stdout=None, stderr=None) -> int:
     """Exit code 0 when accepted (or dry-run accepted), 2 when refused."""
     stdout = stdout or sys.stdout
@@ -1688,7 +1973,7 @@ def run_ingest(args: argparse.Namespace, stdout=None, stderr=None) -> int:
 
         extracts_dir = EXTRACTS_DIR
     try:
-        areas = pd.read_parquet(extracts_dir / "areas.parquet", columns=["area_code", "area_type"])
+        areas = read_areas(extracts_dir)
         catalog = _read_catalog(extracts_dir)
     except (OSError, ValueError) as exc:
         print(

@@ -339,6 +339,7 @@ def series_frame(series: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         series,
         count_columns=["numerator", "denominator"],
         rate_columns=["value", "lower_ci", "upper_ci"],
+        complement_pairs=[("numerator", "denominator")],
     )
     out["line"] = [names.get(t, n) for t, n in zip(out["area_type"], out["area_name"])]
     out["period_end"] = pd.to_datetime(out["period_end"])
@@ -450,6 +451,7 @@ def breakdown(groups: pd.DataFrame, dimension: str, age_band: str = "All") -> pd
         summed.reset_index(drop=True),
         count_columns=["numerator", "denominator"],
         rate_columns=["value", "lower_ci", "upper_ci"],
+        complement_pairs=[("numerator", "denominator")],
     )
 
 
@@ -544,6 +546,7 @@ def practice_table(
             values,
             count_columns=["numerator", "denominator"],
             rate_columns=["value", "lower_ci", "upper_ci"],
+            complement_pairs=[("numerator", "denominator")],
         ).set_index("area_code")
         synthetic = bool(info["is_synthetic"]) or bool(values["is_synthetic"].any())
         modelled = bool(info["is_modelled"]) or bool(values["is_modelled"].any())

@@ -107,6 +107,7 @@ def rank_targets(frame: pd.DataFrame, polarity: str, only_worse: bool = True) ->
         frame,
         count_columns=["numerator", "denominator", "people_missed"],
         rate_columns=["value", "lower_ci", "upper_ci"],
+        complement_pairs=[("numerator", "denominator")],
     )
     return frame.reset_index(drop=True)
 

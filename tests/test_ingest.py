@@ -489,3 +489,139 @@ def test_cli_glue_prints_summary_or_problems(store: Path, capsys: pytest.Capture
     )
     out = capsys.readouterr()
     assert refused == 2 and "row 3, column sex" in out.err and "Traceback" not in out.err
+
+
+# --------------------------------------------------------------------------- margins and rollup
+
+# Two wards of one LA: ward A has LSOAs a1, a2 (MSOA M1); ward B has b1, b2 (MSOA M2).
+PARENT_AREAS = pd.DataFrame(
+    {
+        "area_code": ["L1A1", "L1A2", "L1B1", "L1B2", "W_A", "W_B", "M_1", "M_2", "E06000016"],
+        "area_type": ["lsoa"] * 4 + ["ward"] * 2 + ["msoa"] * 2 + ["la"],
+        "la_code": ["E06000016"] * 9,
+        "ward_code": ["W_A", "W_A", "W_B", "W_B", "W_A", "W_B", None, None, None],
+        "msoa_code": ["M_1", "M_1", "M_2", "M_2", None, None, "M_1", "M_2", None],
+    }
+)
+FLU = {
+    "indicator_id": "flu_local",
+    "label": "Flu",
+    "unit": "percent",
+    "polarity": "higher_is_better",
+}
+
+
+def lsoa_extract(path: Path, codes: list[str], sexes: list[str]) -> Path:
+    rows = []
+    for position, code in enumerate(codes):
+        for offset, sex in enumerate(sexes):
+            denominator = 100 + 10 * position + offset
+            rows.append(
+                {
+                    "indicator_id": "flu_local",
+                    "area_code": code,
+                    "area_type": "lsoa",
+                    "period_start": "2021-01-01",
+                    "period_end": "2021-12-31",
+                    "sex": sex,
+                    "age_band": "65+",
+                    "ethnic_group": "All",
+                    "numerator": denominator // 2 + position,
+                    "denominator": denominator,
+                }
+            )
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_lsoa_extract_gains_margins_parents_and_wilson_intervals(tmp_path: Path) -> None:
+    from equity.stats import wilson_interval
+
+    codes = ["L1A1", "L1A2", "L1B1", "L1B2"]
+    path = lsoa_extract(tmp_path / "flu.csv", codes, ["Female", "Male"])
+    report = ingest.validate_extract(path, PARENT_AREAS, CATALOG, new_indicator=FLU)
+    assert report.ok, report.problems
+    frame = report.frame
+    source = pd.read_csv(path)
+
+    leaf = frame[frame["area_type"] == "lsoa"]
+    by_sex = leaf.pivot_table(index="area_code", columns="sex", values="numerator")
+    # the file had no sex 'All': it is added as Female + Male; age band '65+' gets its 'All'
+    assert (by_sex["All"] == by_sex["Female"] + by_sex["Male"]).all()
+    assert set(frame["age_band"]) == {"65+", "All"}
+
+    for ward, children in (("W_A", ["L1A1", "L1A2"]), ("W_B", ["L1B1", "L1B2"])):
+        for sex in ("Female", "Male"):
+            expected = source[source["area_code"].isin(children) & (source["sex"] == sex)]
+            got = frame[
+                (frame["area_code"] == ward) & (frame["sex"] == sex) & (frame["age_band"] == "65+")
+            ]
+            assert got["area_type"].tolist() == ["ward"]
+            assert got["numerator"].iloc[0] == expected["numerator"].sum()
+            assert got["denominator"].iloc[0] == expected["denominator"].sum()
+    la_all = frame[(frame["area_type"] == "la") & (frame["sex"] == "All")]
+    assert set(la_all["numerator"]) == {source["numerator"].sum()}
+    assert set(frame.loc[frame["area_type"] == "msoa", "area_code"]) == {"M_1", "M_2"}
+
+    lower, upper = wilson_interval(frame["numerator"], frame["denominator"])
+    assert frame["value"].to_numpy() == pytest.approx(
+        100 * frame["numerator"] / frame["denominator"]
+    )
+    assert frame["lower_ci"].to_numpy() == pytest.approx(100 * lower)
+    assert frame["upper_ci"].to_numpy() == pytest.approx(100 * upper)
+    assert not frame.duplicated(list(ingest.KEY_COLUMNS)).any()
+
+
+def test_rollup_keeps_the_files_own_totals_and_skips_incomplete_parents(tmp_path: Path) -> None:
+    # sex already has 'All' rows: no second sex margin; ward B lacks L1B2 so it is not made
+    path = lsoa_extract(tmp_path / "flu.csv", ["L1A1", "L1A2", "L1B1"], ["All", "Female", "Male"])
+    report = ingest.validate_extract(path, PARENT_AREAS, CATALOG, new_indicator=FLU)
+    assert report.ok, report.problems
+    frame = report.frame
+    source = pd.read_csv(path)
+    leaf_all = frame[(frame["area_type"] == "lsoa") & (frame["sex"] == "All")]
+    leaf_all = leaf_all[leaf_all["age_band"] == "65+"].set_index("area_code")["numerator"]
+    file_all = source[source["sex"] == "All"].set_index("area_code")["numerator"]
+    pd.testing.assert_series_equal(
+        leaf_all.sort_index(), file_all.sort_index().astype(float), check_names=False
+    )
+    assert set(frame.loc[frame["area_type"] == "ward", "area_code"]) == {"W_A"}
+    assert "la" not in set(frame["area_type"])  # the LA misses L1B2 too
+    assert "only partly in the file" in report.summary
+
+
+def test_accepted_rollup_is_written_as_one_file(tmp_path: Path) -> None:
+    store = tmp_path / "extracts"
+    store.mkdir()
+    PARENT_AREAS.to_parquet(store / "areas.parquet")
+    CATALOG.to_parquet(store / "indicators.parquet")
+    path = lsoa_extract(tmp_path / "flu.csv", ["L1A1", "L1A2", "L1B1", "L1B2"], ["Female"])
+    report = ingest.ingest_file(
+        path, store, areas=PARENT_AREAS, catalog=CATALOG, new_indicator=FLU, source_name="flu"
+    )
+    assert report.ok, report.problems
+    written = pd.read_parquet(store / "values_user_flu.parquet")
+    assert len(written) == len(report.frame)
+    assert set(written["area_type"]) == {"lsoa", "msoa", "ward", "la", "region"}
+    assert [p.name for p in store.iterdir() if p.name.startswith("values_")] == [
+        "values_user_flu.parquet"
+    ]
+
+
+def test_a_code_shared_by_msoa_2011_and_2021_is_accepted_as_either(tmp_path: Path) -> None:
+    areas = pd.DataFrame({"area_code": ["E02002844", "E02002844"], "area_type": ["msoa11", "msoa"]})
+    path = tmp_path / "shared.csv"
+    rows = values_rows("flu_local", ["E02002844", "E02002844"]).drop(columns=["value"])
+    rows["area_type"] = ["msoa", "msoa11"]
+    rows[list(ingest.REQUIRED_VALUES_COLUMNS) + ["numerator", "denominator"]].to_csv(
+        path, index=False
+    )
+    report = ingest.validate_extract(path, areas, CATALOG, new_indicator=FLU)
+    assert report.ok, report.problems
+    assert sorted(report.frame["area_type"]) == ["msoa", "msoa11"]
+    rows["area_type"] = ["lsoa", "msoa"]
+    rows[list(ingest.REQUIRED_VALUES_COLUMNS) + ["numerator", "denominator"]].to_csv(
+        path, index=False
+    )
+    refused = ingest.validate_extract(path, areas, CATALOG, new_indicator=FLU)
+    assert "write msoa or msoa11" in refused.problems[0].fix

@@ -10,6 +10,7 @@ import streamlit as st
 
 from equity import cache, config, labels, methods, options, where_to_act
 from ui import extra_widgets, layout, state
+from ui.ingest_panel import render_ingest_panel
 
 TABS = ["Catalog & methods", "Add an extract"]
 
@@ -138,12 +139,7 @@ with tabs[0]:
 
 with tabs[1]:
     if tabs[1].open:
-        # Another part of the work adds the upload form here (equity/ingest.py).
-        st.info(
-            "Adding extracts: upload a CSV in the values schema to add an indicator. "
-            "Until the form is here, use `python -m equity ingest <file>` "
-            "(see docs/ARCHITECTURE.md for the schema)."
-        )
+        render_ingest_panel()
 
 with notice_area:
     state.show_notices()

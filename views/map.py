@@ -31,6 +31,7 @@ la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("a
 
 page_state.keep_widget_values(SHARED_KEYS)
 st.title("Map")
+map_cache.require_boundaries()
 notices = st.container()
 with layout.controls(presenting):
     top = st.columns(4)

@@ -1,0 +1,103 @@
+"""Start-up with missing, empty or corrupt extracts: a page that names the file and says
+`make run`, never a traceback; a broken boundaries file only costs the map."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from equity import config, db
+from tests.test_url_fuzz import registered_pages
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def delete(path: Path) -> None:
+    path.unlink()
+
+
+def empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def garbage(path: Path) -> None:
+    path.write_bytes(b"PAR1 this is not a parquet file at all")
+
+
+@pytest.fixture
+def damaged_copy(tmp_path: Path, extracts_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh copy of the extracts the app is pointed at, for a test to damage."""
+    copy = tmp_path / "extracts"
+    shutil.copytree(extracts_dir, copy, copy_function=shutil.copy)  # new mtimes: new cache keys
+    monkeypatch.setattr(config, "EXTRACTS_DIR", copy)
+    db.reset()
+    yield copy
+    db.reset()
+
+
+def texts(at: AppTest) -> str:
+    parts = [
+        e.value for kind in ("error", "warning", "markdown", "info") for e in getattr(at, kind)
+    ]
+    return "\n".join(str(part) for part in parts)
+
+
+FATAL = [
+    ("areas.parquet", delete),
+    ("areas.parquet", truncate),
+    ("indicators.parquet", empty),
+    ("indicators.parquet", garbage),
+    ("values_covid_nhse.parquet", empty),
+    ("values_demo_covid.parquet", truncate),
+    ("values_cervical_screening.parquet", garbage),
+]
+
+
+@pytest.mark.parametrize(
+    ("filename", "damage"), FATAL, ids=[f"{name}-{fn.__name__}" for name, fn in FATAL]
+)
+def test_damaged_extract_gives_a_page_naming_it_and_the_fix(
+    damaged_copy: Path, filename: str, damage: Callable[[Path], None]
+) -> None:
+    damage(damaged_copy / filename)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    shown = texts(at)
+    assert filename in shown and "make run" in shown
+
+
+@pytest.mark.parametrize("damage", [delete, truncate], ids=["delete", "truncate"])
+def test_broken_boundaries_only_cost_the_map(damaged_copy: Path, damage) -> None:
+    for name in ("boundaries.parquet", "boundaries_simplified.parquet"):
+        damage(damaged_copy / name)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.title and at.title[0].value != "Health Equity Explorer"  # the page itself ran
+    warning = " ".join(w.value for w in at.warning)
+    assert "boundaries_simplified.parquet" in warning and "make run" in warning
+
+
+def test_a_missing_values_file_leaves_the_rest_working(damaged_copy: Path) -> None:
+    """One source's file gone (not damaged): the app runs on the others."""
+    delete(damaged_copy / "values_life_expectancy_practice.parquet")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    assert not at.exception and not at.error
+
+
+def test_map_page_with_broken_boundaries_says_so(damaged_copy: Path) -> None:
+    delete(damaged_copy / "boundaries_simplified.parquet")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    map_page = next(page for page in registered_pages() if page.endswith("map.py"))
+    at.switch_page(map_page).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "boundaries_simplified.parquet" in shown and "make run" in shown

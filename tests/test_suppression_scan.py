@@ -1,0 +1,251 @@
+"""Disclosure control everywhere: on views where the data hold counts of 1 to 7, no page shows
+one in a table, metric, text, chart dataset, map layer/tooltip or CSV download."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from equity import config, db
+
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "app.py"
+SMALL = config.SUPPRESS_MAX_COUNT
+PERIOD = "2021-03-23"
+# A view of the synthetic extract that is full of small counts: Somali women aged 75-79 in
+# each Leicester LSOA (and, second, the same group by ward).
+VIEWS = [
+    {
+        "indicator": "covid_first_dose_demo",
+        "level": "lsoa",
+        "within": config.CITY_CODE,
+        "period": PERIOD,
+        "sex": "Female",
+        "age_band": "75-79",
+        "ethnic_group": "Somali",
+        "benchmark": config.CITY_CODE,
+    },
+    {
+        "indicator": "covid_first_dose_demo",
+        "level": "ward",
+        "within": config.CITY_CODE,
+        "period": PERIOD,
+        "sex": "Male",
+        "age_band": "80+",
+        "ethnic_group": "Somali",
+    },
+]
+# Columns that hold counts of people, whatever a page calls them.
+COUNT_NAME = re.compile(
+    r"numerator|denominator|missed|reached|eligible|vaccinated|screened|unscreened|"
+    r"people|persons|count|deaths|^n$|^n_|_n$|number",
+    re.I,
+)
+PART_WHOLE = [("numerator", "denominator"), ("reached", "eligible"), ("vaccinated", "eligible")]
+SMALL_IN_TEXT = re.compile(
+    r"(?<![\d.,%])([1-7])(?![\d.,%])\s+(?:more\s+|fewer\s+)?"
+    r"(?:people|person|residents|patients|women|men|vaccinated|unvaccinated|screened|missed|"
+    # "3 of 38 areas" counts places or indicators, not people: not disclosive
+    r"of\s+\d+(?![\d,]*\s+(?:indicators|areas|neighbourhoods|wards|sites|practices)))",
+    re.I,
+)
+
+
+def small(values: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(
+        values.astype(str).str.replace(",", "").str.strip(), errors="coerce"
+    ).astype(float)
+    return (numbers > 0) & (numbers <= SMALL)
+
+
+def frame_leaks(frame: pd.DataFrame, where: str) -> list[str]:
+    leaks = []
+    columns = {str(c): c for c in frame.columns}
+    for name, column in columns.items():
+        derived = re.search(r"rank|%|percent|rate|share|proportion|ratio|ci\b", name, re.I)
+        if COUNT_NAME.search(name) and not derived:
+            hits = frame[column][small(frame[column])]
+            if len(hits):
+                leaks.append(f"{where}: column {name!r} shows {hits.iloc[0]!r}")
+    lowered = {name.lower(): column for name, column in columns.items()}
+    for part, whole in PART_WHOLE:
+        if part in lowered and whole in lowered:
+            p = pd.to_numeric(frame[lowered[part]], errors="coerce")
+            w = pd.to_numeric(frame[lowered[whole]], errors="coerce")
+            gap = w - p
+            if ((gap > 0) & (gap <= SMALL)).any():
+                leaks.append(f"{where}: {whole} - {part} is a small count")
+    return leaks
+
+
+def text_leaks(text: str, where: str) -> list[str]:
+    found = SMALL_IN_TEXT.search(text)
+    return [f"{where}: text {found.group(0)!r}"] if found else []
+
+
+def json_records(node) -> list[dict]:
+    """Every list of records inside a JSON document (chart data, map layers)."""
+    found = []
+    if isinstance(node, list) and node and all(isinstance(item, dict) for item in node):
+        found.append(node)
+    if isinstance(node, dict):
+        for value in node.values():
+            found += json_records(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += json_records(value)
+    return found
+
+
+class CapturedMedia:
+    """Keeps the in-memory media stores AppTest creates, so downloads can be read."""
+
+    stores: list[MemoryMediaFileStorage] = []
+
+    @classmethod
+    def install(cls, monkeypatch: pytest.MonkeyPatch) -> None:
+        real_init = MemoryMediaFileStorage.__init__
+
+        def init(self, *args, **kwargs):
+            real_init(self, *args, **kwargs)
+            cls.stores.append(self)
+
+        monkeypatch.setattr(MemoryMediaFileStorage, "__init__", init)
+
+    @classmethod
+    def read(cls, url: str) -> bytes | None:
+        filename = url.rsplit("/", 1)[-1]
+        for store in reversed(cls.stores):
+            try:
+                return bytes(store.get_file(filename).content)
+            except Exception:  # not in this store
+                continue
+        return None
+
+
+def page_leaks(at: AppTest, page: str) -> tuple[list[str], int]:
+    """(leaks, number of things scanned)."""
+    leaks: list[str] = []
+    scanned = 0
+    for element in [*at.dataframe, *at.table]:
+        scanned += 1
+        leaks += frame_leaks(element.value, f"{page} table")
+    for element in at.metric:
+        scanned += 1
+        if COUNT_NAME.search(element.label) and small(pd.Series([element.value])).any():
+            leaks.append(f"{page} metric {element.label!r} = {element.value!r}")
+    for kind in ("markdown", "caption", "text", "title", "header", "subheader", "info",
+                 "warning", "success", "error"):  # fmt: skip
+        for element in getattr(at, kind):
+            scanned += 1
+            leaks += text_leaks(str(element.value), f"{page} {kind}")
+    for chart in at.get("vega_lite_chart"):
+        scanned += 1
+        for dataset in chart.proto.datasets:
+            frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+            leaks += frame_leaks(frame, f"{page} chart data")
+        spec = json.loads(chart.proto.spec)
+        for records in json_records(spec):
+            leaks += frame_leaks(pd.DataFrame(records), f"{page} chart inline data")
+        leaks += text_leaks(chart.proto.spec, f"{page} chart spec")
+    for deck in at.get("deck_gl_json_chart"):
+        scanned += 1
+        spec = json.loads(deck.proto.json)
+        for records in json_records(spec.get("layers", [])):
+            leaks += frame_leaks(pd.json_normalize(records), f"{page} map layer/tooltip")
+        leaks += text_leaks(json.dumps(spec.get("tooltip", "")), f"{page} map tooltip")
+    for button in at.download_button:
+        if not button.proto.url.endswith(".csv"):
+            continue
+        content = CapturedMedia.read(button.proto.url)
+        assert content is not None, f"{page}: CSV download {button.label!r} not found"
+        scanned += 1
+        lines = [
+            line for line in content.decode("utf-8-sig").splitlines() if not line.startswith("#")
+        ]
+        frame = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str)
+        leaks += frame_leaks(frame, f"{page} CSV {button.label!r}")
+    return leaks, scanned
+
+
+def registered_pages() -> list[str]:
+    from tests.test_url_fuzz import registered_pages as pages
+
+    return pages()
+
+
+def test_the_views_do_hold_small_counts(extracts_dir: Path) -> None:
+    """The scan is only meaningful if the data behind the views have counts of 1..7."""
+    for view, benchmark_type in zip(VIEWS, ("la", "la"), strict=True):
+        rows = db.run_query(
+            "area_values_with_benchmark",
+            indicator_id=view["indicator"],
+            on_or_before=pd.Timestamp(PERIOD).date(),
+            level=view["level"],
+            la_code=config.CITY_CODE,
+            sex=view["sex"],
+            age_band=view["age_band"],
+            ethnic_group=view["ethnic_group"],
+            benchmark_code=config.CITY_CODE,
+            benchmark_type=benchmark_type,
+        )
+        counts = rows[["numerator", "denominator"]].to_numpy(dtype=float)
+        assert ((counts > 0) & (counts <= SMALL)).any(), view
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=[v["level"] for v in VIEWS])
+def test_no_page_shows_a_small_count(
+    view: dict, extracts_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    CapturedMedia.install(monkeypatch)
+    small_area = _an_area_with_small_counts(view)
+    leaks: list[str] = []
+    pages_scanned = {}
+    for page in registered_pages():
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        params = dict(view, area=small_area)
+        at.query_params.update(params)
+        at.run()
+        if page != registered_pages()[0]:
+            at.query_params.update(params)
+            at.switch_page(page).run()
+        assert not at.exception, (page, at.exception[0].value)
+        found, scanned = page_leaks(at, page)
+        leaks += found
+        pages_scanned[page] = scanned
+    assert all(pages_scanned.values()), pages_scanned
+    assert not leaks, "\n".join(dict.fromkeys(leaks)) + f"\nscanned: {pages_scanned}"
+
+
+def _an_area_with_small_counts(view: dict) -> str:
+    rows = db.run_query(
+        "area_values_with_benchmark",
+        indicator_id=view["indicator"],
+        on_or_before=pd.Timestamp(PERIOD).date(),
+        level=view["level"],
+        la_code=config.CITY_CODE,
+        sex=view["sex"],
+        age_band=view["age_band"],
+        ethnic_group=view["ethnic_group"],
+        benchmark_code=config.CITY_CODE,
+        benchmark_type="la",
+    )
+    numerators = rows["numerator"].to_numpy(dtype=float)
+    return str(rows.loc[np.flatnonzero((numerators > 0) & (numerators <= SMALL))[0], "area_code"])
+
+
+def test_the_scanner_finds_what_it_looks_for() -> None:
+    leaky = pd.DataFrame({"Area": ["a", "b"], "People missed": [3, 120], "Value": [5.0, 50.0]})
+    assert frame_leaks(leaky, "t") and not frame_leaks(leaky.iloc[[1]], "t")
+    assert frame_leaks(pd.DataFrame({"Reached": [95], "Eligible": [100]}), "t")
+    assert text_leaks("Only 4 people were missed", "t")
+    assert not text_leaks("4.5% of 120 people; 2021-03-23; 75-79", "t")
