@@ -129,6 +129,13 @@ def point_description(level: str) -> str:
 # --- candidate sites -----------------------------------------------------------------------
 
 
+# Registered "practices" that are services for a closed group, not venues the public can
+# walk into; a planner can still force one in as a must-keep site.
+NOT_PUBLIC_VENUES = {
+    "Y05412": "South Wigston asylum service serves asylum seekers only, not a public venue",
+}
+
+
 def candidate_sites(
     source: str,
     demand: pd.DataFrame,
@@ -150,6 +157,12 @@ def candidate_sites(
         all_practices, skipped = planner.practice_candidates(practices)
         if skipped:
             notes.append(f"{len(skipped)} practices without coordinates were left out.")
+        closed_to_public = all_practices["site_id"].isin(NOT_PUBLIC_VENUES) & ~all_practices[
+            "site_id"
+        ].isin(set(map(str, must_keep)))
+        for site_id in all_practices.loc[closed_to_public, "site_id"]:
+            notes.append(f"{site_id} left out: {NOT_PUBLIC_VENUES[site_id]}.")
+        all_practices = all_practices.loc[~closed_to_public].reset_index(drop=True)
         keep = set(map(str, must_keep))
         near = _within_reach(demand, all_practices, radius_m) | all_practices["site_id"].isin(keep)
         candidates = all_practices.loc[near].reset_index(drop=True)
@@ -194,9 +207,12 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     is_synthetic: bool = False
     is_modelled: bool = False
+    modelled_flags: tuple[bool, ...] = ()  # per demand area, so "2 of 38 modelled" can say so
 
     @property
     def badges(self) -> list[str]:
+        if self.modelled_flags:
+            return labels.view_badges([self.is_synthetic], self.modelled_flags, self.is_synthetic)
         return labels.data_badges(self.is_synthetic, self.is_modelled)
 
 
@@ -210,6 +226,7 @@ class PlanInputs:
     notes: list[str]
     is_synthetic: bool
     is_modelled: bool
+    modelled_flags: tuple[bool, ...] = ()
 
 
 def prepare(
@@ -255,7 +272,14 @@ def prepare(
         notes=notes + candidate_notes,
         is_synthetic=_any_flag(area_rows, "is_synthetic"),
         is_modelled=_any_flag(area_rows, "is_modelled"),
+        modelled_flags=_flags(area_rows, "is_modelled"),
     )
+
+
+def _flags(frame: pd.DataFrame, column: str) -> tuple[bool, ...]:
+    if column not in frame:
+        return ()
+    return tuple(bool(v) for v in frame[column].fillna(False))
 
 
 def _any_flag(frame: pd.DataFrame, column: str) -> bool:
@@ -289,6 +313,7 @@ def choose_sites(inputs: PlanInputs, p: int, radius_m: float, must_keep=()) -> P
         notes=notes,
         is_synthetic=inputs.is_synthetic,
         is_modelled=inputs.is_modelled,
+        modelled_flags=inputs.modelled_flags,
     )
 
 

@@ -30,7 +30,11 @@ def test_defaults_run_and_a_widget_change_replans(extracts_dir):
     sites = at.dataframe[0].value
     assert len(sites) == 5 and sites["Order"].tolist() == [1, 2, 3, 4, 5]
     greedy = at.dataframe[1].value
-    assert len(greedy) >= 5 and (greedy["In the optimised plan"] == "yes").sum() == 5
+    # Greedy lists sites while each still adds someone; an optimal site can add nobody
+    # after greedy's earlier picks, so it may be absent — but every listed one is flagged.
+    flagged = set(greedy.loc[greedy["In the optimised plan"] == "yes", "Site id"])
+    assert len(greedy) >= 5 and flagged == set(sites["Site id"]) & set(greedy["Site id"])
+    assert len(flagged) >= 3
     assert at.query_params["p"] == "5" and at.query_params["radius_m"] == "800"
     assert any("not population-weighted" in caption.value for caption in at.caption)
 
