@@ -37,8 +37,12 @@ if problems:
     )
     st.stop()
 
+# The first page is the default and lives at "/": Streamlit answers its url_path with
+# "Page not found", so it gets none.
 pages = [
-    st.Page(str(ROOT / path), title=title, icon=icon, url_path=url, default=(i == 0))
+    st.Page(str(ROOT / path), title=title, icon=icon, default=True)
+    if i == 0
+    else st.Page(str(ROOT / path), title=title, icon=icon, url_path=url)
     for i, (path, title, icon, url) in enumerate(PAGES)
     if (ROOT / path).is_file()
 ]

@@ -204,3 +204,54 @@ def display_table(ranked: pd.DataFrame, unit: str) -> pd.DataFrame:
 def download_frame(ranked: pd.DataFrame) -> pd.DataFrame:
     """The ranked rows as downloaded: the CLI's columns, suppression already applied."""
     return ranked[[c for c in TARGET_COLUMNS if c in ranked.columns]]
+
+
+# Real indicators whose synthetic demo twin carries the breakdowns the real release lacks.
+DEMO_TWIN = {"covid_first_dose": "covid_first_dose_demo"}
+
+
+def missed_by_group(groups: pd.DataFrame, area_code: str, dimension: str, age_band: str):
+    """People missed in one area by age band, sex or ethnic group (counts summed first,
+    small counts and their complements suppressed), largest first."""
+    from equity import profile
+
+    rows = profile.breakdown(groups, dimension, age_band)
+    rows = rows[rows["area_code"] == area_code].copy()
+    if dimension == "age_band" and age_band != "All":
+        # only the bands inside the group on screen: the over-50s view shows 50-54 ... 80+
+        rows = rows[[profile.band_answers(band, age_band) for band in rows["age_band"]]]
+    rows["people_missed"] = (rows["denominator"] - rows["numerator"]).clip(lower=0)
+    rows = stats.suppress_counts(
+        rows,
+        count_columns=["people_missed"],
+        rate_columns=["value", "lower_ci", "upper_ci"],
+    )
+    return rows.sort_values("people_missed", ascending=False, na_position="last")
+
+
+def missed_chart(rows, dimension: str, title: str, badges: list[str]):
+    """Bars of people missed per group, labelled with the group's uptake."""
+    import altair as alt
+
+    from equity import labels
+
+    data = rows[[dimension, "people_missed", "value"]].copy()
+    data["uptake"] = [labels.format_value(v, "percent") for v in data["value"]]
+    subtitle = [f"⚠ {badge}" for badge in badges] + ["Bar: people not reached; label: uptake"]
+    base = alt.Chart(data).encode(
+        y=alt.Y(f"{dimension}:N", sort="-x", title=None),
+        x=alt.X("people_missed:Q", title="People not reached"),
+    )
+    tooltip = [
+        alt.Tooltip(f"{dimension}:N", title="Group"),
+        alt.Tooltip("people_missed:Q", title="People not reached", format=",.0f"),
+        alt.Tooltip("uptake:N", title="Uptake"),
+    ]
+    if badges:
+        data["data_note"] = " / ".join(badges)
+        tooltip.append(alt.Tooltip("data_note:N", title="Data"))
+    bars = base.mark_bar(color="#D55E00").encode(tooltip=tooltip)
+    text = base.mark_text(align="left", dx=4).encode(text="uptake:N")
+    return (bars + text).properties(
+        title=alt.TitleParams(title, subtitle=subtitle), height=alt.Step(24)
+    )

@@ -38,3 +38,15 @@ def test_synthetic_indicator_shows_the_badge(extracts_dir):
     assert not at.exception
     assert any("SYNTHETIC DEMO DATA" in w.value for w in at.warning)
     assert (at.dataframe[0].value["Data"].str.contains("SYNTHETIC")).all()
+
+
+def test_who_was_missed_shows_the_groups_inside_the_view(extracts_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["missed_area"] = "E02002844"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="missed_area").value == "E02002844"
+    charts = at.get("vega_lite_chart")
+    assert len(charts) >= 3  # ranked bars, by age, by ethnic group
+    links = [link.proto.page for link in at.get("page_link")]
+    assert "planner" in links and "area" in links

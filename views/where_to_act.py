@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import cache, charts, where_to_act
+from equity import cache, charts, config, labels, where_to_act
 from ui import controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
@@ -57,3 +57,84 @@ layout.table(
     badge_list=summary.badges,
 )
 layout.source_note(indicator)
+
+worse_codes = worse["area_code"].tolist()
+if worse_codes:
+    st.header("Who was missed, and where to act")
+    names = dict(zip(ranked["area_code"], ranked["area_name"]))
+    chosen = state.selectbox(
+        st, "Look inside", worse_codes, key="missed_area", format_func=names.get
+    )
+    columns = st.columns(2)
+    groups = cache.run(
+        "area_indicator_groups",
+        indicator_id=indicator_id,
+        on_or_before=period,
+        area_code=chosen,
+        area_type=level,
+        la_code=view.la_code or config.CITY_CODE,
+    )
+    by_age = where_to_act.missed_by_group(groups, chosen, "age_band", view.age_band)
+    with columns[0]:
+        if by_age.empty:
+            st.caption("No age breakdown is published for this indicator.")
+        else:
+            layout.chart(
+                where_to_act.missed_chart(
+                    by_age, "age_band", f"{names[chosen]}: not reached, by age", summary.badges
+                ),
+                name=f"missed_by_age_{chosen}",
+                presenting=presenting,
+            )
+    twin = where_to_act.DEMO_TWIN.get(indicator_id)
+    with columns[1]:
+        if twin:
+            twin_groups = cache.run(
+                "area_indicator_groups",
+                indicator_id=twin,
+                on_or_before=period,
+                area_code=chosen,
+                area_type=level,
+                la_code=view.la_code or config.CITY_CODE,
+            )
+            by_group = where_to_act.missed_by_group(
+                twin_groups, chosen, "ethnic_group", view.age_band
+            )
+            if by_group.empty:
+                st.caption("The demo extract has no ethnic breakdown for this area.")
+            else:
+                layout.chart(
+                    where_to_act.missed_chart(
+                        by_group,
+                        "ethnic_group",
+                        f"{names[chosen]}: not reached, by ethnic group ({view.age_band})",
+                        [labels.SYNTHETIC_BADGE],
+                    ),
+                    name=f"missed_by_ethnic_group_{chosen}",
+                    presenting=presenting,
+                )
+        else:
+            st.caption("No ethnic breakdown exists for this indicator.")
+    links = st.columns(3)
+    links[0].page_link(
+        "views/area_profile.py",
+        label=f"Profile of {names[chosen]}",
+        icon="📍",
+        query_params={"area": chosen},
+    )
+    planner_params = {
+        "indicator": twin or indicator_id,
+        "age_band": view.age_band,
+        "within": view.la_code or "all",
+    }
+    if twin:
+        planner_params["ethnic_group"] = "Somali"
+    links[1].page_link(
+        "views/planner.py",
+        label="Plan pop-up clinics for the people missed",
+        icon="🏥",
+        query_params=planner_params,
+    )
+    links[2].page_link(
+        "views/trends.py", label="Trends and the St Matthews pop-up clinic", icon="📈"
+    )
