@@ -53,6 +53,7 @@ def ranked_bars(
         color=alt.Color(
             "rag:N",
             title="Compared with benchmark",
+            legend=alt.Legend(titleLimit=0),
             scale=alt.Scale(domain=list(colours), range=list(colours.values())),
         ),
         tooltip=tooltip,

@@ -573,3 +573,24 @@ def la_name_of(place: Place, la_names: dict[str, str]) -> str:
 
 LLR_NAME = "LLR"
 CITY_CODE = config.CITY_CODE
+
+
+def breakdown_display(table: pd.DataFrame, dimension: str, names: dict[str, str], unit: str):
+    """A breakdown as people read it: place, group, value with CI, counts ('*' if small)."""
+    return pd.DataFrame(
+        {
+            "Place": table["area_type"].map(names).fillna(table["area_code"]),
+            BREAKDOWN_DIMENSIONS[dimension]: table[dimension],
+            "Value": [labels.format_value(v, unit) for v in table["value"]],
+            "95% CI": [
+                f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else labels.SUPPRESSED
+                for lo, hi in zip(table["lower_ci"], table["upper_ci"])
+            ],
+            "Reached": [labels.format_count(v) for v in table["numerator"]],
+            "Eligible": [labels.format_count(v) for v in table["denominator"]],
+            "Data": [
+                " / ".join(labels.data_badges(bool(s), bool(m))) or "published"
+                for s, m in zip(table["is_synthetic"], table["is_modelled"])
+            ],
+        }
+    )

@@ -313,7 +313,9 @@ def series_chart(
     if badges:
         data["data_note"] = " / ".join(badges)
         tooltip.append(alt.Tooltip("data_note:N", title="Data"))
-    x = alt.X("period_end:T", title="Period ending", axis=alt.Axis(format="%b %Y"))
+    x = alt.X(
+        "period_end:T", title="Period ending", axis=alt.Axis(format="%b %Y", tickCount="month")
+    )
     base = alt.Chart(data).encode(x=x, color=colour)
     band = (
         alt.Chart(data)
@@ -355,9 +357,10 @@ def series_chart(
             marked.mark_rule(color="#444444", size=2).encode(x="start:T", tooltip=mark_tooltip)
         )
         layers.append(
+            # label at the top of the band, clear of the lines climbing below it
             marked.mark_text(
-                align="left", baseline="bottom", dx=6, dy=-6, fontSize=12, color="#222"
-            ).encode(x="end:T", y=alt.value(CHART_HEIGHT), text="label:N")
+                align="left", baseline="top", dx=6, dy=4, fontSize=12, color="#222"
+            ).encode(x="end:T", y=alt.value(0), text="label:N")
         )
     if marked_dates and names:
         first = data[data["series"] == names[0]]

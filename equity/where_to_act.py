@@ -233,13 +233,17 @@ def missed_chart(rows, dimension: str, title: str, badges: list[str]):
     """Bars of people missed per group, labelled with the group's uptake."""
     import altair as alt
 
-    from equity import labels
+    from equity import labels, options
 
     data = rows[[dimension, "people_missed", "value"]].copy()
     data["uptake"] = [labels.format_value(v, "percent") for v in data["value"]]
     subtitle = [f"⚠ {badge}" for badge in badges] + ["Bar: people not reached; label: uptake"]
+    if dimension == "age_band":  # ages read best in age order, not by size
+        order = sorted(data["age_band"], key=lambda band: options.band_lower(band) or 0)
+    else:
+        order = "-x"
     base = alt.Chart(data).encode(
-        y=alt.Y(f"{dimension}:N", sort="-x", title=None),
+        y=alt.Y(f"{dimension}:N", sort=order, title=None),
         x=alt.X("people_missed:Q", title="People not reached"),
     )
     tooltip = [

@@ -230,3 +230,28 @@ def test_st_matthews_spine_shows_first_dose_below_the_city(extracts_dir, catalog
     assert row["range_min"] <= row["value"] <= row["range_max"]
     frame = profile.spine_frame([row])
     assert frame.iloc[0]["pos_value"] < frame.iloc[0]["pos_la"] < 0.5
+
+
+def test_breakdown_display_formats_values_and_hides_small_counts():
+    table = pd.DataFrame(
+        {
+            "area_code": ["E02002844", "E06000016"],
+            "area_type": ["msoa", "la"],
+            "ethnic_group": ["Somali", "Somali"],
+            "numerator": [float("nan"), 330.0],
+            "denominator": [12.0, 675.0],
+            "value": [float("nan"), 48.888],
+            "lower_ci": [float("nan"), 45.1],
+            "upper_ci": [float("nan"), 52.7],
+            "is_synthetic": [True, True],
+            "is_modelled": [True, True],
+        }
+    )
+    shown = profile.breakdown_display(
+        table, "ethnic_group", {"msoa": "St Matthews", "la": "Leicester"}, "percent"
+    )
+    assert shown["Place"].tolist() == ["St Matthews", "Leicester"]
+    assert shown["Value"].tolist() == ["*", "48.9%"]
+    assert shown["Reached"].tolist() == ["*", "330"]
+    assert shown["95% CI"].tolist() == ["*", "45.1 – 52.7"]
+    assert shown["Data"].str.contains("SYNTHETIC").all()

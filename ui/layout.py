@@ -17,7 +17,8 @@ section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {display: none;}
 html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
 h1 {font-size: 3rem !important;} h2, h3 {font-size: 2.2rem !important;}
-div[data-testid="stMetricValue"] {font-size: 3rem;}
+div[data-testid="stMetricValue"] {font-size: 2.4rem;}
+div[data-testid="stMetricValue"] > div {white-space: normal; overflow: visible;}
 </style>
 """
 
@@ -44,9 +45,17 @@ def badges(items: list[str]) -> None:
 
 def chart(spec: alt.TopLevelMixin, name: str, presenting: bool = False) -> None:
     """Show an Altair chart with PNG and SVG downloads (vl-convert, offline)."""
-    st.altair_chart(spec, width="stretch")
     if presenting:
+        # A projector needs bigger chart text than the page's CSS can reach (SVG/canvas).
+        spec = (
+            spec.configure_axis(labelFontSize=16, titleFontSize=16, labelLimit=400)
+            .configure_title(fontSize=24, subtitleFontSize=16)
+            .configure_legend(labelFontSize=15, titleFontSize=15, titleLimit=0, labelLimit=0)
+        )
+        # theme=None: the Streamlit theme would put its own (smaller) sizes back
+        st.altair_chart(spec, width="stretch", theme=None)
         return
+    st.altair_chart(spec, width="stretch")
     columns = st.columns([1, 1, 6])
     columns[0].download_button(
         "PNG",

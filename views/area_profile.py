@@ -212,8 +212,8 @@ if not spine.empty:
                 )
                 if not presenting:
                     layout.table(
-                        table.assign(area=table["area_type"].map(names)).drop(columns="suppressed"),
-                        table,
+                        profile.breakdown_display(table, dimension, names, indicator["unit"]),
+                        table.drop(columns="suppressed"),
                         name=f"profile_{dimension}_{place.code}_{indicator_id}_{period.isoformat()}",
                         badge_list=badges,
                     )

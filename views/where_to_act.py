@@ -81,7 +81,12 @@ if worse_codes:
         else:
             layout.chart(
                 where_to_act.missed_chart(
-                    by_age, "age_band", f"{names[chosen]}: not reached, by age", summary.badges
+                    by_age,
+                    "age_band",
+                    f"{names[chosen]}: not reached, by age",
+                    labels.data_badges(
+                        bool(by_age["is_synthetic"].any()), bool(by_age["is_modelled"].any())
+                    ),
                 ),
                 name=f"missed_by_age_{chosen}",
                 presenting=presenting,
