@@ -29,8 +29,14 @@ def view_controls(
     indicator_ids: list[str],
     default_indicator: str = "covid_first_dose",
     levels: tuple[str, ...] = DEFAULT_LEVELS,
+    any_area_benchmark: bool = False,
+    default_within: str = config.CITY_CODE,
 ) -> tuple[where_to_act.View, pd.Series]:
-    """Two rows of URL-synced selectboxes; returns the chosen view and its catalog row."""
+    """Two rows of URL-synced selectboxes; returns the chosen view and its catalog row.
+
+    With any_area_benchmark, the benchmark can also be any authority or any one area of
+    the level (the map's "compare with this area"); otherwise the authority or LLR.
+    """
     names = la_names()
     top = st.columns(4)
     indicator_id = state.selectbox(
@@ -67,7 +73,7 @@ def view_controls(
         "Within",
         ["all", *names.index],
         key="within",
-        default=config.CITY_CODE,
+        default=default_within,
         format_func=lambda c: "All of LLR" if c == "all" else names[c],
     )
     groups = st.columns(4)
@@ -84,12 +90,25 @@ def view_controls(
     ethnic_group = state.selectbox(
         groups[2], "Ethnic group", choices["ethnic_groups"], key="ethnic_group"
     )
+    default_benchmark = config.LLR_CODE if within == "all" else within
+    benchmarks = [default_benchmark, config.LLR_CODE]
+    benchmark_names = {config.LLR_CODE: "LLR", **names.to_dict()}
+    if any_area_benchmark:
+        level_areas = cache.run(
+            "areas_of_type", area_type=level, la_code=None if within == "all" else within
+        ).set_index("area_code")["area_name"]
+        benchmark_names.update({code: f"{name} ({code})" for code, name in level_areas.items()})
+        benchmarks += [*names.index, *level_areas.index]
     benchmark = state.selectbox(
         groups[3],
         "Benchmark",
-        ([] if within == "all" else [within]) + [config.LLR_CODE],
+        list(dict.fromkeys(benchmarks)),
         key="benchmark",
-        format_func=lambda c: "LLR" if c == config.LLR_CODE else names.get(c, c),
+        default=default_benchmark,
+        format_func=lambda c: benchmark_names.get(c, c),
+        help="Compare with a local authority, LLR, or any one area on the map."
+        if any_area_benchmark
+        else None,
     )
     view = where_to_act.View(
         indicator_id=indicator_id,

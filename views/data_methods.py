@@ -4,12 +4,10 @@ part of the app's work."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from equity import cache, config, labels, methods, options, where_to_act
-from ui import extra_widgets, layout, state
+from equity import cache, labels, methods, options, where_to_act
+from ui import controls, extra_widgets, layout, state
 from ui.ingest_panel import render_ingest_panel
 
 TABS = ["Catalog & methods", "Add an extract"]
@@ -45,74 +43,20 @@ with tabs[0]:
 
         st.header("Download the values of a view")
         with layout.controls(presenting):
-            top = st.columns(4)
-            indicator_id = state.selectbox(
-                top[0],
-                "Indicator",
+            view, indicator = controls.view_controls(
+                by_id,
                 catalog["indicator_id"].tolist(),
-                key="indicator",
-                default="covid_first_dose",
-                format_func=lambda i: by_id.loc[i, "short_label"],
+                levels=tuple(options.LEVEL_LABELS),
+                default_within="all",
             )
-            indicator = by_id.loc[indicator_id]
-            breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-            choices = options.breakdown_choices(breakdowns, "")
-            level = state.selectbox(
-                top[1],
-                "Areas",
-                choices["levels"],
-                key="level",
-                format_func=options.LEVEL_LABELS.get,
-            )
-            choices = options.breakdown_choices(breakdowns, level)
-            periods = choices["periods"]
-            period = state.selectbox(
-                top[2],
-                "Period ending",
-                periods,
-                key="period",
-                default=periods[options.default_index(periods, indicator["default_period_end"])],
-                format_func=date.isoformat,
-            )
-            within = state.selectbox(
-                top[3],
-                "Within",
-                ["all", *la_names.index],
-                key="within",
-                default="all",
-                format_func=lambda c: "All of LLR" if c == "all" else la_names[c],
-            )
-            groups = st.columns(3)
-            age_band = state.selectbox(
-                groups[0],
-                "Age band",
-                choices["age_bands"],
-                key="age_band",
-                default=indicator["default_age_band"],
-            )
-            sex = state.selectbox(
-                groups[1], "Sex", choices["sexes"], key="sex", default=indicator["default_sex"]
-            )
-            ethnic_group = state.selectbox(
-                groups[2], "Ethnic group", choices["ethnic_groups"], key="ethnic_group"
-            )
-        view = where_to_act.View(
-            indicator_id=indicator_id,
-            on_or_before=period,
-            level=level,
-            la_code=None if within == "all" else within,
-            sex=sex,
-            age_band=age_band,
-            ethnic_group=ethnic_group,
-            benchmark_code=config.LLR_CODE,
-        )
+        indicator_id, level, period = view.indicator_id, view.level, view.on_or_before
+        age_band, sex, ethnic_group = view.age_band, view.sex, view.ethnic_group
         frame = cache.run(
             "area_values_with_benchmark",
-            **view.query_params(where_to_act.benchmark_type(config.LLR_CODE, level)),
+            **view.query_params(where_to_act.benchmark_type(view.benchmark_code, level)),
         )
-        badges = labels.data_badges(
-            bool(frame["is_synthetic"].any()) or bool(indicator["is_synthetic"]),
-            bool(frame["is_modelled"].any()) or bool(indicator["is_modelled"]),
+        badges = labels.view_badges(
+            frame["is_synthetic"], frame["is_modelled"], bool(indicator["is_synthetic"])
         )
         download = methods.view_download(frame, sex, age_band, ethnic_group)
         layout.badges(badges)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from equity import cache, charts, config, labels, maps, options, where_to_act
+from equity import cache, charts, config, labels, maps, where_to_act
 from equity import geo as geography
-from ui import layout, map_cache, page_state, state
+from ui import controls, layout, map_cache, page_state, state
 
 PROFILE_PAGE = "views/area_profile.py"
 CLICK_MARKER = "_map_opened_area"
@@ -34,73 +32,8 @@ st.title("Map")
 map_cache.require_boundaries()
 notices = st.container()
 with layout.controls(presenting):
-    top = st.columns(4)
-    indicator_id = state.selectbox(
-        top[0],
-        "Indicator",
-        catalog.index.tolist(),
-        key="indicator",
-        default="covid_first_dose",
-        format_func=lambda i: (
-            catalog.loc[i, "short_label"]
-            + (" (synthetic)" if catalog.loc[i, "is_synthetic"] else "")
-        ),
-    )
-    indicator = catalog.loc[indicator_id]
-    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    available = set(breakdowns["area_type"])
-    levels = [lv for lv in ("msoa", "ward", "lsoa", "practice") if lv in available]
-    level = state.selectbox(
-        top[1], "Areas", levels, key="level", default="msoa", format_func=options.LEVEL_LABELS.get
-    )
-    choices = options.breakdown_choices(breakdowns, level)
-    periods = choices["periods"]
-    period = state.selectbox(
-        top[2],
-        "Period ending",
-        periods,
-        key="period",
-        default=periods[options.default_index(periods, indicator["default_period_end"])],
-        format_func=date.isoformat,
-    )
-    within = state.selectbox(
-        top[3],
-        "Within",
-        ["all", *la_names.index],
-        key="within",
-        default=config.CITY_CODE,
-        format_func=lambda c: "All of LLR" if c == "all" else la_names[c],
-    )
-    groups = st.columns(4)
-    age_band = state.selectbox(
-        groups[0],
-        "Age band",
-        choices["age_bands"],
-        key="age_band",
-        default=indicator["default_age_band"],
-    )
-    sex = state.selectbox(
-        groups[1], "Sex", choices["sexes"], key="sex", default=indicator["default_sex"]
-    )
-    ethnic_group = state.selectbox(
-        groups[2], "Ethnic group", choices["ethnic_groups"], key="ethnic_group"
-    )
-    level_areas = cache.run(
-        "areas_of_type", area_type=level, la_code=None if within == "all" else within
-    ).set_index("area_code")["area_name"]
-    benchmark_names = {config.LLR_CODE: "LLR", **la_names.to_dict()}
-    benchmark_names.update({code: f"{name} ({code})" for code, name in level_areas.items()})
-    default_benchmark = config.LLR_CODE if within == "all" else within
-    benchmark = state.selectbox(
-        groups[3],
-        "Benchmark",
-        list(
-            dict.fromkeys([default_benchmark, config.LLR_CODE, *la_names.index, *level_areas.index])
-        ),
-        key="benchmark",
-        default=default_benchmark,
-        format_func=lambda c: benchmark_names.get(c, c),
-        help="Compare with a local authority, LLR, or any one area on the map.",
+    view, indicator = controls.view_controls(
+        catalog, catalog.index.tolist(), any_area_benchmark=True
     )
     look = st.columns(4)
     colour_by = state.selectbox(
@@ -119,19 +52,18 @@ with layout.controls(presenting):
 with notices:
     state.show_notices()  # after the widgets, so this run's URL problems show at once
 
-view = where_to_act.View(
-    indicator_id=indicator_id,
-    on_or_before=period,
-    level=level,
-    la_code=None if within == "all" else within,
-    sex=sex,
-    age_band=age_band,
-    ethnic_group=ethnic_group,
-    benchmark_code=benchmark,
-)
+indicator_id, level, period = view.indicator_id, view.level, view.on_or_before
+within = view.la_code or "all"
+age_band, sex, ethnic_group = view.age_band, view.sex, view.ethnic_group
+benchmark = view.benchmark_code
 frame = cache.run(
     "area_values_with_benchmark", **view.query_params(where_to_act.benchmark_type(benchmark, level))
 )
+benchmark_names = {
+    config.LLR_CODE: "LLR",
+    **la_names.to_dict(),
+    **dict(zip(frame["area_code"], frame["area_name"])),
+}
 polarity = indicator["polarity"]
 unit = indicator["unit"]
 ranked = where_to_act.rank_targets(frame, polarity, only_worse=False)
