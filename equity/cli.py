@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
         commands.add_parser("ingest", help="validate and add a user's extract atomically")
     )
 
+    from equity import bench_cli
+
+    bench_cli.add_parser(commands)
+
     life = commands.add_parser("life-expectancy", help="PHE life expectancy from deaths")
     life.add_argument("input", help="CSV: area_code,age_band_start,deaths,population")
     return parser
@@ -117,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         return plan_cli.run(args)
     if args.command == "life-expectancy":
         return _life_expectancy(args)
+    if args.command == "bench":
+        from equity import bench_cli
+
+        return bench_cli.run(args)
     if args.command == "ingest":
         from equity import ingest
 

@@ -1,0 +1,1 @@
+"""Benchmark harness: England-scale synthetic extracts, query and page timings (issue 6)."""

@@ -1,0 +1,1043 @@
+"""The benchmark harness of issue 6: `python -m equity bench [--quick] [--rows N] [--skip-browser]`.
+
+Steps (each writes a section of the results file):
+1. generate (or reuse) an England-scale synthetic extract in bench/work/;
+2. layout experiment on a mid-size extract: row-group size, sort order, compression, files;
+3. every query in queries/ (not build_* or _macros): DuckDB vs naive and careful pandas,
+   median and p95 over repeated runs, answers checked equal;
+4. planner: 200 demand points x 150 candidates, p = 5;
+5. AppTest: rerun time of every page on the shipped extracts after a widget change;
+6. browser (Playwright, headless chromium): start -> first map/chart, filter -> repaint,
+   and the server's peak RSS with the England-scale extract loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench import baselines, generate
+from equity import config, db
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+]
+
+TARGETS = {
+    "map_query_ms": 100.0,
+    "naive_ratio": 20.0,
+    "careful_ratio": 3.0,
+    "page_rerun_ms": 300.0,
+    "start_to_map_s": 4.0,
+    "filter_to_repaint_s": 1.0,
+    "planner_s": 2.0,
+    "rss_mb": 600.0,
+}
+
+
+@dataclass
+class Settings:
+    quick: bool = False
+    rows: int = 50_000_000
+    skip_browser: bool = False
+    skip_pages: bool = False
+    skip_layout: bool = False
+    work: Path = generate.WORK_DIR
+    results: Path = RESULTS
+    repeats: int = 15
+    slow_budget_s: float = 45.0
+
+    @property
+    def geography(self) -> generate.Geography:
+        return generate.ENGLAND.scaled(1 / 16) if self.quick else generate.ENGLAND
+
+
+@dataclass
+class Timing:
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p95(self) -> float:
+        return float(np.percentile(self.seconds, 95))
+
+    def text(self, unit: str = "ms") -> str:
+        scale = 1000 if unit == "ms" else 1
+        return (
+            f"{self.median * scale:,.{0 if unit == 'ms' else 2}f} "
+            f"(p95 {self.p95 * scale:,.{0 if unit == 'ms' else 2}f}, n={len(self.seconds)})"
+        )
+
+
+def timed(call: Callable[[], object], repeats: int, budget_s: float) -> tuple[Timing, object]:
+    """Run `call` up to `repeats` times (at least once), stopping once the budget is spent."""
+    timing, result, spent = Timing(), None, 0.0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = call()
+        elapsed = time.perf_counter() - started
+        timing.seconds.append(elapsed)
+        spent += elapsed
+        if spent >= budget_s:
+            break
+    return timing, result
+
+
+def verdict(value: float | None, target: float, higher_is_better: bool = False) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    ok = value >= target if higher_is_better else value <= target
+    return "pass" if ok else "**miss**"
+
+
+# ---------------------------------------------------------------- machine
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        memory = "unknown"
+    import duckdb
+    import pyarrow
+    import streamlit
+
+    return {
+        "date": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "cpus (nproc)": str(os.cpu_count()),
+        "memory": memory,
+        "cpu": cpu,
+        "load average at start": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+        "streamlit": streamlit.__version__,
+    }
+
+
+# ---------------------------------------------------------------- extract
+
+
+def ensure_extract(
+    out: Path,
+    rows: int,
+    geo: generate.Geography,
+    layout: generate.Layout,
+    say: Callable[[str], None],
+) -> generate.ExtractInfo:
+    info = generate.existing(out, rows, 1, geo, layout)
+    if info is not None:
+        say(f"reusing {info.rows:,} rows in {out}")
+        return info
+    say(f"generating ~{rows:,} rows into {out}")
+    info = generate.generate(out, rows=rows, geo=geo, layout=layout)
+    say(f"generated {info.rows:,} rows in {info.seconds:.0f} s")
+    return info
+
+
+# ---------------------------------------------------------------- queries
+
+
+def app_query_names() -> list[str]:
+    """Every query the app runs: queries/*.sql except the build steps and macros."""
+    return sorted(
+        path.stem
+        for path in config.QUERIES_DIR.glob("*.sql")
+        if not path.stem.startswith(("build_", "_"))
+    )
+
+
+def query_parameters(name: str) -> list[str]:
+    text = re.sub(r"--[^\n]*", "", db.query_text(name))
+    return sorted(set(re.findall(r"\$([a-z_][a-z0-9_]*)", text)))
+
+
+def default_params(info: generate.ExtractInfo) -> dict:
+    """A realistic default view of the synthetic extract, by parameter name."""
+    latest = date.fromisoformat(info.period_ends[-1])
+    return {
+        "indicator_id": info.indicators[0],
+        "on_or_before": latest,
+        "period_end": latest,
+        "level": "msoa",
+        "area_type": "msoa",
+        "la_code": None,
+        "sex": "All",
+        "age_band": "50+",
+        "ethnic_group": "All",
+        "benchmark_code": generate.REGION_CODE,
+        "benchmark_type": "region",
+        "area_code": "E02000001",
+        "quantile_type": "decile",
+        "ward_code": None,
+    }
+
+
+def query_cases(info: generate.ExtractInfo) -> list[tuple[str, str, dict | None, str]]:
+    """(query, case label, params or None when unknown, note)."""
+    defaults = default_params(info)
+    cases = []
+    for name in app_query_names():
+        wanted = query_parameters(name)
+        unknown = [p for p in wanted if p not in defaults]
+        if unknown:
+            cases.append((name, "default", None, f"unknown parameter(s) {', '.join(unknown)}"))
+            continue
+        params = {p: defaults[p] for p in wanted}
+        if name == "area_values_with_benchmark":
+            cases.append((name, "map: England, MSOA, 50+, vs England", params, ""))
+            cases.append(
+                (
+                    name,
+                    "one LA, LSOA, All ages, vs the LA",
+                    params
+                    | {
+                        "level": "lsoa",
+                        "la_code": "E06000001",
+                        "age_band": "All",
+                        "benchmark_code": "E06000001",
+                        "benchmark_type": "la",
+                    },
+                    "",
+                )
+            )
+        elif name == "areas_of_type":
+            cases.append((name, "MSOAs of England", params, ""))
+        elif name == "counts_by_ethnic_group":
+            cases.append((name, "one MSOA", params, ""))
+        else:
+            cases.append((name, "default", params, ""))
+    return cases
+
+
+@dataclass
+class QueryRow:
+    query: str
+    case: str
+    rows: int | None = None
+    duckdb: Timing | None = None
+    naive: Timing | None = None
+    careful: Timing | None = None
+    check: str = ""
+    naive_note: str = ""
+
+    def ratio(self, other: Timing | None) -> float | None:
+        if other is None or self.duckdb is None:
+            return None
+        return other.median / self.duckdb.median
+
+
+def bench_queries(
+    extracts_dir: Path, info: generate.ExtractInfo, settings: Settings, say
+) -> list[QueryRow]:
+    out = []
+    db.reset(extracts_dir)
+    for name, case, params, note in query_cases(info):
+        row = QueryRow(name, case)
+        if params is None:
+            row.check = f"not timed: {note}"
+            out.append(row)
+            continue
+        say(f"query {name} ({case})")
+        # The first run opens the connection and reads Parquet footers; report warm runs.
+        expected = db.run_query(name, extracts_dir=extracts_dir, **params)
+        row.rows = len(expected)
+        row.duckdb, _ = timed(
+            lambda name=name, params=params: db.run_query(
+                name, extracts_dir=extracts_dir, **params
+            ),
+            settings.repeats * 2,
+            settings.slow_budget_s / 2,
+        )
+        pair = baselines.BASELINES.get(name)
+        if pair is None:
+            row.check = "no baseline (DuckDB only)"
+            out.append(row)
+            continue
+        problems = []
+        for label, function in zip(("naive", "careful"), pair):
+            if label == "naive" and info.rows > GUARDED_ABOVE_ROWS:
+                timing, answer, note = guarded_naive(name, extracts_dir, params, settings, say)
+                if answer is None:
+                    row.naive_note = note
+                    continue
+            else:
+                timing, answer = timed(
+                    lambda function=function, params=params: function(extracts_dir, **params),
+                    settings.repeats,
+                    settings.slow_budget_s,
+                )
+            setattr(row, label, timing)
+            problems += [f"{label}: {p}" for p in baselines.differences(name, expected, answer)]
+            del answer
+        row.check = "identical" if not problems else "DIFFERS: " + "; ".join(problems)
+        out.append(row)
+    return out
+
+
+# Above this size the naive baseline (every row into pandas, ~250 bytes a row) runs in a
+# child process that is stopped at NAIVE_MEMORY_CAP_MB or NAIVE_TIME_CAP_S, so it cannot
+# exhaust a shared machine; a stopped run is reported as a lower bound.
+GUARDED_ABOVE_ROWS = 10_000_000
+NAIVE_MEMORY_CAP_MB = 6_000
+NAIVE_TIME_CAP_S = 90
+
+
+def _naive_child(name: str, extracts_dir: str, params_json: str, out_path: str) -> None:
+    """Child process body: one naive run, its time and answer written to out_path."""
+    import json
+
+    params = json.loads(params_json)
+    for key in ("on_or_before", "period_end"):
+        if params.get(key):
+            params[key] = date.fromisoformat(params[key])
+    naive, _careful = baselines.BASELINES[name]
+    started = time.perf_counter()
+    answer = naive(Path(extracts_dir), **params)
+    seconds = time.perf_counter() - started
+    answer.to_pickle(out_path)
+    Path(out_path + ".seconds").write_text(str(seconds))
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def guarded_naive(name, extracts_dir, params, settings, say):
+    """One naive run in a child process with memory and time caps: (timing, answer, note)."""
+    import json
+    import tempfile
+
+    say(f"  naive {name} in a guarded child (caps {NAIVE_MEMORY_CAP_MB} MB, {NAIVE_TIME_CAP_S} s)")
+    params_json = json.dumps(
+        {k: (v.isoformat() if isinstance(v, date) else v) for k, v in params.items()}
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        out_path = str(Path(scratch) / "answer.pkl")
+        code = (
+            "import sys; from bench.run import _naive_child; "
+            "_naive_child(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4])"
+        )
+        child = subprocess.Popen(
+            [sys.executable, "-c", code, name, str(extracts_dir), params_json, out_path],
+            cwd=REPO,
+        )
+        started, peak, stopped = time.perf_counter(), 0.0, ""
+        while child.poll() is None:
+            peak = max(peak, _rss_mb(child.pid))
+            elapsed = time.perf_counter() - started
+            if peak > NAIVE_MEMORY_CAP_MB or elapsed > NAIVE_TIME_CAP_S:
+                stopped = f"stopped after {elapsed:.0f} s at {peak:,.0f} MB RSS"
+                child.kill()
+                child.wait()
+                break
+            time.sleep(0.1)
+        if stopped or child.returncode != 0:
+            note = stopped or f"failed (exit {child.returncode})"
+            return None, None, note
+        timing = Timing([float(Path(out_path + ".seconds").read_text())])
+        return timing, pd.read_pickle(out_path), f"peak {peak:,.0f} MB"
+
+
+# ---------------------------------------------------------------- layout experiment
+
+
+LAYOUT_VARIANTS = [
+    ("area order, 122,880-row groups, zstd (build today)", generate.Layout(), 1),
+    ("area order, 20,480-row groups, zstd", generate.Layout(row_group_size=20_480), 1),
+    ("area order, 1,048,576-row groups, zstd", generate.Layout(row_group_size=1_048_576), 1),
+    ("area order, 122,880-row groups, snappy", generate.Layout(compression="snappy"), 1),
+    ("shuffled (unsorted), 122,880-row groups, zstd", generate.Layout(order="shuffled"), 1),
+    ("group order, 122,880-row groups, zstd", generate.Layout(order="group"), 1),
+    (
+        "group order, 20,480-row groups, zstd",
+        generate.Layout(order="group", row_group_size=20_480),
+        1,
+    ),
+    ("group order, 2 indicators in one file", generate.Layout(order="group"), 2),
+    (
+        "group order, 2 indicators, one file each",
+        generate.Layout(order="group", file_per_indicator=True),
+        2,
+    ),
+]
+
+
+@dataclass
+class LayoutRow:
+    variant: str
+    rows: int
+    megabytes: float
+    generate_s: float
+    map_query: Timing
+    breakdowns: Timing
+
+
+def layout_experiment(settings: Settings, say) -> list[LayoutRow]:
+    geo = settings.geography
+    # Mid size: two weeks of England (6.4M rows); quick runs use the small geography.
+    rows = 2 * generate.rows_per_week(geo)
+    out = []
+    for label, layout, n_indicators in LAYOUT_VARIANTS:
+        folder = settings.work / "layout"
+        shutil.rmtree(folder, ignore_errors=True)
+        say(f"layout: {label}")
+        info = generate.generate(
+            folder, rows=rows, n_indicators=n_indicators, geo=geo, layout=layout
+        )
+        params = {
+            k: v
+            for k, v in default_params(info).items()
+            if k in query_parameters("area_values_with_benchmark")
+        }
+        db.reset(folder)
+        db.run_query("area_values_with_benchmark", extracts_dir=folder, **params)
+        map_timing, _ = timed(
+            lambda: db.run_query("area_values_with_benchmark", extracts_dir=folder, **params),  # noqa: B023 (called at once)
+            settings.repeats,
+            settings.slow_budget_s / 3,
+        )
+        breakdown_timing, _ = timed(
+            lambda folder=folder, indicator=info.indicators[0]: db.run_query(
+                "indicator_breakdowns", extracts_dir=folder, indicator_id=indicator
+            ),
+            max(3, settings.repeats // 3),
+            settings.slow_budget_s / 3,
+        )
+        db.reset(folder)
+        out.append(
+            LayoutRow(
+                label,
+                info.rows,
+                info.values_bytes / 1e6,
+                info.seconds,
+                map_timing,
+                breakdown_timing,
+            )
+        )
+    shutil.rmtree(settings.work / "layout", ignore_errors=True)
+    return out
+
+
+# ---------------------------------------------------------------- planner
+
+
+def planner_case(seed: int = 6) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """200 demand points and 150 candidate sites on seeded random points over a city."""
+    from equity import planner
+
+    rng = np.random.default_rng(seed)
+    demand = pd.DataFrame(
+        {
+            "area_code": [f"D{i:03d}" for i in range(200)],
+            "area_name": [f"Demand {i}" for i in range(200)],
+            "lon": -1.13 + rng.normal(0, 0.03, 200),
+            "lat": 52.636 + rng.normal(0, 0.02, 200),
+            "people_missed": rng.integers(0, 2_000, 200).astype(float),
+            "imd_quintile": rng.integers(1, 6, 200),
+        }
+    )
+    demand, _ = planner.demand_points(demand, core20_weight=2.0)
+    lon = -1.13 + rng.normal(0, 0.035, 150)
+    lat = 52.636 + rng.normal(0, 0.025, 150)
+    easting, northing = planner.to_bng(lon, lat)
+    candidates = pd.DataFrame(
+        {
+            "site_id": [f"S{i:03d}" for i in range(150)],
+            "site_name": [f"Site {i}" for i in range(150)],
+            "lon": lon,
+            "lat": lat,
+            "easting": easting,
+            "northing": northing,
+            "source": planner.SOURCE_VENUE,
+        }
+    )
+    return demand, candidates
+
+
+def bench_planner(settings: Settings) -> tuple[Timing, str]:
+    """The planner's own benchmark case (equity.plan_inputs) if it has one, else ours."""
+    from equity import planner
+
+    try:
+        from equity.plan_inputs import bench_planner_case
+    except ImportError:
+        bench_planner_case = None
+    if bench_planner_case is not None:
+        timing, case = Timing(), {}
+        for seed in range(max(3, settings.repeats // 3)):
+            case = bench_planner_case(seed=seed)
+            timing.seconds.append(case["seconds"])
+        note = f"equity.plan_inputs.bench_planner_case, seeds 0..{len(timing.seconds) - 1}"
+        return timing, f"{note}; last status {case.get('status')}"
+
+    demand, candidates = planner_case()
+    timing, result = timed(
+        lambda: planner.plan_sites(demand, candidates, p=5),
+        max(3, settings.repeats // 3),
+        settings.slow_budget_s / 2,
+    )
+    return (
+        timing,
+        f"{result.solver_status}; {len(result.sites)} sites; {result.share_reached:.0%} reached",
+    )
+
+
+# ---------------------------------------------------------------- pages (AppTest)
+
+
+def app_pages() -> list[tuple[str, str]]:
+    """(file, url path) of every page app.PAGES lists whose file exists."""
+    text = (REPO / "app.py").read_text(encoding="utf-8")
+    found = re.findall(r'\(\s*"([^"]+\.py)",\s*"[^"]*",\s*"[^"]*",\s*"([^"]+)"\s*\)', text)
+    return [(path, url) for path, url in found if (REPO / path).is_file()]
+
+
+@dataclass
+class PageRow:
+    page: str
+    first_run: float | None = None
+    widget: str = ""
+    reruns: Timing | None = None
+    note: str = ""
+
+
+def _changeable_widget(at):
+    """A selectbox with at least two options (age band first), as a user would change."""
+    preferred = ("age_band", "sex", "level", "period", "indicator")
+    boxes = [box for box in at.selectbox if len(box.options) >= 2]
+    for key in preferred:
+        for box in boxes:
+            if box.key == key:
+                return box
+    return boxes[0] if boxes else None
+
+
+def bench_pages(settings: Settings, say) -> list[PageRow]:
+    from streamlit.testing.v1 import AppTest
+
+    rows = []
+    reruns = 3 if settings.quick else settings.repeats
+    for path, _url in app_pages():
+        say(f"page {path}")
+        row = PageRow(path)
+        try:
+            at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+            at.run()
+            if path != app_pages()[0][0]:
+                at.switch_page(path)
+            started = time.perf_counter()
+            at.run()
+            row.first_run = time.perf_counter() - started
+            if at.exception:
+                row.note = f"exception: {at.exception[0].value}"[:120]
+                rows.append(row)
+                continue
+            box = _changeable_widget(at)
+            if box is None:
+                row.note = "no selectbox to change; timed plain reruns"
+                row.widget = "(none)"
+                row.reruns, _ = timed(lambda: at.run(), reruns, 60)  # noqa: B023 (called at once)
+                rows.append(row)
+                continue
+            key = box.key
+            options = list(box.options)
+            row.widget = f"{key or box.label}: {options[0]} <-> {options[1]}"
+            timing = Timing()
+            # Alternate between two values; the first change of each pair fills the caches.
+            for i in range(reruns + 2):
+                widget = at.selectbox(key=key) if key else _changeable_widget(at)
+                widget.set_value(options[i % 2])
+                started = time.perf_counter()
+                at.run()
+                if i >= 2:
+                    timing.seconds.append(time.perf_counter() - started)
+            row.reruns = timing
+            if at.exception:
+                row.note = f"exception after change: {at.exception[0].value}"[:120]
+        except Exception as error:  # a page being written by someone else may not run yet
+            row.note = f"{type(error).__name__}: {error}"[:120]
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_server(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("streamlit exited before serving")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError("streamlit did not start")
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+@dataclass
+class BrowserResult:
+    target: str
+    start_to_paint: float | None = None
+    repaints: Timing | None = None
+    rss_mb: float | None = None
+    note: str = ""
+
+
+PAINTED = (
+    '[data-testid="stDeckGlJsonChart"] canvas, [data-testid="stVegaLiteChart"] canvas, '
+    '[data-testid="stVegaLiteChart"] svg, [data-testid="stArrowVegaLiteChart"] canvas, '
+    '[data-testid="stArrowVegaLiteChart"] svg, canvas'
+)
+
+
+def _wait_idle(page, timeout_ms: float = 60_000) -> None:
+    page.wait_for_function(
+        "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
+        timeout=timeout_ms,
+    )
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def _wait_started(page, timeout_ms: float = 3_000) -> None:
+    """Wait for the rerun a widget change triggers to begin (it may already be over)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stApp\"]')"
+            ".getAttribute('data-test-script-state') !== 'notRunning'",
+            timeout=timeout_ms,
+            polling="raf",
+        )
+    except PlaywrightTimeout:
+        pass
+
+
+def _select_option(page, label: str, option_index: int) -> bool:
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    if box.count() == 0:
+        return False
+    box.locator("input").first.click()
+    options = page.get_by_role("option")
+    options.first.wait_for(timeout=10_000)
+    options.nth(option_index).click()
+    return True
+
+
+def bench_browser(extracts_dir: Path | None, repaints: int, say) -> BrowserResult:
+    """Time streamlit start -> first map (or chart) and filter change -> repaint."""
+    from playwright.sync_api import sync_playwright
+
+    urls = dict((path, url) for path, url in app_pages())
+    if any(path.endswith("/map.py") for path in urls):
+        url_path, target = "map", "map page (/map): deck.gl canvas"
+        painted = '[data-testid="stDeckGlJsonChart"] canvas'
+    else:
+        painted = PAINTED
+        url_path, target = "", "home page (where-to-act): first chart (no map page yet)"
+    port = _free_port()
+    env = dict(os.environ)
+    if extracts_dir is not None:
+        env["EQUITY_EXTRACTS_DIR"] = str(extracts_dir)
+    result = BrowserResult(target)
+    command = [
+        str(Path(sys.executable).with_name("streamlit")),
+        "run",
+        str(REPO / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            _wait_for_server(port, server)
+            say(f"browser: {target}")
+            page.goto(f"http://127.0.0.1:{port}/{url_path}", timeout=60_000)
+            page.locator(painted).first.wait_for(state="visible", timeout=120_000)
+            _wait_idle(page)
+            result.start_to_paint = time.perf_counter() - started
+            timing = Timing()
+            for i in range(repaints):
+                changed_at = time.perf_counter()
+                if not _select_option(page, "Age band", (i % 2) + 1):
+                    result.note = "no 'Age band' selectbox to change"
+                    break
+                _wait_started(page)
+                _wait_idle(page)
+                page.locator(painted).first.wait_for(state="visible", timeout=60_000)
+                timing.seconds.append(time.perf_counter() - changed_at)
+            if timing.seconds:
+                result.repaints = timing
+            result.rss_mb = vm_hwm_mb(server.pid)
+            browser.close()
+    except Exception as error:
+        result.note = f"{type(error).__name__}: {error}"[:160]
+        result.rss_mb = result.rss_mb or vm_hwm_mb(server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return result
+
+
+# ---------------------------------------------------------------- report
+
+
+def _ms(timing: Timing | None) -> str:
+    return timing.text("ms") if timing else "—"
+
+
+def _lower_bound(q: QueryRow) -> str:
+    """A stopped naive run still bounds the ratio from below by the time it ran."""
+    found = re.search(r"after (\d+) s", q.naive_note)
+    if not found or not q.duckdb:
+        return "—"
+    return f"> {float(found.group(1)) / q.duckdb.median:,.0f}×"
+
+
+def _ratio(value: float | None) -> str:
+    return f"{value:,.1f}×" if value else "—"
+
+
+def report(
+    settings: Settings,
+    info_machine: dict,
+    extract: generate.ExtractInfo,
+    queries: list[QueryRow],
+    before: list[QueryRow],
+    layouts: list[LayoutRow],
+    planner_result: tuple[Timing, str] | None,
+    pages: list[PageRow],
+    browser_shipped: BrowserResult | None,
+    browser_big: BrowserResult | None,
+    total_s: float,
+) -> str:
+    lines = ["# Benchmark results (issue 6)", ""]
+    lines.append(
+        "Regenerate with `python -m equity bench` (full) or `python -m equity bench --quick`. "
+        "Times are wall clock; each figure is the median with the 95th percentile and the "
+        "number of runs (n). The machine is shared with other sessions, so the load average "
+        "is recorded: medians are inflated when it exceeds the core count."
+    )
+    lines += ["", "## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in info_machine.items()]
+    lines.append(f"| load average at end | {' '.join(f'{x:.1f}' for x in os.getloadavg())} |")
+    lines.append(f"| harness wall time | {total_s / 60:.1f} min |")
+
+    lines += ["", "## Summary against the targets", ""]
+    lines += ["| figure | measured | target | result |", "|---|---|---|---|"]
+    map_row = next((q for q in queries if q.query == "area_values_with_benchmark"), None)
+    if map_row and map_row.duckdb:
+        lines.append(
+            f"| map query, England scale, DuckDB (ms) | {_ms(map_row.duckdb)} | "
+            f"≤ {TARGETS['map_query_ms']:.0f} | "
+            f"{verdict(map_row.duckdb.median * 1000, TARGETS['map_query_ms'])} |"
+        )
+        for label, key in (("naive", "naive_ratio"), ("careful", "careful_ratio")):
+            ratio = map_row.ratio(getattr(map_row, label))
+            shown = _ratio(ratio)
+            if ratio is None and label == "naive" and map_row.naive_note:
+                shown = f"{_lower_bound(map_row)} (naive {map_row.naive_note})"
+                found = re.search(r"after (\d+) s", map_row.naive_note)
+                ratio = float(found.group(1)) / map_row.duckdb.median if found else None
+            lines.append(
+                f"| map query: {label} pandas ÷ DuckDB | {shown} | ≥ {TARGETS[key]:.0f}× | "
+                f"{verdict(ratio, TARGETS[key], higher_is_better=True)} |"
+            )
+    for page in pages:
+        value = page.reruns.median * 1000 if page.reruns else None
+        lines.append(
+            f"| page rerun {page.page} (ms) | {_ms(page.reruns)} | "
+            f"≤ {TARGETS['page_rerun_ms']:.0f} | {verdict(value, TARGETS['page_rerun_ms'])} |"
+        )
+    for label, result in (("shipped data", browser_shipped), ("England extract", browser_big)):
+        if result is None:
+            continue
+        start = result.start_to_paint
+        lines.append(
+            f"| start → first paint, {label} (s) | {f'{start:.2f}' if start else '—'} | "
+            f"≤ {TARGETS['start_to_map_s']:.0f} | {verdict(start, TARGETS['start_to_map_s'])} |"
+        )
+        repaint = result.repaints.median if result.repaints else None
+        lines.append(
+            f"| filter change → repaint, {label} (s) | "
+            f"{result.repaints.text('s') if result.repaints else '—'} | "
+            f"≤ {TARGETS['filter_to_repaint_s']:.0f} | "
+            f"{verdict(repaint, TARGETS['filter_to_repaint_s'])} |"
+        )
+    if browser_big is not None:
+        rss = browser_big.rss_mb
+        lines.append(
+            f"| server peak RSS (VmHWM), England extract (MB) | {f'{rss:,.0f}' if rss else '—'} | "
+            f"≤ {TARGETS['rss_mb']:.0f} | {verdict(rss, TARGETS['rss_mb'])} |"
+        )
+    if planner_result:
+        timing, _ = planner_result
+        lines.append(
+            f"| planner 200 × 150, p = 5 (s) | {timing.text('s')} | ≤ {TARGETS['planner_s']:.0f} | "
+            f"{verdict(timing.median, TARGETS['planner_s'])} |"
+        )
+
+    lines += ["", "## The England-scale extract", ""]
+    geo = extract.geography
+    lines.append(
+        f"{extract.rows:,} `values` rows ({extract.values_bytes / 1e6:,.0f} MB of Parquet), "
+        f"generated in {extract.seconds:.0f} s: {geo['lsoa']:,} LSOAs, {geo['msoa']:,} MSOAs, "
+        f"{geo['ward']:,} wards, {geo['la']:,} LAs and England; {extract.weeks} weekly periods "
+        f"({extract.period_ends[0]} to {extract.period_ends[-1]}); age (8 bands + All) × sex "
+        "(3) × ethnic group (5 + All) at MSOA, ward, LA and England, age × sex at LSOA. "
+        f"Layout: {extract.layout}. Folder: `{Path(extract.out).relative_to(REPO) if Path(extract.out).is_relative_to(REPO) else extract.out}`."
+    )
+
+    lines += ["", "## Queries: DuckDB vs pandas on the same Parquet (ms)", ""]
+    lines += [
+        "| query | case | rows | DuckDB | naive pandas | careful pandas | naive ÷ DuckDB | "
+        "careful ÷ DuckDB | answers |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for q in queries:
+        lines.append(
+            f"| {q.query} | {q.case} | {q.rows if q.rows is not None else '—'} | {_ms(q.duckdb)} | "
+            f"{_ms(q.naive) if q.naive else (q.naive_note or '—')} | {_ms(q.careful)} | "
+            f"{_ratio(q.ratio(q.naive)) if q.naive else _lower_bound(q)} | "
+            f"{_ratio(q.ratio(q.careful))} | {q.check} |"
+        )
+    if before:
+        lines += [
+            "",
+            "Before the layout change (the build's current sort order, area-major within a "
+            "period), DuckDB only:",
+            "",
+            "| query | case | DuckDB |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {q.query} | {q.case} | {_ms(q.duckdb)} |" for q in before if q.duckdb]
+
+    if layouts:
+        lines += ["", "## Layout experiment (mid size, DuckDB, ms)", ""]
+        lines += [
+            "| layout | rows | MB | generate (s) | map query | indicator_breakdowns |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in layouts:
+            lines.append(
+                f"| {row.variant} | {row.rows:,} | {row.megabytes:,.0f} | {row.generate_s:.1f} | "
+                f"{_ms(row.map_query)} | {_ms(row.breakdowns)} |"
+            )
+
+    if planner_result:
+        timing, note = planner_result
+        lines += [
+            "",
+            "## Planner",
+            "",
+            f"200 demand × 150 candidates, p = 5: {timing.text('s')} s ({note}).",
+        ]
+
+    if pages:
+        lines += ["", "## Page reruns (AppTest, shipped extracts, ms)", ""]
+        lines += [
+            "| page | first run (s) | widget changed | rerun | note |",
+            "|---|---|---|---|---|",
+        ]
+        for page in pages:
+            first = f"{page.first_run:.2f}" if page.first_run is not None else "—"
+            lines.append(
+                f"| {page.page} | {first} | {page.widget} | {_ms(page.reruns)} | {page.note} |"
+            )
+
+    for label, result in (("shipped extracts", browser_shipped), ("England extract", browser_big)):
+        if result is None:
+            continue
+        lines += ["", f"## Browser ({label})", ""]
+        lines.append(f"Target: {result.target}.")
+        if result.start_to_paint:
+            lines.append(f"- `streamlit run` → painted: {result.start_to_paint:.2f} s")
+        if result.repaints:
+            lines.append(f"- age band change → repaint: {result.repaints.text('s')} s")
+        if result.rss_mb:
+            lines.append(f"- server VmHWM: {result.rss_mb:,.0f} MB")
+        if result.note:
+            lines.append(f"- note: {result.note}")
+    return "\n".join(lines) + "\n"
+
+
+def run_benchmark(settings: Settings, say: Callable[[str], None] = print) -> str:
+    started = time.perf_counter()
+    info_machine = machine()
+    geo = settings.geography
+    rows = 200_000 if settings.quick else settings.rows
+    settings.work.mkdir(parents=True, exist_ok=True)
+    main_layout = generate.Layout(order="group")
+
+    layouts = [] if settings.skip_layout else layout_experiment(settings, say)
+
+    before: list[QueryRow] = []
+    if not settings.quick:
+        folder = settings.work / "england_area_order"
+        info_before = ensure_extract(folder, rows, geo, generate.Layout(), say)
+        before = bench_queries_duckdb_only(folder, info_before, settings, say)
+        db.reset(folder)
+
+    folder = settings.work / ("quick" if settings.quick else "england")
+    extract = ensure_extract(folder, rows, geo, main_layout, say)
+    queries = bench_queries(folder, extract, settings, say)
+    db.reset(folder)
+
+    planner_result = bench_planner(settings)
+    pages = [] if settings.skip_pages else bench_pages(settings, say)
+
+    browser_shipped = browser_big = None
+    if not settings.skip_browser:
+        repaints = 3 if settings.quick else 7
+        browser_shipped = bench_browser(None, repaints, say)
+        browser_big = bench_browser(folder, repaints, say)
+
+    text = report(
+        settings,
+        info_machine,
+        extract,
+        queries,
+        before,
+        layouts,
+        planner_result,
+        pages,
+        browser_shipped,
+        browser_big,
+        time.perf_counter() - started,
+    )
+    settings.results.parent.mkdir(parents=True, exist_ok=True)
+    settings.results.write_text(text, encoding="utf-8")
+    say(f"wrote {settings.results}")
+    return text
+
+
+def bench_queries_duckdb_only(extracts_dir, info, settings, say) -> list[QueryRow]:
+    out = []
+    db.reset(extracts_dir)
+    for name, case, params, _note in query_cases(info):
+        if params is None or name not in ("area_values_with_benchmark", "indicator_breakdowns"):
+            continue
+        say(f"before: {name} ({case})")
+        db.run_query(name, extracts_dir=extracts_dir, **params)
+        timing, _ = timed(
+            lambda name=name, params=params: db.run_query(
+                name, extracts_dir=extracts_dir, **params
+            ),
+            settings.repeats * 2,
+            settings.slow_budget_s / 2,
+        )
+        out.append(QueryRow(name, case, duckdb=timing))
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="CI size (~200k rows), few repeats")
+    parser.add_argument("--rows", type=int, default=50_000_000, help="values rows to generate")
+    parser.add_argument("--skip-browser", action="store_true", help="no Playwright timings")
+    parser.add_argument("--skip-pages", action="store_true", help="no AppTest page reruns")
+    parser.add_argument("--skip-layout", action="store_true", help="no layout experiment")
+    parser.add_argument("--repeats", type=int, default=None, help="runs per timing")
+    parser.add_argument("--work", type=Path, default=generate.WORK_DIR, help="extract folder")
+    parser.add_argument("--results", type=Path, default=None, help="Markdown output file")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    results = args.results or (args.work / "RESULTS-quick.md" if args.quick else RESULTS)
+    return Settings(
+        quick=args.quick,
+        rows=args.rows,
+        skip_browser=args.skip_browser,
+        skip_pages=args.skip_pages,
+        skip_layout=args.skip_layout,
+        work=args.work,
+        results=results,
+        repeats=args.repeats or (3 if args.quick else 15),
+        slow_budget_s=10.0 if args.quick else 45.0,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    run_benchmark(settings_from(args), say=lambda m: print(m, file=sys.stderr, flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

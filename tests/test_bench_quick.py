@@ -1,0 +1,118 @@
+"""The benchmark harness's --quick mode as a smoke test: results are produced and correct.
+
+Speed is judged from bench/RESULTS.md, never here; these tests only check that the
+synthetic extract has the app's schema and order, that every query runs on it, and that
+DuckDB and both pandas baselines give the same answers.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from bench import baselines, generate, run
+from equity import db
+
+
+@pytest.fixture(scope="module")
+def quick_extract(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench_quick")
+    geo = generate.ENGLAND.scaled(1 / 32)
+    info = generate.generate(
+        folder, rows=2 * generate.rows_per_week(geo), geo=geo, layout=generate.Layout(order="group")
+    )
+    yield folder, info
+    db.reset(folder)
+
+
+def test_extract_has_the_values_schema_every_area_and_the_margins(quick_extract, extracts_dir):
+    folder, info = quick_extract
+    con = duckdb.connect()
+    shipped = con.sql(f"DESCRIBE SELECT * FROM '{extracts_dir / 'values_covid_nhse.parquet'}'").df()
+    ours = con.sql(f"DESCRIBE SELECT * FROM '{folder / 'values_bench.parquet'}'").df()
+    assert ours["column_name"].tolist() == shipped["column_name"].tolist()
+    shipped_areas = con.sql(f"DESCRIBE SELECT * FROM '{extracts_dir / 'areas.parquet'}'").df()
+    our_areas = con.sql(f"DESCRIBE SELECT * FROM '{folder / 'areas.parquet'}'").df()
+    assert our_areas["column_name"].tolist() == shipped_areas["column_name"].tolist()
+    # every values row names an area of the right type, and All margins exist everywhere
+    orphans = con.execute(
+        f"SELECT count(*) FROM '{folder / 'values_bench.parquet'}' v ANTI JOIN "
+        f"'{folder / 'areas.parquet'}' a USING (area_code, area_type)"
+    ).fetchone()[0]
+    assert orphans == 0
+    missing_all = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT area_code, area_type, period_end FROM "
+        f"'{folder / 'values_bench.parquet'}') k ANTI JOIN (SELECT * FROM "
+        f"'{folder / 'values_bench.parquet'}' WHERE sex = 'All' AND age_band = 'All' "
+        f"AND ethnic_group = 'All') m USING (area_code, area_type, period_end)"
+    ).fetchone()[0]
+    assert missing_all == 0
+    assert (
+        con.execute(f"SELECT count(*) FROM '{folder / 'values_bench.parquet'}'").fetchone()[0]
+        == info.rows
+    )
+
+
+def test_rows_are_written_in_the_declared_order(quick_extract):
+    folder, _ = quick_extract
+    key = "indicator_id || period_end || area_type || sex || ethnic_group || age_band || area_code"
+    out_of_order = duckdb.execute(
+        f"SELECT count(*) FROM (SELECT {key} AS k, lag({key}) OVER () AS previous "
+        f"FROM '{folder / 'values_bench.parquet'}') WHERE k < previous"
+    ).fetchone()[0]
+    assert out_of_order == 0
+
+
+def test_layouts_hold_the_same_rows(quick_extract, tmp_path):
+    folder, _ = quick_extract
+    geo = generate.ENGLAND.scaled(1 / 32)
+    generate.generate(tmp_path, rows=2 * generate.rows_per_week(geo), geo=geo)
+    different = duckdb.execute(
+        f"SELECT count(*) FROM (SELECT * FROM '{folder / 'values_bench.parquet'}' "
+        f"EXCEPT SELECT * FROM '{tmp_path / 'values_bench.parquet'}')"
+    ).fetchone()[0]
+    assert different == 0
+
+
+def test_duckdb_and_both_pandas_baselines_agree_on_every_query(quick_extract):
+    folder, info = quick_extract
+    settings = run.Settings(quick=True, repeats=1, slow_budget_s=1.0, work=folder)
+    rows = run.bench_queries(folder, info, settings, say=lambda message: None)
+    assert {row.query for row in rows} == set(run.app_query_names())
+    for row in rows:
+        if row.query in baselines.BASELINES:
+            assert row.check == "identical", (row.query, row.case, row.check)
+            assert row.naive and row.careful and row.duckdb
+        elif row.check.startswith("no baseline"):
+            assert row.duckdb is not None and row.rows is not None
+    map_rows = [row for row in rows if row.query == "area_values_with_benchmark"]
+    assert map_rows and all(row.rows > 0 for row in map_rows)
+
+
+def test_a_wrong_answer_is_caught():
+    import pandas as pd
+
+    duck = pd.DataFrame({"area_code": ["a", "b"], "value": [50.0, 60.0]})
+    off = duck.assign(value=[50.0, 60.1])
+    assert baselines.differences("x", duck, off) == ["value: values differ"]
+    assert baselines.differences("x", duck, duck.copy()) == []
+
+
+def test_quick_run_writes_a_results_table(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    settings = run.Settings(
+        quick=True,
+        skip_browser=True,
+        skip_pages=True,
+        skip_layout=True,
+        work=tmp_path,
+        results=results,
+        repeats=1,
+        slow_budget_s=1.0,
+    )
+    text = run.run_benchmark(settings, say=lambda message: None)
+    assert results.read_text() == text
+    assert "| area_values_with_benchmark | map: England, MSOA, 50+" in text
+    assert "DIFFERS" not in text
+    assert "planner 200 × 150, p = 5" in text
+    db.reset(tmp_path / "quick")
