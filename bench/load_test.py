@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import random
@@ -262,9 +263,13 @@ def run_load(
         wait_until_healthy(port, server)
         started = time.perf_counter()
         try:
-            results = asyncio.run(
-                _run_sessions(port, sessions, interactions, timeout, deadline, seed)
-            )
+            # A thread of its own: the caller may already run an event loop (pytest with
+            # Playwright's sync API alive), and asyncio.run refuses to nest.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                results = pool.submit(
+                    asyncio.run,
+                    _run_sessions(port, sessions, interactions, timeout, deadline, seed),
+                ).result()
         except TimeoutError:
             results = [SessionResult(errors=[f"overall deadline of {deadline:.0f} s passed"])]
         wall = time.perf_counter() - started

@@ -215,11 +215,18 @@ def missed_by_group(groups: pd.DataFrame, area_code: str, dimension: str, age_ba
     small counts and their complements suppressed), largest first."""
     from equity import profile
 
+    if groups.empty or dimension not in groups.columns:
+        # e.g. the demo twin covers Leicester only: an area elsewhere has no breakdown
+        return pd.DataFrame(
+            columns=["area_code", dimension, "numerator", "denominator", "value", "people_missed"]
+            + ["lower_ci", "upper_ci", "is_synthetic", "is_modelled", "suppressed"]
+        )
     rows = profile.breakdown(groups, dimension, age_band)
     rows = rows[rows["area_code"] == area_code].copy()
     if dimension == "age_band" and age_band != "All":
         # only the bands inside the group on screen: the over-50s view shows 50-54 ... 80+
-        rows = rows[[profile.band_answers(band, age_band) for band in rows["age_band"]]]
+        inside = rows["age_band"].map(lambda band: profile.band_answers(band, age_band))
+        rows = rows.loc[inside.astype(bool)]
     rows["people_missed"] = (rows["denominator"] - rows["numerator"]).clip(lower=0)
     rows = stats.suppress_counts(
         rows,

@@ -50,3 +50,22 @@ def test_who_was_missed_shows_the_groups_inside_the_view(extracts_dir):
     assert len(charts) >= 3  # ranked bars, by age, by ethnic group
     links = [link.proto.page for link in at.get("page_link")]
     assert "planner" in links and "area" in links
+
+
+def test_every_authority_runs_including_those_the_demo_twin_does_not_cover(extracts_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    for code in ["all", "E06000017", "E07000129", "E06000016"]:
+        at.selectbox(key="within").set_value(code).run()
+        assert not at.exception, code
+
+
+def test_every_indicator_runs_on_the_home_page(extracts_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    labels = at.selectbox(key="indicator").options
+    assert len(labels) >= 6
+    for index, label in enumerate(labels):
+        at.selectbox(key="indicator").select_index(index).run()
+        assert not at.exception, label
+        assert at.selectbox(key="indicator").index == index

@@ -20,8 +20,10 @@ def la_names() -> pd.Series:
 
 
 def indicator_label(catalog: pd.DataFrame, indicator_id: str) -> str:
-    synthetic = " (synthetic)" if catalog.loc[indicator_id, "is_synthetic"] else ""
-    return catalog.loc[indicator_id, "short_label"] + synthetic
+    label = catalog.loc[indicator_id, "short_label"]
+    if catalog.loc[indicator_id, "is_synthetic"] and "synthetic" not in label.lower():
+        label += " (synthetic)"
+    return label
 
 
 def view_controls(

@@ -1,0 +1,94 @@
+"""Every option of every selectbox on every page runs without an exception.
+
+The URL fuzz covers values a link can carry; this covers the combinations a person clicks
+through (an indicator without an "All" sex, an authority the demo data does not cover...).
+Each widget is walked from the page's default view, a bounded number of options each.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from equity import db, options
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+PAGES = [
+    "views/where_to_act.py",
+    "views/map.py",
+    "views/area_profile.py",
+    "views/inequalities.py",
+    "views/trends.py",
+    "views/planner.py",
+    "views/data_methods.py",
+]
+MAX_OPTIONS = 8
+
+
+@pytest.fixture(scope="module")
+def raw_values(extracts_dir) -> list:
+    """Every value a page's selectbox could hold, so labels can be mapped back to values
+    (AppTest's select_index re-formats the label, which breaks with a format_func)."""
+    con = db.connection(extracts_dir).cursor()
+    pool: list = list(options.LEVEL_LABELS) + ["all", "LLR"]
+    pool += [r[0] for r in con.execute("SELECT indicator_id FROM indicators").fetchall()]
+    pool += [r[0] for r in con.execute("SELECT area_code FROM areas").fetchall()]
+    for column in ("sex", "age_band", "ethnic_group"):
+        pool += [
+            r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM indicator_values").fetchall()
+        ]
+    pool += ["50+", "65+", "80+", "16+"]
+    periods = con.execute("SELECT DISTINCT period_end FROM indicator_values").fetchall()
+    pool += [r[0] if isinstance(r[0], date) else r[0].date() for r in periods]
+    return pool
+
+
+def raw_for(box, label: str, pool: list):
+    formatter = box.format_func
+    for candidate in [label, *pool]:
+        try:
+            if str(formatter(candidate)) == label:
+                return candidate
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            continue
+    return None
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_selectbox_option_runs(page, raw_values):
+    at = open_page(page)
+    assert not at.exception
+    keys = [box.key for box in at.selectbox if box.key]
+    assert keys, "the page has URL-keyed selectboxes"
+    tried = 0
+    for key in keys:
+        at = open_page(page)
+        boxes = [box for box in at.selectbox if box.key == key]
+        if not boxes:
+            continue  # drawn only in some views
+        count = min(len(boxes[0].options), MAX_OPTIONS)
+        for index in range(count):
+            boxes = [box for box in at.selectbox if box.key == key]
+            if not boxes or index >= len(boxes[0].options):
+                break  # an earlier choice removed the widget or shortened its list
+            label = boxes[0].options[index]
+            raw = raw_for(boxes[0], label, raw_values)
+            if raw is None:
+                continue  # a page-specific choice (colour scheme, tab...) not in the pool
+            boxes[0].set_value(raw).run()
+            tried += 1
+            assert not at.exception, f"{page}: {key} = {label}: " + (
+                "\n".join(at.exception[0].stack_trace[-4:]) if at.exception[0].stack_trace else ""
+            )
+    assert tried >= len(keys)
