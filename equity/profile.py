@@ -391,64 +391,15 @@ def trend_chart(
 BREAKDOWN_DIMENSIONS = {"age_band": "Age band", "sex": "Sex", "ethnic_group": "Ethnic group"}
 
 
-def band_answers(band: str, requested: str) -> bool:
-    """Does a stored age band count towards a requested one ('50+' sums 50-54, 55-59 ...)?"""
-    from equity import options
-
-    if requested.endswith("+") and band not in ("All", requested):
-        lower, wanted = options.band_lower(band), options.band_lower(requested)
-        return lower is not None and wanted is not None and lower >= wanted
-    return band == requested
-
-
-def breakdown(groups: pd.DataFrame, dimension: str, age_band: str = "All") -> pd.DataFrame:
-    """Values by one dimension (the other two at 'All', or summed bands for 'N+').
-
-    Counts are summed before the Wilson interval is computed; small counts are suppressed.
-    """
-    from equity import options
-
-    rows = groups.copy()
-    others = [d for d in BREAKDOWN_DIMENSIONS if d != dimension]
-    for other in others:
-        if other == "age_band" and age_band != "All":
-            keep = rows["age_band"].map(lambda band: band_answers(band, age_band))
-            rows = rows[keep]
-        else:
-            rows = rows[rows[other] == "All"]
-    rows = rows[rows[dimension] != "All"]
-    if rows.empty:
-        return pd.DataFrame(
-            columns=[
-                "area_code",
-                "area_type",
-                dimension,
-                "numerator",
-                "denominator",
-                "value",
-                "lower_ci",
-                "upper_ci",
-                "suppressed",
-            ]
-        )
-    summed = rows.groupby(["area_code", "area_type", dimension], as_index=False).agg(
-        numerator=("numerator", "sum"),
-        denominator=("denominator", "sum"),
-        is_synthetic=("is_synthetic", "any"),
-        is_modelled=("is_modelled", "any"),
+def breakdown(sums: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """Rows of queries/area_breakdown_by_group.sql (counts already summed in SQL, with
+    Wilson CIs) named for their dimension, with small counts and their complements
+    suppressed."""
+    table = sums.rename(columns={"group_value": dimension}).drop(
+        columns=["band_order"], errors="ignore"
     )
-    ci = stats.proportion_with_ci(summed["numerator"].to_numpy(), summed["denominator"].to_numpy())
-    summed["value"] = np.asarray(ci["value"], dtype=float)
-    summed["lower_ci"] = np.asarray(ci["lower_ci"], dtype=float)
-    summed["upper_ci"] = np.asarray(ci["upper_ci"], dtype=float)
-    if dimension == "age_band":
-        summed = (
-            summed.assign(order=summed["age_band"].map(lambda b: options.band_lower(b) or 0))
-            .sort_values(["area_type", "order"])
-            .drop(columns="order")
-        )
     return stats.suppress_counts(
-        summed.reset_index(drop=True),
+        table.reset_index(drop=True),
         count_columns=["numerator", "denominator"],
         rate_columns=["value", "lower_ci", "upper_ci"],
         complement_pairs=[("numerator", "denominator")],

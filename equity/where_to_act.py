@@ -210,23 +210,19 @@ def download_frame(ranked: pd.DataFrame) -> pd.DataFrame:
 DEMO_TWIN = {"covid_first_dose": "covid_first_dose_demo"}
 
 
-def missed_by_group(groups: pd.DataFrame, area_code: str, dimension: str, age_band: str):
-    """People missed in one area by age band, sex or ethnic group (counts summed first,
-    small counts and their complements suppressed), largest first."""
+def missed_by_group(sums: pd.DataFrame, area_code: str, dimension: str) -> pd.DataFrame:
+    """People missed in one area by age band, sex or ethnic group, from the summed counts of
+    queries/area_breakdown_by_group.sql; small counts and their complements suppressed."""
     from equity import profile
 
-    if groups.empty or dimension not in groups.columns:
+    if sums.empty:
         # e.g. the demo twin covers Leicester only: an area elsewhere has no breakdown
         return pd.DataFrame(
             columns=["area_code", dimension, "numerator", "denominator", "value", "people_missed"]
             + ["lower_ci", "upper_ci", "is_synthetic", "is_modelled", "suppressed"]
         )
-    rows = profile.breakdown(groups, dimension, age_band)
+    rows = profile.breakdown(sums, dimension)
     rows = rows[rows["area_code"] == area_code].copy()
-    if dimension == "age_band" and age_band != "All":
-        # only the bands inside the group on screen: the over-50s view shows 50-54 ... 80+
-        inside = rows["age_band"].map(lambda band: profile.band_answers(band, age_band))
-        rows = rows.loc[inside.astype(bool)]
     rows["people_missed"] = (rows["denominator"] - rows["numerator"]).clip(lower=0)
     rows = stats.suppress_counts(
         rows,

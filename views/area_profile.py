@@ -194,7 +194,17 @@ if not spine.empty:
         for tab, dimension in zip(tabs, dimensions):
             with tab:
                 band = "All" if dimension == "age_band" else age_band
-                table = profile.breakdown(groups, dimension, band)
+                sums = cache.run(
+                    "area_breakdown_by_group",
+                    indicator_id=indicator_id,
+                    on_or_before=period,
+                    area_code=place.code,
+                    area_type=place.area_type,
+                    la_code=place.la_code,
+                    dimension=dimension,
+                    age_band=band,
+                )
+                table = profile.breakdown(sums, dimension)
                 label = profile.BREAKDOWN_DIMENSIONS[dimension].lower()
                 layout.chart(
                     profile.breakdown_chart(

@@ -66,15 +66,23 @@ if worse_codes:
         st, "Look inside", worse_codes, key="missed_area", format_func=names.get
     )
     columns = st.columns(2)
-    groups = cache.run(
-        "area_indicator_groups",
-        indicator_id=indicator_id,
+    breakdown_params = dict(
         on_or_before=period,
         area_code=chosen,
         area_type=level,
         la_code=view.la_code or config.CITY_CODE,
+        age_band=view.age_band,
     )
-    by_age = where_to_act.missed_by_group(groups, chosen, "age_band", view.age_band)
+    by_age = where_to_act.missed_by_group(
+        cache.run(
+            "area_breakdown_by_group",
+            indicator_id=indicator_id,
+            dimension="age_band",
+            **breakdown_params,
+        ),
+        chosen,
+        "age_band",
+    )
     with columns[0]:
         if by_age.empty:
             st.caption("No age breakdown is published for this indicator.")
@@ -94,16 +102,15 @@ if worse_codes:
     twin = where_to_act.DEMO_TWIN.get(indicator_id)
     with columns[1]:
         if twin:
-            twin_groups = cache.run(
-                "area_indicator_groups",
-                indicator_id=twin,
-                on_or_before=period,
-                area_code=chosen,
-                area_type=level,
-                la_code=view.la_code or config.CITY_CODE,
-            )
             by_group = where_to_act.missed_by_group(
-                twin_groups, chosen, "ethnic_group", view.age_band
+                cache.run(
+                    "area_breakdown_by_group",
+                    indicator_id=twin,
+                    dimension="ethnic_group",
+                    **breakdown_params,
+                ),
+                chosen,
+                "ethnic_group",
             )
             if by_group.empty:
                 st.caption("The demo extract has no ethnic breakdown for this area.")

@@ -1,0 +1,54 @@
+-- One indicator for an area and its local authority, split by one dimension (sex, age band
+-- or ethnic group) with the other two at 'All'. For age bands, $age_band picks the bands
+-- inside the group on screen ('All' = every band, '50+' = bands from 50); for the other
+-- dimensions it picks the ages summed ('50+' sums the bands from 50). Counts are summed
+-- before the percentage and its 95% Wilson interval.
+-- Parameters: $indicator_id, $on_or_before (DATE), $area_code, $area_type, $la_code,
+-- $dimension ('sex' | 'age_band' | 'ethnic_group'), $age_band.
+WITH chosen_period AS (
+    SELECT max(period_end) AS period_end
+    FROM indicator_values
+    WHERE indicator_id = $indicator_id
+        AND period_end <= CAST($on_or_before AS DATE)
+        AND area_code = $area_code
+        AND area_type = $area_type
+),
+candidate AS (
+    SELECT
+        v.*,
+        CASE $dimension
+            WHEN 'sex' THEN v.sex
+            WHEN 'age_band' THEN v.age_band
+            ELSE v.ethnic_group
+        END AS group_value
+    FROM indicator_values AS v
+    JOIN chosen_period AS p ON v.period_end = p.period_end
+    WHERE v.indicator_id = $indicator_id
+        AND (
+            (v.area_code = $area_code AND v.area_type = $area_type)
+            OR (v.area_code = $la_code AND v.area_type = 'la')
+        )
+)
+SELECT
+    area_code,
+    area_type,
+    group_value,
+    sum(numerator) AS numerator,
+    sum(denominator) AS denominator,
+    percent_of(sum(numerator), sum(denominator)) AS value,
+    wilson_lower(sum(numerator), sum(denominator), 1.959963984540054) AS lower_ci,
+    wilson_upper(sum(numerator), sum(denominator), 1.959963984540054) AS upper_ci,
+    bool_or(is_synthetic) AS is_synthetic,
+    bool_or(is_modelled) AS is_modelled,
+    min(age_band_lower(age_band)) AS band_order
+FROM candidate
+WHERE group_value <> 'All'
+    AND ($dimension = 'sex' OR sex = 'All')
+    AND ($dimension = 'ethnic_group' OR ethnic_group = 'All')
+    AND CASE
+        WHEN $dimension = 'age_band'
+            THEN $age_band = 'All' OR age_band_matches(age_band, $age_band)
+        ELSE age_band_matches(age_band, $age_band)
+    END
+GROUP BY area_code, area_type, group_value
+ORDER BY area_type, band_order, group_value
