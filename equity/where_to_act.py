@@ -127,8 +127,11 @@ class Headline:
     badges: list[str]
 
 
-def headline(ranked: pd.DataFrame, indicator: pd.Series, view: View) -> Headline:
-    """The finding in words, for the page heading and the chart title."""
+def headline(
+    ranked: pd.DataFrame, indicator: pd.Series, view: View, place_names: dict | None = None
+) -> Headline:
+    """The finding in words, for the page heading and the chart title; place_names maps
+    benchmark codes (authorities) to names."""
     from equity import labels
 
     unit = indicator["unit"]
@@ -137,9 +140,8 @@ def headline(ranked: pd.DataFrame, indicator: pd.Series, view: View) -> Headline
     )
     benchmark_value = ranked["benchmark_value"].dropna()
     benchmark_value = float(benchmark_value.iloc[0]) if len(benchmark_value) else None
-    benchmark_name = "LLR" if view.benchmark_code == config.LLR_CODE else view.benchmark_code
-    if view.benchmark_code == config.CITY_CODE:
-        benchmark_name = "Leicester"
+    names = {config.LLR_CODE: "LLR", config.CITY_CODE: "Leicester", **(place_names or {})}
+    benchmark_name = names.get(view.benchmark_code, view.benchmark_code)
     benchmark_text = f"{benchmark_name}: {labels.format_value(benchmark_value, unit)}"
     worse = ranked[ranked["rag"] == "worse"]
     missed = worse["people_missed"].sum(min_count=1)

@@ -69,3 +69,13 @@ def test_every_indicator_runs_on_the_home_page(extracts_dir):
         at.selectbox(key="indicator").select_index(index).run()
         assert not at.exception, label
         assert at.selectbox(key="indicator").index == index
+
+
+def test_the_headline_names_another_authority_benchmark(extracts_dir):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["within"] = "E07000130"  # Charnwood
+    at.query_params["benchmark"] = "E07000130"
+    at.run()
+    assert not at.exception
+    assert "Charnwood" in at.subheader[0].value
+    assert "E07000130" not in at.subheader[0].value

@@ -22,7 +22,7 @@ with notices:
 params = view.query_params(where_to_act.benchmark_type(view.benchmark_code, level))
 frame = cache.run("area_values_with_benchmark", **params)
 ranked = where_to_act.rank_targets(frame, indicator["polarity"], only_worse=False)
-summary = where_to_act.headline(ranked, indicator, view)
+summary = where_to_act.headline(ranked, indicator, view, controls.la_names().to_dict())
 
 layout.badges(summary.badges)
 st.subheader(summary.sentence)
