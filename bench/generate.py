@@ -24,7 +24,7 @@ import pandas as pd
 
 from equity import catalog, db
 
-WORK_DIR = Path(__file__).resolve().parent / "work"
+WORK_DIR = Path(__file__).resolve().parent / "scratch"
 
 REGION_CODE = "E92000001"
 # Alphabetical, as the build sorts them; "All" sorts after the digits and before "Asian".

@@ -1,7 +1,7 @@
 """The benchmark harness of issue 6: `python -m equity bench [--quick] [--rows N] [--skip-browser]`.
 
 Steps (each writes a section of the results file):
-1. generate (or reuse) an England-scale synthetic extract in bench/work/;
+1. generate (or reuse) an England-scale synthetic extract in bench/scratch/;
 2. layout experiment on a mid-size extract: row-group size, sort order, compression, files;
 3. every query in queries/ (not build_* or _macros): DuckDB vs naive and careful pandas,
    median and p95 over repeated runs, answers checked equal;
