@@ -28,3 +28,6 @@ LLR_LA_CODES = (
     "E07000135",  # Oadby and Wigston
 )
 AREA_LEVELS = ("la", "ward", "msoa", "lsoa", "practice")
+
+# Text a spreadsheet would run as a formula: refused in uploads, escaped in downloads.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

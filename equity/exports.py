@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from equity.config import FORMULA_STARTS
 
 
 def escape_formula(value):

@@ -198,10 +198,7 @@ def deprivation_download(frame: pd.DataFrame, quantile_type: str) -> pd.DataFram
 
 
 def _ci_texts(frame: pd.DataFrame) -> list[str]:
-    return [
-        f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else labels.SUPPRESSED
-        for lo, hi in zip(frame["lower_ci"], frame["upper_ci"])
-    ]
+    return [labels.format_ci(lo, hi) for lo, hi in zip(frame["lower_ci"], frame["upper_ci"])]
 
 
 def wrap_title(text: str, width: int = 90) -> list[str]:

@@ -32,6 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from equity.config import FORMULA_STARTS
+
 DEFAULT_MAX_BYTES = 50_000_000
 PROBLEMS_SHOWN = 20
 # Per check, only this many Problem objects are kept (the total is still counted), so a
@@ -131,7 +133,7 @@ ALL_SYNONYMS = {
     "all ages",
     "everyone",
 }
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+FORMULA_PREFIXES = FORMULA_STARTS
 AGE_BAND_PATTERN = re.compile(r"^(?:All|(\d{1,3})-(\d{1,3})|(\d{1,3})\+)$")
 INDICATOR_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 SOURCE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 SYNTHETIC_BADGE = "SYNTHETIC DEMO DATA — not real counts"
 MODELLED_BADGE = "MODELLED ESTIMATE — apportioned or modelled, not a direct count"
 SUPPRESSED = "*"
@@ -43,6 +45,13 @@ def format_value(value, unit: str) -> str:
     if unit == "years":
         return f"{value:.1f} years"
     return f"{value:,.1f}"
+
+
+def format_ci(lower, upper) -> str:
+    """'62.7 – 65.9', or the suppression marker when either limit is missing."""
+    if lower is None or upper is None or pd.isna(lower) or pd.isna(upper):
+        return SUPPRESSED
+    return f"{lower:.1f} – {upper:.1f}"
 
 
 def format_count(count) -> str:

@@ -170,7 +170,7 @@ def view_display(download: pd.DataFrame, unit: str, value_type: str) -> pd.DataF
             "Code": download["area_code"],
             "Value": [labels.format_value(v, unit) for v in download["value"]],
             "95% CI": [
-                f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else labels.SUPPRESSED
+                labels.format_ci(lo, hi)
                 for lo, hi in zip(download["lower_ci"], download["upper_ci"])
             ],
             "Numerator": [labels.format_count(v) for v in download["numerator"]],

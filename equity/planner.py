@@ -35,7 +35,7 @@ from pyproj import Transformer
 from scipy.spatial.distance import cdist
 from spopt.locate import MCLP
 
-from equity.config import SOURCES_DIR
+from equity.config import FORMULA_STARTS, SOURCES_DIR
 
 PRACTICES_CSV = SOURCES_DIR / "gp" / "gp_practices_llr_active_geocoded.csv"
 CODEPOINT_CSV = SOURCES_DIR / "gp" / "codepoint_open_2025-4_le.csv"
@@ -67,7 +67,7 @@ SOURCE_CENTROID = "area centroid"
 GB_LAT_RANGE = (49.8, 60.9)
 GB_LON_RANGE = (-8.7, 1.8)
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = FORMULA_STARTS
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
 LATITUDE_HEADERS = ("latitude", "lat")
 LONGITUDE_HEADERS = ("longitude", "lon", "lng", "long")

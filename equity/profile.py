@@ -280,8 +280,7 @@ def spine_table(frame: pd.DataFrame, area_name: str, la_name: str) -> pd.DataFra
             "Period ending": pd.to_datetime(frame["period_end"]).dt.date.astype(str),
             area_name: [labels.format_value(v, u) for v, u in zip(frame["value"], frame["unit"])],
             "95% CI": [
-                f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else labels.SUPPRESSED
-                for lo, hi in zip(frame["lower_ci"], frame["upper_ci"])
+                labels.format_ci(lo, hi) for lo, hi in zip(frame["lower_ci"], frame["upper_ci"])
             ],
             la_name: [_benchmark_text(v, u) for v, u in zip(frame["la_value"], frame["unit"])],
             "LLR": [_benchmark_text(v, u) for v, u in zip(frame["llr_value"], frame["unit"])],
@@ -534,8 +533,7 @@ def breakdown_display(table: pd.DataFrame, dimension: str, names: dict[str, str]
             BREAKDOWN_DIMENSIONS[dimension]: table[dimension],
             "Value": [labels.format_value(v, unit) for v in table["value"]],
             "95% CI": [
-                f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else labels.SUPPRESSED
-                for lo, hi in zip(table["lower_ci"], table["upper_ci"])
+                labels.format_ci(lo, hi) for lo, hi in zip(table["lower_ci"], table["upper_ci"])
             ],
             "Reached": [labels.format_count(v) for v in table["numerator"]],
             "Eligible": [labels.format_count(v) for v in table["denominator"]],

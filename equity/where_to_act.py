@@ -186,8 +186,7 @@ def display_table(ranked: pd.DataFrame, unit: str) -> pd.DataFrame:
             "Code": ranked["area_code"],
             "Value": [labels.format_value(v, unit) for v in ranked["value"]],
             "95% CI": [
-                f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) and pd.notna(hi) else labels.SUPPRESSED
-                for lo, hi in zip(ranked["lower_ci"], ranked["upper_ci"])
+                labels.format_ci(lo, hi) for lo, hi in zip(ranked["lower_ci"], ranked["upper_ci"])
             ],
             "Reached": [labels.format_count(v) for v in ranked["numerator"]],
             "Eligible": [labels.format_count(v) for v in ranked["denominator"]],
