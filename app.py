@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from equity import cache, config, db
+from equity import cache
 from ui import layout
 
 ROOT = Path(__file__).resolve().parent
@@ -26,7 +26,7 @@ st.set_page_config(page_title="Health Equity Explorer — LLR", page_icon="🩺"
 
 problems = cache.extracts_problems()
 # Boundaries only feed the maps: if they are broken, say so and let everything else run.
-map_problems = db.check_map_files(config.EXTRACTS_DIR)
+map_problems = cache.map_problems()
 if problems:
     st.title("Health Equity Explorer")
     st.error(

@@ -31,5 +31,18 @@ def run(name: str, **params) -> pd.DataFrame:
     return query(name, extracts_version(), **params)
 
 
-def extracts_problems() -> list[str]:
+@st.cache_data(show_spinner=False, max_entries=8)
+def _problems(kind: str, extracts_version: str) -> list[str]:
+    # The verdict only changes when a file's name, size or mtime does, so the files are
+    # opened once per version rather than on every rerun.
+    if kind == "map":
+        return db.check_map_files(config.EXTRACTS_DIR)
     return db.check_extracts(config.EXTRACTS_DIR)
+
+
+def extracts_problems() -> list[str]:
+    return _problems("data", extracts_version())
+
+
+def map_problems() -> list[str]:
+    return _problems("map", extracts_version())

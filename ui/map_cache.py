@@ -11,7 +11,7 @@ from __future__ import annotations
 import geopandas as gpd
 import streamlit as st
 
-from equity import cache, config, db, geo
+from equity import cache, geo
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -27,14 +27,14 @@ def _level_geometries(level: str, extracts_version: str) -> dict[str, dict]:
 def level_geometries(level: str) -> dict[str, dict]:
     """{area_code: GeoJSON geometry} for ward, msoa, lsoa or la; empty if boundaries are
     unreadable (app.py already warns, and pages that need them call require_boundaries)."""
-    if db.check_map_files(config.EXTRACTS_DIR):
+    if cache.map_problems():
         return {}
     return _level_geometries(level, cache.extracts_version())
 
 
 def require_boundaries() -> None:
     """Stop a map-only page with a clear message when the boundary files are broken."""
-    problems = db.check_map_files(config.EXTRACTS_DIR)
+    problems = cache.map_problems()
     if problems:
         st.error(
             "The map cannot be drawn: "
