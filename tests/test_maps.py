@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from equity import geo, maps, stats, where_to_act
 
@@ -49,6 +52,32 @@ def test_quantile_classes_hold_equal_counts_and_missing_values_stay_unclassed():
     assert classes.class_of[-1] == -1
     assert np.bincount(classes.class_of[:-1]).tolist() == [2, 2, 2, 2, 2]
     assert classes.upper_bounds[-1] == 10.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.floats(-1e6, 1e6, allow_nan=False),
+            st.sampled_from([0.0, 1.0, 50.0, 64.3, 100.0]),  # ties, as real rates have
+        ),
+        min_size=2,
+        max_size=80,
+    ),
+    k=st.integers(2, 9),
+)
+def test_quantile_classes_match_mapclassify(values, k):
+    import mapclassify
+
+    array = np.asarray(values)
+    k = min(k, np.unique(array).size)
+    assume(k >= 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = mapclassify.Quantiles(array, k=k)
+    ours = maps.classify(array, "quantiles", k=k)
+    np.testing.assert_allclose(ours.upper_bounds, reference.bins, rtol=1e-12, atol=1e-9)
+    assert ours.class_of.tolist() == reference.yb.tolist()
 
 
 def test_fisher_jenks_separates_clear_clusters():

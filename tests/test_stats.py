@@ -510,3 +510,10 @@ def test_suppress_counts_threshold_and_complement():
     assert result["denominator"].tolist() == [100, 400]
     with pytest.raises(ValueError, match="missing_column"):
         stats.suppress_counts(frame, ["missing_column"], [])
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.9, 0.95, 0.975, 0.99, 0.998, 0.999999])
+def test_z_value_matches_scipy_normal_quantile(confidence):
+    from scipy.stats import norm
+
+    assert stats.z_value(confidence) == pytest.approx(norm.ppf((1 + confidence) / 2), abs=1e-12)
