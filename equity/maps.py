@@ -69,7 +69,18 @@ def quantile_breaks(values: np.ndarray, k: int) -> np.ndarray:
     step = 100.0 / k
     percents = np.arange(step, 100 + step, step)
     percents[-1] = min(percents[-1], 100.0)
-    return np.unique(np.percentile(values, percents))
+    breaks = np.percentile(values, percents)
+    # Float noise in a percentile's position (3.0000000000000004 for 3) interpolates a
+    # break a hair off a data value, which makes a spurious near-empty class and puts
+    # values equal to the break in the wrong class: snap such breaks onto the value.
+    ordered = np.sort(np.asarray(values, dtype=float))
+    position = np.searchsorted(ordered, breaks)
+    above = ordered[np.clip(position, 0, ordered.size - 1)]
+    below = ordered[np.clip(position - 1, 0, ordered.size - 1)]
+    gap = np.maximum(above - below, np.finfo(float).tiny)
+    breaks = np.where((breaks - below) / gap < 1e-9, below, breaks)
+    breaks = np.where((above - breaks) / gap < 1e-9, above, breaks)
+    return np.unique(breaks)
 
 
 def classify(values, scheme: str = "quantiles", k: int = 5) -> Classes:
