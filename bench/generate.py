@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from equity import catalog, db
+from equity import geo as geo_module
 
 WORK_DIR = Path(__file__).resolve().parent / "scratch"
 
@@ -423,7 +424,7 @@ def generate(
     )
     boundaries = boundaries_frame(areas)
     boundaries.to_parquet(out / "boundaries.parquet", index=False)
-    boundaries.to_parquet(out / "boundaries_simplified.parquet", index=False)
+    geo_module.with_geojson(boundaries).to_parquet(out / geo_module.BOUNDARIES_FILE, index=False)
 
     con = _connection(threads, memory_limit)
     try:

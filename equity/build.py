@@ -23,9 +23,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from equity import catalog, config, db
+from equity import catalog, config, db, geo
 
-BUILD_VERSION = 1
+BUILD_VERSION = 2  # 2: boundaries_simplified.parquet carries each area's GeoJSON text
 COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -751,7 +751,9 @@ def is_stale(sources_dir: Path = config.SOURCES_DIR, extracts_dir: Path | None =
         manifest = json.loads(manifest_path.read_text())
     except (OSError, ValueError):
         return True
-    return manifest.get("sources") != source_fingerprint(sources_dir)
+    return manifest.get("build_version") != BUILD_VERSION or manifest.get(
+        "sources"
+    ) != source_fingerprint(sources_dir)
 
 
 def _write_values(con, frame: pd.DataFrame, path: Path) -> None:
@@ -832,7 +834,9 @@ def _build_into(sources_dir: Path, out: Path, say: Callable[[str], None]) -> dic
     say("boundaries")
     boundaries = load_boundaries(sources_dir)
     boundaries.to_parquet(out / "boundaries.parquet", index=False)
-    simplify_boundaries(boundaries).to_parquet(out / "boundaries_simplified.parquet", index=False)
+    geo.with_geojson(simplify_boundaries(boundaries)).to_parquet(
+        out / geo.BOUNDARIES_FILE, index=False
+    )
     counts["boundaries.parquet"] = len(boundaries)
 
     say("areas")

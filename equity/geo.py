@@ -1,8 +1,10 @@
 """Boundaries and points for maps: GeoJSON geometry per level, view fitting, distances.
 
-Geometry comes from the simplified GeoParquet extract (WGS84). It is converted to GeoJSON
-geometry dicts once per level (the caller caches the result) and shared read-only: map
-features reference these dicts rather than copying them.
+Geometry comes from the simplified GeoParquet extract (WGS84). The build stores each
+area's map geometry there as GeoJSON text too (coordinates rounded, made valid), so the
+app reads a level's geometry with pyarrow and json alone: geopandas and shapely stay off
+the app's start-up path. Callers cache the result and share it read-only: map features
+reference these dicts rather than copying them.
 """
 
 from __future__ import annotations
@@ -11,35 +13,56 @@ import json
 import math
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from equity import config
 
 BOUNDARIES_FILE = "boundaries_simplified.parquet"
+GEOJSON_COLUMN = "geojson"
 COORDINATE_DECIMALS = 4  # about 11 m: finer than the simplification, and a third smaller
 EARTH_RADIUS_KM = 6371.0088
 
 
-def load_boundaries(extracts_dir: Path | None = None) -> gpd.GeoDataFrame:
-    """All simplified boundaries: area_code, area_type, geometry (WGS84)."""
+def load_boundaries(extracts_dir: Path | None = None):
+    """All simplified boundaries as a GeoDataFrame: area_code, area_type, geometry (WGS84)."""
+    import geopandas as gpd
+
     folder = Path(extracts_dir or config.EXTRACTS_DIR)
     return gpd.read_parquet(
         folder / BOUNDARIES_FILE, columns=["area_code", "area_type", "geometry"]
     )
 
 
-def level_geometries(
-    boundaries: gpd.GeoDataFrame, level: str, decimals: int = COORDINATE_DECIMALS
-) -> dict[str, dict]:
-    """{area_code: GeoJSON geometry dict} for one level, coordinates rounded."""
-    rows = boundaries[boundaries["area_type"] == level]
-    rounded = shapely.transform(rows.geometry.to_numpy(), lambda xy: np.round(xy, decimals))
-    rounded = shapely.make_valid(rounded)
-    texts = shapely.to_geojson(rounded)
-    return {code: json.loads(text) for code, text in zip(rows["area_code"], texts)}
+def geojson_texts(geometries, decimals: int = COORDINATE_DECIMALS) -> list[str]:
+    """Map geometry as GeoJSON text: coordinates rounded to `decimals`, then made valid
+    (rounding can pinch a thin polygon into a self-touching one)."""
+    import shapely
+
+    rounded = shapely.transform(np.asarray(geometries), lambda xy: np.round(xy, decimals))
+    return list(shapely.to_geojson(shapely.make_valid(rounded)))
+
+
+def with_geojson(boundaries):
+    """The boundaries with the GEOJSON_COLUMN the app draws from (written at build time)."""
+    out = boundaries.copy()
+    out[GEOJSON_COLUMN] = geojson_texts(out.geometry.to_numpy())
+    return out
+
+
+def level_geometries(level: str, extracts_dir: Path | None = None) -> dict[str, dict]:
+    """{area_code: GeoJSON geometry dict} for one level, read from the stored GeoJSON."""
+    import pyarrow.parquet as pq
+
+    folder = Path(extracts_dir or config.EXTRACTS_DIR)
+    table = pq.read_table(
+        folder / BOUNDARIES_FILE,
+        columns=["area_code", GEOJSON_COLUMN],
+        filters=[("area_type", "==", level)],
+    )
+    codes = table.column("area_code").to_pylist()
+    texts = table.column(GEOJSON_COLUMN).to_pylist()
+    return {code: json.loads(text) for code, text in zip(codes, texts)}
 
 
 def geometries_bounds(geometries: list[dict]) -> tuple[float, float, float, float] | None:

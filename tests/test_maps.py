@@ -158,10 +158,19 @@ def test_feature_collection_shares_geometry_and_carries_only_listed_properties()
 
 
 @pytest.mark.parametrize("level", ["ward", "msoa", "lsoa"])
-def test_level_geometry_is_rounded_and_complete(extracts_dir, level):
+def test_level_geometry_is_rounded_complete_and_matches_the_boundaries(extracts_dir, level):
+    import shapely
+    import shapely.geometry
+
     boundaries = geo.load_boundaries(extracts_dir)
-    geometries = geo.level_geometries(boundaries, level)
-    assert len(geometries) == (boundaries["area_type"] == level).sum()
+    geometries = geo.level_geometries(level, extracts_dir)
+    of_level = boundaries[boundaries["area_type"] == level].set_index("area_code")
+    assert set(geometries) == set(of_level.index)
+    for code, geometry in geometries.items():
+        stored = shapely.geometry.shape(geometry)
+        assert stored.is_valid, code
+        # the stored GeoJSON is the boundary itself, every point within rounding (~11 m)
+        assert stored.hausdorff_distance(of_level.loc[code, "geometry"]) < 2e-4, code
     text = json.dumps(list(geometries.values()))
     decimals = [
         len(token.split(".")[1]) for token in text.replace("]", ",").split(",") if "." in token
@@ -173,7 +182,7 @@ def test_level_geometry_is_rounded_and_complete(extracts_dir, level):
 def test_st_matthews_geometry_contains_its_centroid(extracts_dir):
     import shapely.geometry
 
-    geometries = geo.level_geometries(geo.load_boundaries(extracts_dir), "msoa")
+    geometries = geo.level_geometries("msoa", extracts_dir)
     shape = shapely.geometry.shape(geometries["E02002844"])
     assert shape.contains(shapely.geometry.Point(-1.1209, 52.6379))
 

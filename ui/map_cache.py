@@ -1,4 +1,4 @@
-"""Geometry, read and converted to GeoJSON once per level (shared, read-only).
+"""Geometry as GeoJSON dicts, read once per level (shared, read-only).
 
 st.cache_resource rather than st.cache_data: the GeoJSON dicts are shared by reference
 across reruns and sessions instead of being unpickled on every rerun; nothing mutates
@@ -8,20 +8,14 @@ so a rebuilt extract is picked up.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import streamlit as st
 
 from equity import cache, geo
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _boundaries(extracts_version: str) -> gpd.GeoDataFrame:
-    return geo.load_boundaries()
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _level_geometries(level: str, extracts_version: str) -> dict[str, dict]:
-    return geo.level_geometries(_boundaries(extracts_version), level)
+    return geo.level_geometries(level)
 
 
 def level_geometries(level: str) -> dict[str, dict]:

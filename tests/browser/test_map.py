@@ -35,7 +35,7 @@ def expected_st_matthews_offset() -> tuple[float, float]:
     fitted to the city's MSOAs (the page's default view). Only a starting point for the
     hover search below, which checks what is really under the pointer."""
     city = db.run_query("areas_of_type", area_type="msoa", la_code=config.CITY_CODE)
-    geometries = geo.level_geometries(geo.load_boundaries(), "msoa")
+    geometries = geo.level_geometries("msoa")
     bounds = geo.geometries_bounds([geometries[c] for c in city["area_code"] if c in geometries])
     view = geo.fit_view(bounds)
     area = city.set_index("area_code").loc[ST_MATTHEWS_CODE]
