@@ -40,6 +40,8 @@ ETHNIC_UPTAKE = [0.0, -0.08, -0.22, -0.12, -0.10, 0.02]
 FIRST_WEEK = "2020-12-15"
 PERIOD_START = "2020-12-08"
 INDICATOR_PREFIX = "bench_first_dose"
+# 2: boundaries_simplified.parquet carries GeoJSON text, as the build writes it
+GENERATOR_VERSION = 2
 
 FULL_CROSS = len(AGE_BANDS) * len(SEXES) * len(ETHNIC_GROUPS)
 # Ethnicity by LSOA is rarely published (small numbers): LSOAs carry age x sex only.
@@ -104,6 +106,7 @@ class ExtractInfo:
     layout: dict
     seconds: float
     values_bytes: int
+    generator_version: int = 1  # manifests written before versioning count as 1
 
 
 def rows_per_week(geo: Geography) -> int:
@@ -452,6 +455,7 @@ def generate(
         layout=asdict(layout),
         seconds=time.perf_counter() - started,
         values_bytes=values_bytes,
+        generator_version=GENERATOR_VERSION,
     )
     (out / "bench_manifest.json").write_text(json.dumps(asdict(info), indent=1))
     return info
@@ -472,6 +476,7 @@ def existing(
         and len(info.indicators) == n_indicators
         and info.layout == asdict(layout)
         and list(Path(out).glob("values_*.parquet"))
+        and info.generator_version == GENERATOR_VERSION
     ):
         return info
     return None

@@ -14,6 +14,7 @@ Steps (each writes a section of the results file):
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import re
@@ -634,20 +635,60 @@ def vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
+MAP_CHART = '[data-testid="stDeckGlJsonChart"]'
+FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
+# The commit before the start-up work of issue 6 (scipy/mapclassify/geopandas on the map's
+# cold path); the harness times it beside the working tree, in the same run.
+BEFORE_REF = "917e25c"
+PAINTED_SHARE = 0.05  # share of the map's pixels that must carry fill colour
+
+
+@dataclass
+class StartApp:
+    """One app to time from `streamlit run` to its map painted."""
+
+    label: str
+    script: Path
+    url_path: str
+
+
+@dataclass
+class StartResult:
+    painted: Timing = field(default_factory=Timing)  # streamlit run -> map pixels painted
+    complete: Timing = field(default_factory=Timing)  # ... -> the whole page's run finished
+    note: str = ""
+
+
 @dataclass
 class BrowserResult:
-    target: str
-    start_to_paint: float | None = None
+    starts: dict[str, StartResult] = field(default_factory=dict)
     repaints: Timing | None = None
     rss_mb: float | None = None
     note: str = ""
 
+    def start(self, label: str) -> StartResult | None:
+        return self.starts.get(label)
 
-PAINTED = (
-    '[data-testid="stDeckGlJsonChart"] canvas, [data-testid="stVegaLiteChart"] canvas, '
-    '[data-testid="stVegaLiteChart"] svg, [data-testid="stArrowVegaLiteChart"] canvas, '
-    '[data-testid="stArrowVegaLiteChart"] svg, canvas'
-)
+
+def painted_share(png: bytes) -> float:
+    """Share of a screenshot's pixels with a clear colour (area fills), not the near-grey
+    background, white outlines or an empty canvas."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").resize((120, 120))
+    pixels = np.asarray(image, dtype=int)
+    return float(((pixels.max(axis=2) - pixels.min(axis=2)) > 40).mean())
+
+
+def _wait_painted(page, timeout_s: float = 60) -> None:
+    """Wait until the map shows its fills: a canvas being present is not a painted map."""
+    chart = page.locator(MAP_CHART).first
+    chart.locator("canvas").first.wait_for(state="visible", timeout=timeout_s * 1000)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if painted_share(chart.screenshot(animations="disabled")) >= PAINTED_SHARE:
+            return
+    raise TimeoutError(f"the map showed no fills within {timeout_s:.0f} s")
 
 
 def _wait_idle(page, timeout_ms: float = 60_000) -> None:
@@ -685,76 +726,179 @@ def _select_option(page, label: str, option_index: int) -> bool:
     return True
 
 
-def bench_browser(extracts_dir: Path | None, repaints: int, say) -> BrowserResult:
-    """Time streamlit start -> first map (or chart) and filter change -> repaint."""
+class _Served:
+    """`streamlit run <script>` plus a fresh headless chromium, torn down on exit."""
+
+    def __init__(self, playwright, script: Path, extracts_dir: Path | None):
+        self.port = _free_port()
+        # Named explicitly: the 'before' checkout has no extracts of its own.
+        env = dict(os.environ, EQUITY_EXTRACTS_DIR=str(extracts_dir or config.EXTRACTS_DIR))
+        self.started = time.perf_counter()
+        self.server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("streamlit")),
+                "run",
+                str(script),
+                "--server.port",
+                str(self.port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=script.parent,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        self.page = self.browser.new_page(viewport={"width": 1500, "height": 1100})
+
+    def open(self, url_path: str) -> None:
+        _wait_for_server(self.port, self.server)
+        self.page.goto(f"http://127.0.0.1:{self.port}/{url_path}", timeout=60_000)
+
+    def since_start(self) -> float:
+        return time.perf_counter() - self.started
+
+    def close(self) -> None:
+        try:
+            self.browser.close()
+        finally:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+
+
+THIS_TREE = "this tree"
+
+
+def start_apps(settings: Settings, say) -> list[StartApp]:
+    """The floor, the commit before the start-up work (full runs), and the working tree."""
+    apps = [StartApp("floor: one pydeck chart, nothing else", FLOOR_APP, "")]
+    if not settings.quick:
+        before = _before_worktree(settings.work / "before", BEFORE_REF, say)
+        if before is not None:
+            apps.append(StartApp(f"before ({BEFORE_REF})", before / "app.py", "map"))
+    apps.append(StartApp(THIS_TREE, REPO / "app.py", "map"))
+    return apps
+
+
+def _before_worktree(folder: Path, ref: str, say) -> Path | None:
+    """A checkout of `ref` beside the repo (a git worktree), or None if git cannot make one."""
+    if (folder / "app.py").is_file():
+        return folder
+    result = subprocess.run(
+        ["git", "worktree", "add", "--force", "--detach", str(folder), ref],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        say(f"no 'before' app: git worktree failed: {result.stderr.strip()[:200]}")
+        return None
+    return folder
+
+
+def bench_start(
+    apps: list[StartApp], extracts_dir: Path | None, runs: int, say
+) -> dict[str, StartResult]:
+    """`streamlit run` -> map painted, for each app, interleaved so load drifts hit all alike."""
     from playwright.sync_api import sync_playwright
 
-    urls = dict((path, url) for path, url in app_pages())
-    if any(path.endswith("/map.py") for path in urls):
-        url_path, target = "map", "map page (/map): deck.gl canvas"
-        painted = '[data-testid="stDeckGlJsonChart"] canvas'
-    else:
-        painted = PAINTED
-        url_path, target = "", "home page (where-to-act): first chart (no map page yet)"
-    port = _free_port()
-    env = dict(os.environ)
-    if extracts_dir is not None:
-        env["EQUITY_EXTRACTS_DIR"] = str(extracts_dir)
-    result = BrowserResult(target)
-    command = [
-        str(Path(sys.executable).with_name("streamlit")),
-        "run",
-        str(REPO / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    started = time.perf_counter()
-    server = subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
-            _wait_for_server(port, server)
-            say(f"browser: {target}")
-            page.goto(f"http://127.0.0.1:{port}/{url_path}", timeout=60_000)
-            page.locator(painted).first.wait_for(state="visible", timeout=120_000)
-            _wait_idle(page)
-            result.start_to_paint = time.perf_counter() - started
+    results = {app.label: StartResult() for app in apps}
+    with sync_playwright() as playwright:
+        for run_index in range(runs):
+            for app in apps:
+                say(f"browser start {run_index + 1}/{runs}: {app.label}")
+                served = _Served(playwright, app.script, extracts_dir)
+                try:
+                    served.open(app.url_path)
+                    _wait_painted(served.page)
+                    results[app.label].painted.seconds.append(served.since_start())
+                    _wait_idle(served.page)
+                    results[app.label].complete.seconds.append(served.since_start())
+                except Exception as error:
+                    results[app.label].note = f"{type(error).__name__}: {error}"[:160]
+                finally:
+                    served.close()
+    return results
+
+
+def bench_repaint(extracts_dir: Path | None, repaints: int, say) -> BrowserResult:
+    """Filter change -> repaint on the Map page, and the server's peak memory meanwhile."""
+    from playwright.sync_api import sync_playwright
+
+    result = BrowserResult()
+    with sync_playwright() as playwright:
+        served = _Served(playwright, REPO / "app.py", extracts_dir)
+        try:
+            served.open("map")
+            _wait_painted(served.page)
+            _wait_idle(served.page)
             timing = Timing()
             for i in range(repaints):
+                say(f"browser repaint {i + 1}/{repaints}")
                 changed_at = time.perf_counter()
-                if not _select_option(page, "Age band", (i % 2) + 1):
+                if not _select_option(served.page, "Age band", (i % 2) + 1):
                     result.note = "no 'Age band' selectbox to change"
                     break
-                _wait_started(page)
-                _wait_idle(page)
-                page.locator(painted).first.wait_for(state="visible", timeout=60_000)
+                _wait_started(served.page)
+                _wait_idle(served.page)
+                served.page.locator(f"{MAP_CHART} canvas").first.wait_for(
+                    state="visible", timeout=60_000
+                )
                 timing.seconds.append(time.perf_counter() - changed_at)
-            if timing.seconds:
-                result.repaints = timing
-            result.rss_mb = vm_hwm_mb(server.pid)
-            browser.close()
-    except Exception as error:
-        result.note = f"{type(error).__name__}: {error}"[:160]
-        result.rss_mb = result.rss_mb or vm_hwm_mb(server.pid)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            result.repaints = timing if timing.seconds else None
+        except Exception as error:
+            result.note = f"{type(error).__name__}: {error}"[:160]
+        finally:
+            result.rss_mb = vm_hwm_mb(served.server.pid)
+            served.close()
+    return result
+
+
+def bench_browser(
+    extracts_dir: Path | None, apps: list[StartApp], runs: int, repaints: int, say
+) -> BrowserResult:
+    result = bench_repaint(extracts_dir, repaints, say)
+    result.starts = bench_start(apps, extracts_dir, runs, say)
     return result
 
 
 # ---------------------------------------------------------------- report
+
+
+def _start_table(result: BrowserResult) -> list[str]:
+    """`streamlit run` -> map painted per app, with each app's time over the floor's."""
+    floor = next(
+        (
+            r
+            for label, r in result.starts.items()
+            if label.startswith("floor") and r.painted.seconds
+        ),
+        None,
+    )
+    lines = [
+        "| app | → map painted (s) | → page complete (s) | ÷ floor | over floor (s) | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, start in result.starts.items():
+        painted = start.painted.median if start.painted.seconds else None
+        ratio = over = "—"
+        if floor and painted is not None:
+            ratio = f"{painted / floor.painted.median:.2f}×"
+            over = f"{painted - floor.painted.median:+.2f}"
+        lines.append(
+            f"| {label} | {start.painted.text('s') if painted else '—'} | "
+            f"{start.complete.text('s') if start.complete.seconds else '—'} | {ratio} | {over} | "
+            f"{start.note} |"
+        )
+    return lines + [""]
 
 
 def _ms(timing: Timing | None) -> str:
@@ -827,9 +971,11 @@ def report(
     for label, result in (("shipped data", browser_shipped), ("England extract", browser_big)):
         if result is None:
             continue
-        start = result.start_to_paint
+        ours = result.start(THIS_TREE)
+        start = ours.painted.median if ours and ours.painted.seconds else None
         lines.append(
-            f"| start → first paint, {label} (s) | {f'{start:.2f}' if start else '—'} | "
+            f"| start → first map painted, {label} (s) | "
+            f"{ours.painted.text('s') if start else '—'} | "
             f"≤ {TARGETS['start_to_map_s']:.0f} | {verdict(start, TARGETS['start_to_map_s'])} |"
         )
         repaint = result.repaints.median if result.repaints else None
@@ -924,11 +1070,9 @@ def report(
         if result is None:
             continue
         lines += ["", f"## Browser ({label})", ""]
-        lines.append(f"Target: {result.target}.")
-        if result.start_to_paint:
-            lines.append(f"- `streamlit run` → painted: {result.start_to_paint:.2f} s")
+        lines += _start_table(result)
         if result.repaints:
-            lines.append(f"- age band change → repaint: {result.repaints.text('s')} s")
+            lines.append(f"- Map page, age band change → repaint: {result.repaints.text('s')} s")
         if result.rss_mb:
             lines.append(f"- server VmHWM: {result.rss_mb:,.0f} MB")
         if result.note:
@@ -963,9 +1107,11 @@ def run_benchmark(settings: Settings, say: Callable[[str], None] = print) -> str
 
     browser_shipped = browser_big = None
     if not settings.skip_browser:
-        repaints = 3 if settings.quick else 7
-        browser_shipped = bench_browser(None, repaints, say)
-        browser_big = bench_browser(folder, repaints, say)
+        repaints, runs = (3, 1) if settings.quick else (7, 5)
+        apps = start_apps(settings, say)
+        browser_shipped = bench_browser(None, apps, runs, repaints, say)
+        this_tree = [app for app in apps if app.script == REPO / "app.py"]
+        browser_big = bench_browser(folder, this_tree, runs, repaints, say)
 
     text = report(
         settings,

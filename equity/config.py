@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.parse
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -31,3 +33,19 @@ AREA_LEVELS = ("la", "ward", "msoa", "lsoa", "practice")
 
 # Text a spreadsheet would run as a formula: refused in uploads, escaped in downloads.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Streamlit's deck component falls back to a Carto basemap (a network fetch) whenever the
+# map style is missing or empty, so "no basemap" is an inline MapLibre style holding only a
+# background, passed as a data: URL: no tiles, fonts or requests at all.
+BLANK_MAP_STYLE = "data:application/json;charset=utf-8," + urllib.parse.quote(
+    json.dumps(
+        {
+            "version": 8,
+            "sources": {},
+            "layers": [
+                {"id": "background", "type": "background", "paint": {"background-color": "#f7f7f4"}}
+            ],
+        },
+        separators=(",", ":"),
+    )
+)

@@ -9,8 +9,6 @@ suppression, so no count from 1 to the threshold can reach the browser.
 from __future__ import annotations
 
 import html
-import json
-import urllib.parse
 import warnings
 from dataclasses import dataclass
 
@@ -18,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from equity import labels, stats
+from equity import config, labels, stats
 
 # ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, print friendly.
 SEQUENTIAL_PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
@@ -28,21 +26,7 @@ COLOUR_MODES = {"value": "Value (classed)", "comparison": "Compared with benchma
 AREA_LAYER = "areas"
 PRACTICE_LAYER = "practices"
 BASEMAP_STYLE = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
-# Streamlit's deck component falls back to a Carto basemap (a network fetch) whenever the
-# map style is missing or empty, so "no basemap" is an inline MapLibre style holding only a
-# background, passed as a data: URL: no tiles, fonts or requests at all.
-BLANK_STYLE = "data:application/json;charset=utf-8," + urllib.parse.quote(
-    json.dumps(
-        {
-            "version": 8,
-            "sources": {},
-            "layers": [
-                {"id": "background", "type": "background", "paint": {"background-color": "#f7f7f4"}}
-            ],
-        },
-        separators=(",", ":"),
-    )
-)
+BLANK_STYLE = config.BLANK_MAP_STYLE
 TOOLTIP_FIELDS = ("name", "value_text", "ci_text", "counts_text", "comparison_text", "data_note")
 TOOLTIP_HTML = (
     "<b>{name}</b><br/>{value_text} (95% CI {ci_text})<br/>Reached / eligible: {counts_text}"
