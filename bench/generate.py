@@ -40,8 +40,9 @@ ETHNIC_UPTAKE = [0.0, -0.08, -0.22, -0.12, -0.10, 0.02]
 FIRST_WEEK = "2020-12-15"
 PERIOD_START = "2020-12-08"
 INDICATOR_PREFIX = "bench_first_dose"
-# 2: boundaries_simplified.parquet carries GeoJSON text, as the build writes it
-GENERATOR_VERSION = 2
+# 2: boundaries_simplified.parquet carries GeoJSON text, as the build writes it;
+# 3: values files carry their breakdowns index in the footer, as the build writes them
+GENERATOR_VERSION = 3
 
 FULL_CROSS = len(AGE_BANDS) * len(SEXES) * len(ETHNIC_GROUPS)
 # Ethnicity by LSOA is rarely published (small numbers): LSOAs carry age x sex only.
@@ -393,7 +394,7 @@ def _copy(con, select_sql: str, path: Path, layout: Layout) -> None:
         )
     con.execute(
         f"COPY ({select_sql}) TO '{path}' (FORMAT parquet, COMPRESSION {layout.compression}, "
-        f"ROW_GROUP_SIZE {int(layout.row_group_size)})"
+        f"ROW_GROUP_SIZE {int(layout.row_group_size)}, {db.breakdowns_footer(con, select_sql)})"
     )
 
 

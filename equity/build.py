@@ -25,7 +25,9 @@ import pandas as pd
 
 from equity import catalog, config, db, geo
 
-BUILD_VERSION = 2  # 2: boundaries_simplified.parquet carries each area's GeoJSON text
+# 2: boundaries_simplified.parquet carries each area's GeoJSON text;
+# 3: values files carry their breakdowns index in the Parquet footer
+BUILD_VERSION = 3
 COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -758,10 +760,11 @@ def is_stale(sources_dir: Path = config.SOURCES_DIR, extracts_dir: Path | None =
 
 def _write_values(con, frame: pd.DataFrame, path: Path) -> None:
     con.register("frame_to_write", frame)
+    select = "SELECT * FROM frame_to_write"
     try:
         con.execute(
-            f"COPY (SELECT * FROM frame_to_write) TO '{path}' "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, "
+            f"ROW_GROUP_SIZE 122880, {db.breakdowns_footer(con, select)})"
         )
     finally:
         con.unregister("frame_to_write")

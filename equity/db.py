@@ -2,10 +2,16 @@
 
 Streamlit serves each session on its own thread, so the shared connection is only ever
 used to hand out cursors; every query runs on a fresh cursor and nothing is written.
+
+Which periods, levels and groups each indicator has (the widgets' choices) comes from an
+index each values file carries in its Parquet footer, written with the file; a file
+without one (or whose row count no longer matches it) is scanned instead. At England
+scale that turns a 0.5 s scan of 50 M rows into reading a footer.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import cache
 from pathlib import Path
@@ -21,6 +27,8 @@ VIEW_FILES = {
     "indicators": "indicators.parquet",
 }
 VALUES_GLOB = "values_*.parquet"
+BREAKDOWNS_KEY = "equity.breakdowns"
+BREAKDOWN_COLUMNS = ("indicator_id", "period_end", "area_type", "sex", "age_band", "ethnic_group")
 MAP_FILES = ("boundaries.parquet", "boundaries_simplified.parquet")
 
 
@@ -99,7 +107,55 @@ def _open(extracts_dir: Path) -> duckdb.DuckDBPyConnection:
         f"CREATE VIEW indicator_values AS SELECT * FROM read_parquet('{values_glob}', union_by_name = true)"
     )
     con.execute(query_text("_macros"))
+    _load_breakdowns(con, sorted(extracts_dir.glob(VALUES_GLOB)))
     return con
+
+
+def breakdowns_footer(con: duckdb.DuckDBPyConnection, select_sql: str) -> str:
+    """KV_METADATA for COPYing `select_sql` to a values file: its distinct breakdown rows
+    and its row count (so a file rewritten without updating them is not trusted)."""
+    columns = ", ".join(BREAKDOWN_COLUMNS)
+    rows = con.execute(f"SELECT DISTINCT {columns} FROM ({select_sql}) ORDER BY ALL").fetchall()
+    count = con.execute(f"SELECT count(*) FROM ({select_sql})").fetchone()[0]
+    index = {"rows": count, "columns": list(BREAKDOWN_COLUMNS), "values": rows}
+    text = json.dumps(index, default=str, separators=(",", ":")).replace("'", "''")
+    return f"KV_METADATA {{'{BREAKDOWNS_KEY}': '{text}'}}"
+
+
+def _load_breakdowns(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
+    """Table value_breakdowns: the distinct breakdown rows of every values file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    as_text = pa.schema([(name, pa.string()) for name in BREAKDOWN_COLUMNS])
+    columns = ", ".join(BREAKDOWN_COLUMNS)
+    parts = [as_text.empty_table()]
+    for path in files:
+        footer = pq.ParquetFile(path).metadata
+        stored = json.loads((footer.metadata or {}).get(BREAKDOWNS_KEY.encode(), b"null"))
+        if stored and stored.get("rows") == footer.num_rows:
+            by_column = (
+                dict(zip(stored["columns"], zip(*stored["values"]))) if stored["values"] else {}
+            )
+            parts.append(
+                pa.table(
+                    {n: pa.array(by_column.get(n, []), pa.string()) for n in BREAKDOWN_COLUMNS}
+                )
+            )
+        else:  # no index, or the file was rewritten without one: read it the long way
+            scanned = con.sql(
+                f"SELECT DISTINCT {columns} FROM read_parquet($path)", params={"path": str(path)}
+            )
+            parts.append(scanned.to_arrow_table().cast(as_text))
+    con.register("breakdowns_found", pa.concat_tables(parts))
+    try:
+        con.execute(
+            "CREATE TABLE value_breakdowns AS SELECT DISTINCT indicator_id, "
+            "CAST(period_end AS DATE) AS period_end, area_type, sex, age_band, ethnic_group "
+            "FROM breakdowns_found"
+        )
+    finally:
+        con.unregister("breakdowns_found")
 
 
 def _sql_path(path: Path) -> str:

@@ -80,7 +80,9 @@ def test_duckdb_and_both_pandas_baselines_agree_on_every_query(quick_extract):
     rows = run.bench_queries(folder, info, settings, say=lambda message: None)
     assert {row.query for row in rows} == set(run.app_query_names())
     for row in rows:
-        if row.query in baselines.BASELINES:
+        if row.case == run.BREAKDOWNS_SCAN_CASE:  # the scan the footer index replaced
+            assert row.check == "same answer as the index" and row.rows > 0
+        elif row.query in baselines.BASELINES:
             assert row.check == "identical", (row.query, row.case, row.check)
             assert row.naive and row.careful and row.duckdb
         elif row.check.startswith("no baseline"):
@@ -114,5 +116,32 @@ def test_quick_run_writes_a_results_table(tmp_path):
     assert results.read_text() == text
     assert "| area_values_with_benchmark | map: England, MSOA, 50+" in text
     assert "DIFFERS" not in text
+    assert f"| indicator_breakdowns | {run.BREAKDOWNS_SCAN_CASE}" in text
+    assert "same answer as the index" in text
     assert "planner 200 × 150, p = 5" in text
     db.reset(tmp_path / "quick")
+
+
+def _png(colours: list[tuple[int, int, int]]) -> bytes:
+    """A 100 x 100 PNG in horizontal bands of the given colours."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (100, 100), (247, 247, 244))
+    band = 100 // len(colours)
+    for i, colour in enumerate(colours):
+        image.paste(colour, (0, i * band, 100, (i + 1) * band))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_painted_share_counts_fills_not_background_outlines_or_grey():
+    blank = _png([(247, 247, 244)])  # the map's blank basemap
+    outlines = _png([(255, 255, 255), (247, 247, 244), (90, 90, 90), (247, 247, 244)])
+    filled = _png([(202, 0, 32), (247, 247, 244), (255, 255, 204), (247, 247, 244)])
+    assert run.painted_share(blank) == 0
+    assert run.painted_share(outlines) == 0
+    assert run.painted_share(filled) == pytest.approx(0.5, abs=0.02)
+    assert run.painted_share(filled) >= run.PAINTED_SHARE

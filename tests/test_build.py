@@ -262,3 +262,46 @@ def test_practice_quintiles_follow_the_imd_convention(con):
     ).set_index("imd_quintile")["score"]
     assert means.is_monotonic_decreasing
     assert means.loc[1] > 30 > 12 > means.loc[5]
+
+
+def _breakdowns_by_scan(con, indicator_id):
+    return sql(
+        con,
+        "SELECT DISTINCT period_end, area_type, sex, age_band, ethnic_group "
+        "FROM indicator_values WHERE indicator_id = $i "
+        "ORDER BY period_end, area_type, sex, age_band, ethnic_group",
+        {"i": indicator_id},
+    )
+
+
+def test_every_values_file_carries_a_breakdowns_index_matching_a_full_scan(con, extracts_dir):
+    import pyarrow.parquet as pq
+
+    for path in extracts_dir.glob(db.VALUES_GLOB):
+        assert db.BREAKDOWNS_KEY.encode() in (pq.ParquetFile(path).metadata.metadata or {}), path
+    ids = sql(con, "SELECT DISTINCT indicator_id FROM indicator_values")["indicator_id"]
+    assert len(ids) >= 8
+    for indicator_id in ids:
+        from_index = db.run_query("indicator_breakdowns", extracts_dir, indicator_id=indicator_id)
+        pd.testing.assert_frame_equal(from_index, _breakdowns_by_scan(con, indicator_id))
+
+
+def test_a_values_file_rewritten_without_its_index_is_scanned_instead(tmp_path, extracts_dir):
+    import shutil
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    for path in extracts_dir.glob("*.parquet"):
+        shutil.copy(path, tmp_path / path.name)
+    target = tmp_path / "values_covid_nhse.parquet"
+    table = pq.read_table(target)  # keeps the footer's index, now describing other rows
+    assert db.BREAKDOWNS_KEY.encode() in table.schema.metadata
+    pq.write_table(table.filter(pc.equal(table["age_band"], "80+")), target)
+    try:
+        con = db.connection(tmp_path)
+        shown = db.run_query("indicator_breakdowns", tmp_path, indicator_id="covid_first_dose")
+        pd.testing.assert_frame_equal(shown, _breakdowns_by_scan(con, "covid_first_dose"))
+        assert set(shown["age_band"]) == {"80+"}
+    finally:
+        db.reset(tmp_path)
