@@ -1,11 +1,19 @@
-"""Altair chart specs (pure: data in, chart out)."""
+"""Altair chart specs (pure: data in, chart out).
+
+altair is imported where a chart is built, not at module top: it takes about 0.25 s, and
+the Map page sends its map (the slow part of its first paint) before it draws a chart.
+"""
 
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from equity import labels, stats
+
+if TYPE_CHECKING:
+    import altair as alt
 
 
 def _subtitle(badges: list[str], note: str | None = None) -> list[str]:
@@ -26,6 +34,8 @@ def ranked_bars(
     max_rows: int = 25,
 ) -> alt.Chart:
     """Horizontal bars of value with 95% CI whiskers, coloured by comparison, benchmark rule."""
+    import altair as alt
+
     # Only what the chart draws goes to the browser: no benchmark or raw counts ride along.
     shown = ["area_name", "value", "lower_ci", "upper_ci", "comparison", "rag", "people_missed"]
     data = frame.head(max_rows)[[c for c in shown if c in frame.columns]].copy()

@@ -88,9 +88,13 @@ title = maps.map_title(
     noun="practices" if level == "practice" else "areas",
 )
 
-layout.badges(badges)
-st.subheader(title)
+# Badges and the headline sit above the map but are sent after it: the map's deck.gl
+# bundle is the slow part of the first paint, so it is requested first.
+summary = st.container()
 if ranked.empty:
+    with summary:
+        layout.badges(badges)
+        st.subheader(title)
     st.info("No figures for this choice of areas, period and group. Try another period or level.")
     st.stop()
 
@@ -148,6 +152,10 @@ with map_column:
     )
     if not presenting:
         st.caption("Click an area to open its profile. Labels: the most extreme areas.")
+
+with summary:
+    layout.badges(badges)
+    st.subheader(title)
 
 clicked = maps.selected_area_code(event.selection if event else None)
 if clicked is None:
