@@ -92,7 +92,7 @@ def fit_view(
         return {"longitude": -1.13, "latitude": 52.64, "zoom": 9.0}
     min_lon, min_lat, max_lon, max_lat = bounds
     lon_span = max(max_lon - min_lon, 1e-4)
-    lat_span = max(_mercator_y(max_lat) - _mercator_y(min_lat), 1e-6)
+    lat_span = max(mercator_y(max_lat) - mercator_y(min_lat), 1e-6)
     zoom_for_width = math.log2(width_px * 360 / (512 * lon_span))
     zoom_for_height = math.log2(height_px * 2 * math.pi / (512 * lat_span))
     zoom = min(zoom_for_width, zoom_for_height) - 0.15  # a small margin round the edge
@@ -103,7 +103,7 @@ def fit_view(
     }
 
 
-def _mercator_y(lat: float) -> float:
+def mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 

@@ -9,6 +9,7 @@ suppression, so no count from 1 to the threshold can reach the browser.
 from __future__ import annotations
 
 import html
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import pandas as pd
 import pydeck as pdk
 
 from equity import config, labels, stats
+from equity import geo as geography
 
 # ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, print friendly.
 SEQUENTIAL_PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
@@ -237,9 +239,49 @@ def extreme_labels(
     ordered = valued.sort_values("value", ascending=ascending)
     chosen = pd.concat([ordered.head(worst), ordered.tail(best)]).drop_duplicates("area_code")
     return [
-        {"position": [round(lon, 4), round(lat, 4)], "text": str(name)}
+        {"position": [round(lon, 4), round(lat, 4)], "text": str(name), "pixel_offset": [0, 0]}
         for name, lon, lat in zip(chosen["area_name"], chosen["lon"], chosen["lat"])
     ]
+
+
+LABEL_CHAR_PX = 7.5  # average width of a 13 px sans-serif character, plus padding below
+LABEL_HEIGHT_PX = 18
+LABEL_OFFSETS_PX = (0, -1, 1, -2, 2)  # in label heights: on the centroid, then above/below
+
+
+def place_labels(labels: list[dict], zoom: float) -> list[dict]:
+    """Move labels apart so none overlaps another at this zoom, in priority order.
+
+    Each label is tried on its centroid, then one and two label-heights above and below
+    (a `pixel_offset` the TextLayer applies); one that still collides is left out rather
+    than drawn over another. Neighbouring central areas (the worst-off, often) otherwise
+    print their names on top of each other.
+    """
+    scale = 512 * 2**zoom  # deck.gl's world is 512 px wide at zoom 0
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for label in labels:
+        lon, lat = label["position"]
+        x = scale * (lon + 180) / 360
+        y = scale * (1 - geography.mercator_y(lat) / math.pi) / 2
+        half_width = (len(label["text"]) * LABEL_CHAR_PX + 6) / 2
+        for step in LABEL_OFFSETS_PX:
+            dy = step * LABEL_HEIGHT_PX
+            box = (
+                x - half_width,
+                y + dy - LABEL_HEIGHT_PX / 2,
+                x + half_width,
+                y + dy + LABEL_HEIGHT_PX / 2,
+            )
+            if not any(_boxes_overlap(box, other) for other in placed):
+                placed.append(box)
+                out.append({**label, "pixel_offset": [0, dy]})
+                break
+    return out
+
+
+def _boxes_overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def worst_first(ranked: pd.DataFrame, polarity: str) -> pd.DataFrame:
@@ -331,6 +373,7 @@ def build_deck(
                 id="labels",
                 get_position="position",
                 get_text="text",
+                get_pixel_offset="pixel_offset",
                 get_size=13,
                 get_color=[20, 20, 20, 255],
                 get_text_anchor="'middle'",

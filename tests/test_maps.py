@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from equity import geo, maps, stats, where_to_act
+from equity import db, geo, maps, stats, where_to_act
 
 
 def luminance(colour: str) -> float:
@@ -258,3 +259,45 @@ def test_legend_lists_classes_worst_first_and_escapes_text():
     assert entries[0][1].startswith("10.0%")
     html = maps.legend_html("A <b>title</b>", entries)
     assert "&lt;b&gt;" in html and "<script" not in html
+
+
+def _label_boxes(placed, zoom):
+    scale = 512 * 2**zoom
+    boxes = []
+    for label in placed:
+        lon, lat = label["position"]
+        x = scale * (lon + 180) / 360
+        y = scale * (1 - geo.mercator_y(lat) / np.pi) / 2 + label["pixel_offset"][1]
+        half = (len(label["text"]) * maps.LABEL_CHAR_PX + 6) / 2
+        boxes.append(
+            (x - half, y - maps.LABEL_HEIGHT_PX / 2, x + half, y + maps.LABEL_HEIGHT_PX / 2)
+        )
+    return boxes
+
+
+def test_placed_labels_never_overlap_and_keep_the_worst_first(extracts_dir):
+    view = where_to_act.View(
+        indicator_id="covid_first_dose", on_or_before=date(2021, 3, 31), age_band="50+"
+    )
+    frame = db.run_query("area_values_with_benchmark", extracts_dir, **view.query_params("la"))
+    geometries = geo.level_geometries("msoa", extracts_dir)
+    bounds = geo.geometries_bounds([geometries[c] for c in frame["area_code"]])
+    zoom = geo.fit_view(bounds, width_px=560, height_px=560)["zoom"]  # as the Map page fits
+    labels = maps.extreme_labels(frame, "higher_is_better")
+    placed = maps.place_labels(labels, zoom)
+    boxes = _label_boxes(placed, zoom)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    assert placed[0]["text"] == labels[0]["text"]  # the worst area always keeps its label
+    # the central cluster (the worst-off areas) is spread out, not dropped wholesale
+    assert len(placed) >= len(labels) - 2
+    assert any(label["pixel_offset"][1] != 0 for label in placed)
+
+
+def test_labels_far_apart_stay_on_their_centroids():
+    labels = [
+        {"position": [-1.30, 52.60], "text": "West", "pixel_offset": [0, 0]},
+        {"position": [-1.00, 52.70], "text": "East", "pixel_offset": [0, 0]},
+    ]
+    assert maps.place_labels(labels, 11.0) == labels

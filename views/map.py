@@ -119,12 +119,13 @@ else:
     area_features = maps.feature_collection(geometries, coloured, ["fill", *maps.TOOLTIP_FIELDS])
     bounds = geography.geometries_bounds([f["geometry"] for f in area_features["features"]])
 
+view_state = geography.fit_view(bounds, width_px=560, height_px=560)
 deck = maps.build_deck(
     area_features=area_features,
     practices=practice_records,
     outline_features=outline,
-    text_labels=maps.extreme_labels(coloured, polarity),
-    view=geography.fit_view(bounds, width_px=560, height_px=560),
+    text_labels=maps.place_labels(maps.extreme_labels(coloured, polarity), view_state["zoom"]),
+    view=view_state,
     basemap=basemap,
 )
 
