@@ -1,9 +1,11 @@
-"""The floor under "start → first map painted": one Streamlit pydeck chart, nothing else.
+"""The floor under "start -> first map painted": one map, nothing else.
 
-It draws the same areas as the Map page's default view (LLR MSOAs from the extracts'
-stored GeoJSON), with the same layer type, size and blank basemap, but runs no queries,
-imports no pandas and shows no widgets or charts. Whatever this takes is what Streamlit,
-deck.gl and the browser cost on this machine; the harness times the app against it.
+It draws the same areas as the Map page's default view would (LLR MSOAs from the
+extracts' stored GeoJSON), as a Vega-Lite geoshape chart (the Map page's default) or, with
+?renderer=pydeck, as a pydeck GeoJsonLayer on the blank style (the Map page's basemap
+mode, and the Map page itself before the switch). It runs no queries, imports no pandas
+and shows no widgets or charts: what it takes is what Streamlit, the map library and the
+browser cost on this machine, and the harness times the app against it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pydeck as pdk
 import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -22,23 +23,42 @@ from equity import config  # noqa: E402  (paths and the blank style only: no pan
 st.title("Map")
 table = pq.read_table(
     config.EXTRACTS_DIR / "boundaries_simplified.parquet",
-    columns=["geojson"],
+    columns=["area_code", "geojson"],
     filters=[("area_type", "==", "msoa")],
 )
-features = [
-    {"type": "Feature", "geometry": json.loads(text), "properties": {}}
-    for text in table.column("geojson").to_pylist()
-]
-layer = pdk.Layer(
-    "GeoJsonLayer",
-    {"type": "FeatureCollection", "features": features},
-    filled=True,
-    stroked=True,
-    get_fill_color=[202, 0, 32, 220],
-    get_line_color=[255, 255, 255, 230],
-    line_width_min_pixels=1,
-)
-view = pdk.ViewState(longitude=-1.13, latitude=52.64, zoom=9.0)
-st.pydeck_chart(
-    pdk.Deck(layers=[layer], initial_view_state=view, map_style=config.BLANK_MAP_STYLE), height=560
-)
+codes = table.column("area_code").to_pylist()
+shapes = [json.loads(text) for text in table.column("geojson").to_pylist()]
+with st.container(key="map"):
+    if st.query_params.get("renderer") == "pydeck":
+        import pydeck as pdk
+
+        features = [{"type": "Feature", "geometry": shape, "properties": {}} for shape in shapes]
+        layer = pdk.Layer(
+            "GeoJsonLayer",
+            {"type": "FeatureCollection", "features": features},
+            filled=True,
+            stroked=True,
+            get_fill_color=[202, 0, 32, 220],
+            get_line_color=[255, 255, 255, 230],
+            line_width_min_pixels=1,
+        )
+        view = pdk.ViewState(longitude=-1.13, latitude=52.64, zoom=9.0)
+        st.pydeck_chart(
+            pdk.Deck(layers=[layer], initial_view_state=view, map_style=config.BLANK_MAP_STYLE),
+            height=560,
+        )
+    else:
+        import altair as alt
+
+        values = [
+            {"type": "Feature", "geometry": shape, "area_code": code}
+            for code, shape in zip(codes, shapes)
+        ]
+        chart = (
+            alt.Chart(alt.Data(values=values))
+            .mark_geoshape(fill="#ca0020", stroke="white", strokeWidth=0.8)
+            .add_params(alt.selection_point(name="picked_area", fields=["area_code"]))
+            .project(type="mercator")
+            .properties(height=560, width=620)
+        )
+        st.altair_chart(chart, width="stretch", on_select="rerun", key="map_vega")

@@ -28,6 +28,8 @@ COLOUR_MODES = {"value": "Value (classed)", "comparison": "Compared with benchma
 AREA_LAYER = "areas"
 PRACTICE_LAYER = "practices"
 BASEMAP_STYLE = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
+MAP_BACKGROUND = "#f7f7f4"
+MAP_WIDTH_PX = 620  # exports; on the page the map stretches to its column
 BLANK_STYLE = config.BLANK_MAP_STYLE
 TOOLTIP_FIELDS = ("name", "value_text", "ci_text", "counts_text", "comparison_text", "data_note")
 TOOLTIP_HTML = (
@@ -152,7 +154,8 @@ def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> s
 def colour_areas(
     ranked: pd.DataFrame, colour_by: str, polarity: str, scheme: str = "quantiles", k: int = 5
 ) -> tuple[pd.DataFrame, Classes]:
-    """Add a `fill` RGBA column: classed value colours, or comparison (RAG) colours."""
+    """Add `fill_hex` (classed value colours, or comparison RAG colours) and `fill`, the
+    same colour as RGBA for pydeck."""
     out = ranked.copy()
     classes = classify(out["value"], scheme, k)
     if colour_by == "comparison":
@@ -160,6 +163,7 @@ def colour_areas(
     else:
         colours = palette(len(classes.upper_bounds), polarity)
         fills = [colours[i] if i >= 0 else NO_DATA_COLOUR for i in classes.class_of]
+    out["fill_hex"] = fills
     out["fill"] = [hex_to_rgba(colour) for colour in fills]
     return out, classes
 
@@ -302,8 +306,11 @@ def practice_points(ranked: pd.DataFrame) -> list[dict]:
         record = {field: row[field] for field in ("area_code", *TOOLTIP_FIELDS) if field in row}
         record.update(
             position=[round(row["lon"], 5), round(row["lat"], 5)],
+            lon=round(row["lon"], 5),
+            lat=round(row["lat"], 5),
             radius=round(float(r), 1),
             fill=row["fill"],
+            fill_hex=row["fill_hex"],
         )
         records.append(record)
     return records
@@ -398,24 +405,119 @@ def build_deck(
     )
 
 
-def selected_area_code(selection) -> str | None:
-    """The area code of the clicked object in a pydeck selection event, if any.
+MAP_SELECTION = "picked_area"  # the Vega map's click selection (a point on area_code)
+VEGA_TOOLTIP = (
+    ("name", "Area"),
+    ("value_text", "Value"),
+    ("ci_text", "95% CI"),
+    ("counts_text", "Reached / eligible"),
+    ("comparison_text", "Compared"),
+    ("data_note", "Data"),
+)
 
-    Streamlit gives {"indices": {layer: [i]}, "objects": {layer: [object]}}; a GeoJSON
-    object carries its fields under "properties", a point record at the top level.
+
+def vega_map(
+    *,
+    area_features: dict | None,
+    practices: list[dict] | None,
+    outline_features: dict | None,
+    text_labels: list[dict],
+    height: int,
+):
+    """The map as a Vega-Lite layer chart: filled areas or practice points, outlines, labels.
+
+    The default map, drawn without WebGL. On this project's 2-core benchmark machine (no
+    GPU: chromium rasterises WebGL in software) the Map page painted in 3.9 s this way
+    against 5.3 s as a pydeck chart, whose 3 MB bundle, shaders and text atlas were most
+    of the difference (bench/FINDINGS.md). pydeck is kept for the optional basemap. A
+    click selects an area (MAP_SELECTION); names are labelled with a white halo.
+    """
+    import altair as alt
+
+    tooltip = [alt.Tooltip(f"{field}:N", title=title) for field, title in VEGA_TOOLTIP]
+    layers = []
+    if outline_features is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=outline_features["features"])).mark_geoshape(
+                filled=False, stroke="#5a5a5a", strokeWidth=1
+            )
+        )
+    picked = alt.selection_point(name=MAP_SELECTION, fields=["area_code"], on="click")
+    if area_features is not None:
+        # Each feature carries its fields at the top level (GeoJSON allows foreign members),
+        # so the selection and tooltip read them by plain name.
+        values = [
+            {"type": "Feature", "geometry": f["geometry"], **f["properties"]}
+            for f in area_features["features"]
+        ]
+        layers.append(
+            alt.Chart(alt.Data(values=values))
+            .mark_geoshape(stroke="white", strokeWidth=0.8, cursor="pointer")
+            .encode(
+                color=alt.Color("fill_hex:N", scale=None),
+                tooltip=tooltip,
+                description=alt.Description("name:N"),
+            )
+            .add_params(picked)
+        )
+    if practices is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=practices))
+            .mark_circle(stroke="#282828", strokeWidth=1, opacity=0.9, cursor="pointer")
+            .encode(
+                longitude="lon:Q",
+                latitude="lat:Q",
+                size=alt.Size("radius:Q", scale=alt.Scale(range=[30, 500]), legend=None),
+                color=alt.Color("fill_hex:N", scale=None),
+                tooltip=tooltip,
+                description=alt.Description("name:N"),
+            )
+            .add_params(picked)
+        )
+    by_offset: dict[int, list[dict]] = {}
+    for label in text_labels:
+        by_offset.setdefault(int(label["pixel_offset"][1]), []).append(
+            {"lon": label["position"][0], "lat": label["position"][1], "text": label["text"]}
+        )
+    for offset, rows in sorted(by_offset.items()):
+        for halo in (True, False):  # a white outline under dark text, legible on any fill
+            text = alt.Chart(alt.Data(values=rows)).mark_text(
+                fontSize=12,
+                dy=offset,
+                fill="#141414",
+                stroke="white" if halo else None,
+                strokeWidth=3 if halo else 0,
+                strokeOpacity=0.85,
+            )
+            layers.append(text.encode(longitude="lon:Q", latitude="lat:Q", text="text:N"))
+    return (
+        alt.layer(*layers)
+        .project(type="mercator")
+        .properties(height=height, width=MAP_WIDTH_PX)
+        .configure_view(stroke=None, fill=MAP_BACKGROUND)
+    )
+
+
+def selected_area_code(selection) -> str | None:
+    """The area code of the clicked object in a map selection event, if any.
+
+    From the Vega map Streamlit gives {MAP_SELECTION: [{"area_code": code}]}; from pydeck,
+    {"indices": {layer: [i]}, "objects": {layer: [object]}}, where a GeoJSON object carries
+    its fields under "properties" and a point record at the top level.
     """
     if not selection:
         return None
+    candidates = list(selection.get(MAP_SELECTION) or [])
     objects = selection.get("objects") or {}
     for layer in (AREA_LAYER, PRACTICE_LAYER):
         for picked in objects.get(layer) or []:
-            if not isinstance(picked, dict):
-                continue
-            properties = picked.get("properties")
-            code = (properties or {}).get("area_code") if isinstance(properties, dict) else None
-            code = code or picked.get("area_code")
-            if isinstance(code, str) and code:
-                return code
+            if isinstance(picked, dict):
+                candidates.append(picked.get("properties") or picked)
+                candidates.append(picked)
+    for picked in candidates:
+        code = picked.get("area_code") if isinstance(picked, dict) else None
+        if isinstance(code, str) and code:
+            return code
     return None
 
 

@@ -24,13 +24,32 @@ def open_page(page: str, **params) -> AppTest:
     return at
 
 
-def deck_spec(at: AppTest) -> dict:
-    return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+def map_spec(at: AppTest) -> dict:
+    """The Vega-Lite spec of the map (the chart carrying the map's click selection)."""
+    for chart in at.get("vega_lite_chart"):
+        if maps.MAP_SELECTION in chart.proto.spec:
+            return json.loads(chart.proto.spec)
+    raise AssertionError("no Vega map on the page")
+
+
+def _records(node):
+    if isinstance(node, list) and node and all(isinstance(item, dict) for item in node):
+        yield node
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        yield from _records(child)
 
 
 def features_by_code(spec: dict) -> dict:
-    areas = [layer for layer in spec["layers"] if layer.get("id") == maps.AREA_LAYER][0]
-    return {f["properties"]["area_code"]: f["properties"] for f in areas["data"]["features"]}
+    """{area_code: the feature's fields} from the map's area layer data."""
+    for rows in _records(spec):
+        if "geometry" in rows[0] and "area_code" in rows[0]:
+            return {row["area_code"]: row for row in rows}
+    raise AssertionError("no area features in the map spec")
+
+
+def label_texts(spec: dict) -> list[str]:
+    return [row["text"] for rows in _records(spec) if "text" in rows[0] for row in rows]
 
 
 @pytest.fixture(scope="module")
@@ -39,32 +58,46 @@ def default_map(extracts_dir) -> AppTest:
 
 
 def test_map_defaults_show_st_matthews_in_the_darkest_class_with_no_network(default_map):
-    spec = deck_spec(default_map)
+    spec = map_spec(default_map)
     features = features_by_code(spec)
     assert ST_MATTHEWS in features and len(features) > 30
-    darkest = maps.hex_to_rgba(maps.palette(5, "higher_is_better")[0])
-    assert features[ST_MATTHEWS]["fill"] == darkest
-    assert "http" not in default_map.get("deck_gl_json_chart")[0].proto.json
-    labels = [layer for layer in spec["layers"] if layer["@@type"] == "TextLayer"][0]["data"]
-    assert "St Matthews & Highfields North" in [label["text"] for label in labels]
+    assert features[ST_MATTHEWS]["fill_hex"] == maps.palette(5, "higher_is_better")[0]
+    # nothing fetched from the network: no URL anywhere but the schema's identifier
+    assert "http" not in json.dumps({k: v for k, v in spec.items() if k != "$schema"})
+    assert "St Matthews & Highfields North" in label_texts(spec)
+    assert not default_map.get("deck_gl_json_chart")  # no WebGL map without a basemap
     assert "COVID-19 first dose" in default_map.subheader[0].value
-    assert default_map.get("vega_lite_chart")  # the ranked bars beside the map
+    assert len(default_map.get("vega_lite_chart")) == 2  # the map and the ranked bars
 
 
 def test_map_tooltips_never_carry_a_small_count(default_map):
-    for properties in features_by_code(deck_spec(default_map)).values():
+    for properties in features_by_code(map_spec(default_map)).values():
         for part in properties["counts_text"].split("/"):
             digits = part.strip().replace(",", "")
             assert not (digits.isdigit() and 1 <= int(digits) <= 7)
 
 
 def test_switching_to_comparison_colours_areas_by_benchmark(default_map):
-    at = default_map  # the last test using this page: it changes the view
+    at = default_map  # changes the view; later tests here use their own pages
     at.selectbox(key="colour").set_value("comparison").run()
     assert not at.exception
-    fill = features_by_code(deck_spec(at))[ST_MATTHEWS]["fill"]
-    assert fill[:3] == maps.hex_to_rgba(stats.RAG_COLOURS["worse"])[:3]
+    fill = features_by_code(map_spec(at))[ST_MATTHEWS]["fill_hex"]
+    assert fill == stats.RAG_COLOURS["worse"]
     assert at.query_params["colour"] == "comparison"
+
+
+def test_basemap_switches_to_the_pydeck_map_with_the_same_areas_and_labels(extracts_dir):
+    at = open_page("views/map.py", basemap="1")
+    assert not at.exception
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert "cartocdn" in deck["mapStyle"]
+    areas = [layer for layer in deck["layers"] if layer.get("id") == maps.AREA_LAYER][0]
+    fills = {
+        f["properties"]["area_code"]: f["properties"]["fill"] for f in areas["data"]["features"]
+    }
+    assert fills[ST_MATTHEWS] == maps.hex_to_rgba(maps.palette(5, "higher_is_better")[0])
+    labels = [layer for layer in deck["layers"] if layer["@@type"] == "TextLayer"][0]["data"]
+    assert "St Matthews & Highfields North" in [label["text"] for label in labels]
 
 
 def test_map_url_round_trip_restores_the_view(extracts_dir):
@@ -81,7 +114,7 @@ def test_map_url_round_trip_restores_the_view(extracts_dir):
     for key, value in wanted.items():
         assert at.selectbox(key=key).value == value, key
     assert not at.info  # a valid link gives no notice
-    codes = features_by_code(deck_spec(at))
+    codes = features_by_code(map_spec(at))
     assert "E05010478" in codes  # Wycliffe ward
 
 

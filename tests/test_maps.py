@@ -212,6 +212,9 @@ def test_clicked_area_code_is_read_from_geojson_and_point_selections():
     }
     assert maps.selected_area_code(area_click) == "E02002844"
     assert maps.selected_area_code(practice_click) == "C82044"
+    vega_click = {maps.MAP_SELECTION: [{"area_code": "E02002845"}]}
+    assert maps.selected_area_code(vega_click) == "E02002845"
+    assert maps.selected_area_code({maps.MAP_SELECTION: []}) is None
     assert maps.selected_area_code({"indices": {}, "objects": {}}) is None
     assert maps.selected_area_code({"objects": {"labels": [{"text": "x"}]}}) is None
     assert maps.selected_area_code(None) is None
@@ -301,3 +304,75 @@ def test_labels_far_apart_stay_on_their_centroids():
         {"position": [-1.00, 52.70], "text": "East", "pixel_offset": [0, 0]},
     ]
     assert maps.place_labels(labels, 11.0) == labels
+
+
+def _vega_rows(node) -> list[list[dict]]:
+    """Every inline data table (list of records) anywhere in a Vega-Lite spec."""
+    found = []
+    if isinstance(node, list) and node and all(isinstance(item, dict) for item in node):
+        if "type" not in node[0] or node[0].get("type") == "Feature" or "text" in node[0]:
+            found.append(node)
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        found += _vega_rows(child)
+    return found
+
+
+def _vega_params(spec: dict) -> list[dict]:
+    return spec.get("params", []) + [p for layer in spec["layer"] for p in layer.get("params", [])]
+
+
+def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
+    frame = area_frame([3, 40, 90], [100, 100, 100], names=["A", "B", "C"])
+    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    coloured, _ = maps.colour_areas(ranked, "value", "higher_is_better")
+    coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[-1.2, 52.6], [-1.1, 52.6], [-1.1, 52.7], [-1.2, 52.6]]],
+    }
+    geometries = {code: square for code in coloured["area_code"]}
+    features = maps.feature_collection(geometries, coloured, ["fill_hex", *maps.TOOLTIP_FIELDS])
+    labels = maps.place_labels(maps.extreme_labels(coloured, "higher_is_better", 1, 0), 11.0)
+    chart = maps.vega_map(
+        area_features=features,
+        practices=None,
+        outline_features=None,
+        text_labels=labels,
+        height=500,
+    )
+    spec = chart.to_dict()
+    assert spec["projection"]["type"] == "mercator" and spec["height"] == 500
+    areas = [rows for rows in _vega_rows(spec) if "geometry" in rows[0]][0]
+    assert {row["area_code"] for row in areas} == set(coloured["area_code"])
+    assert all(row["fill_hex"].startswith("#") and row["type"] == "Feature" for row in areas)
+    # the smallest count (3) is disclosive: its tooltip shows * and never the number
+    small = [row for row in areas if row["name"] == "A"][0]
+    assert "3" not in small["counts_text"].split("/")[0]
+    params = _vega_params(spec)
+    assert [p["name"] for p in params] == [maps.MAP_SELECTION]
+    assert params[0]["select"]["fields"] == ["area_code"]
+    texts = [rows for rows in _vega_rows(spec) if "text" in rows[0]]
+    assert texts and all(row["text"] == labels[0]["text"] for rows in texts for row in rows)
+    shapes = [layer for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"][0]
+    tooltip_titles = [t["title"] for t in shapes["encoding"]["tooltip"]]
+    assert tooltip_titles == [title for _, title in maps.VEGA_TOOLTIP]
+
+
+def test_vega_map_draws_practices_as_points_inside_authority_outlines():
+    frame = area_frame([40, 90], [100, 100], names=["P1", "P2"]).assign(population=[5000, 9000])
+    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    coloured, _ = maps.colour_areas(ranked, "comparison", "higher_is_better")
+    coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
+    outline = {"type": "FeatureCollection", "features": []}
+    spec = maps.vega_map(
+        area_features=None,
+        practices=maps.practice_points(coloured),
+        outline_features=outline,
+        text_labels=[],
+        height=560,
+    ).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["geoshape", "circle"]
+    points = [rows for rows in _vega_rows(spec) if "lon" in rows[0]][0]
+    assert [row["fill_hex"] for row in points] == coloured["fill_hex"].tolist()

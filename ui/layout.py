@@ -42,13 +42,28 @@ def controls(presenting: bool):
     return st.container()
 
 
+def map_labels_pass_clicks() -> None:
+    """Names printed on the map must not catch the click meant for the area beneath."""
+    st.markdown("<style>.st-key-map text {pointer-events: none;}</style>", unsafe_allow_html=True)
+
+
 def badges(items: list[str]) -> None:
     for badge in items:
         st.warning(f"⚠ {badge}")
 
 
-def chart(spec: alt.TopLevelMixin, name: str, presenting: bool = False) -> None:
-    """Show an Altair chart with PNG and SVG downloads (vl-convert, offline)."""
+def chart(
+    spec: alt.TopLevelMixin,
+    name: str,
+    presenting: bool = False,
+    selection: dict | None = None,
+):
+    """Show an Altair chart with PNG and SVG downloads (vl-convert, offline).
+
+    `selection` (on_select, key, selection_mode) makes clicks rerun the page; the chart's
+    event is returned.
+    """
+    selection = selection or {}
     if presenting:
         # A projector needs bigger chart text than the page's CSS can reach (SVG/canvas).
         spec = (
@@ -57,9 +72,8 @@ def chart(spec: alt.TopLevelMixin, name: str, presenting: bool = False) -> None:
             .configure_legend(labelFontSize=15, titleFontSize=15, titleLimit=0, labelLimit=0)
         )
         # theme=None: the Streamlit theme would put its own (smaller) sizes back
-        st.altair_chart(spec, width="stretch", theme=None)
-        return
-    st.altair_chart(spec, width="stretch")
+        return st.altair_chart(spec, width="stretch", theme=None, **selection)
+    event = st.altair_chart(spec, width="stretch", **selection)
     columns = st.columns([1, 1, 6])
     columns[0].download_button(
         "PNG",
@@ -77,6 +91,7 @@ def chart(spec: alt.TopLevelMixin, name: str, presenting: bool = False) -> None:
         key=f"{name}-svg",
         on_click="ignore",
     )
+    return event
 
 
 def table(frame: pd.DataFrame, download: pd.DataFrame, name: str, badge_list: list[str]) -> None:

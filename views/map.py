@@ -116,28 +116,52 @@ if level == "practice":
     bounds = geography.geometries_bounds([{"coordinates": p["position"]} for p in practice_records])
 else:
     geometries = map_cache.level_geometries(level)
-    area_features = maps.feature_collection(geometries, coloured, ["fill", *maps.TOOLTIP_FIELDS])
+    colour_field = "fill" if basemap else "fill_hex"  # RGBA for pydeck, hex for Vega
+    area_features = maps.feature_collection(
+        geometries, coloured, [colour_field, *maps.TOOLTIP_FIELDS]
+    )
     bounds = geography.geometries_bounds([f["geometry"] for f in area_features["features"]])
 
 view_state = geography.fit_view(bounds, width_px=560, height_px=560)
-deck = maps.build_deck(
-    area_features=area_features,
-    practices=practice_records,
-    outline_features=outline,
-    text_labels=maps.place_labels(maps.extreme_labels(coloured, polarity), view_state["zoom"]),
-    view=view_state,
-    basemap=basemap,
-)
+text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), view_state["zoom"])
+map_height = 560 if not presenting else 680
 
 map_column, bars_column = st.columns([1, 1])
+with map_column, st.container(key="map"):
+    if basemap:  # tiles need pydeck (WebGL); without them the lighter Vega map is drawn
+        event = st.pydeck_chart(
+            maps.build_deck(
+                area_features=area_features,
+                practices=practice_records,
+                outline_features=outline,
+                text_labels=text_labels,
+                view=view_state,
+                basemap=basemap,
+            ),
+            on_select="rerun",
+            selection_mode="single-object",
+            key="map_selection",
+            height=map_height,
+        )
+    else:
+        layout.map_labels_pass_clicks()
+        event = layout.chart(
+            maps.vega_map(
+                area_features=area_features,
+                practices=practice_records,
+                outline_features=outline,
+                text_labels=text_labels,
+                height=map_height,
+            ),
+            name=f"map_{indicator_id}_{level}_{period.isoformat()}",
+            presenting=presenting,
+            selection={
+                "on_select": "rerun",
+                "key": "map_vega",
+                "selection_mode": maps.MAP_SELECTION,
+            },
+        )
 with map_column:
-    event = st.pydeck_chart(
-        deck,
-        on_select="rerun",
-        selection_mode="single-object",
-        key="map_selection",
-        height=560 if not presenting else 680,
-    )
     legend_title = f"{indicator['short_label']} ({'%' if unit == 'percent' else unit})"
     if colour_by == "comparison":
         legend_title = f"Compared with {benchmark_name} (95% CI)"
