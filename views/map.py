@@ -126,18 +126,17 @@ view_state = geography.fit_view(bounds, width_px=560, height_px=560)
 text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), view_state["zoom"])
 map_height = 560 if not presenting else 680
 
+drawn = {
+    "area_features": area_features,
+    "practices": practice_records,
+    "outline_features": outline,
+    "text_labels": text_labels,
+}
 map_column, bars_column = st.columns([1, 1])
 with map_column, st.container(key="map"):
     if basemap:  # tiles need pydeck (WebGL); without them the lighter Vega map is drawn
         event = st.pydeck_chart(
-            maps.build_deck(
-                area_features=area_features,
-                practices=practice_records,
-                outline_features=outline,
-                text_labels=text_labels,
-                view=view_state,
-                basemap=basemap,
-            ),
+            maps.build_deck(**drawn, view=view_state, basemap=basemap),
             on_select="rerun",
             selection_mode="single-object",
             key="map_selection",
@@ -146,13 +145,7 @@ with map_column, st.container(key="map"):
     else:
         layout.map_labels_pass_clicks()
         event = layout.chart(
-            maps.vega_map(
-                area_features=area_features,
-                practices=practice_records,
-                outline_features=outline,
-                text_labels=text_labels,
-                height=map_height,
-            ),
+            maps.vega_map(**drawn, height=map_height),
             name=f"map_{indicator_id}_{level}_{period.isoformat()}",
             presenting=presenting,
             selection={
