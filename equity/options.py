@@ -45,12 +45,14 @@ def breakdown_choices(breakdowns: pd.DataFrame, level: str) -> dict[str, list]:
     at_level = breakdowns[breakdowns["area_type"] == level]
     if at_level.empty:
         at_level = breakdowns
+    # unique() before any Python iteration: iterating a column of Arrow strings row by row
+    # cost the Area profile a sixth of a second on every rerun.
     return {
-        "periods": sorted(pd.to_datetime(at_level["period_end"]).dt.date.unique(), reverse=True),
-        "sexes": ordered_categories(at_level["sex"].tolist()),
+        "periods": sorted(pd.to_datetime(at_level["period_end"].unique()).date, reverse=True),
+        "sexes": ordered_categories(at_level["sex"].unique().tolist()),
         "age_bands": age_band_choices(at_level["age_band"].unique().tolist()),
-        "ethnic_groups": ordered_categories(at_level["ethnic_group"].tolist()),
-        "levels": [lv for lv in LEVEL_LABELS if lv in set(breakdowns["area_type"])],
+        "ethnic_groups": ordered_categories(at_level["ethnic_group"].unique().tolist()),
+        "levels": [lv for lv in LEVEL_LABELS if lv in set(breakdowns["area_type"].unique())],
     }
 
 

@@ -31,7 +31,7 @@ with layout.controls(presenting):
         choices.index.tolist(),
         key="area",
         default=DEFAULT_AREA,
-        format_func=lambda c: choices.loc[c, "label"],
+        format_func=choices["label"].to_dict().get,
     )
 row = choices.loc[area_code]
 place = profile.Place(
