@@ -88,8 +88,8 @@ title = maps.map_title(
     noun="practices" if level == "practice" else "areas",
 )
 
-# Badges and the headline sit above the map but are sent after it: the map's deck.gl
-# bundle is the slow part of the first paint, so it is requested first.
+# Badges and the headline sit above the map but are sent after it: the map is the slow
+# part of the first paint, so the browser gets it first.
 summary = st.container()
 if ranked.empty:
     with summary:
