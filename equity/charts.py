@@ -16,13 +16,6 @@ if TYPE_CHECKING:
     import altair as alt
 
 
-def _subtitle(badges: list[str], note: str | None = None) -> list[str]:
-    lines = [f"⚠ {badge}" for badge in badges]
-    if note:
-        lines.append(note)
-    return lines
-
-
 def ranked_bars(
     frame: pd.DataFrame,
     *,
@@ -79,7 +72,8 @@ def ranked_bars(
         layers.append(rule)
     return alt.layer(*layers).properties(
         title=alt.TitleParams(
-            title, subtitle=_subtitle(badges, "Bars: value; lines: 95% CI; dashed: benchmark")
+            title,
+            subtitle=labels.chart_subtitle(badges, "Bars: value; lines: 95% CI; dashed: benchmark"),
         ),
         height=alt.Step(22),
     )

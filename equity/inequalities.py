@@ -206,10 +206,6 @@ def wrap_title(text: str, width: int = 90) -> list[str]:
     return textwrap.wrap(text, width) or [""]
 
 
-def _subtitle(badges: list[str], note: str) -> list[str]:
-    return [f"⚠ {badge}" for badge in badges] + [note]
-
-
 def _with_badge_tooltip(data: pd.DataFrame, tooltip: list, badges: list[str]) -> list:
     if badges:
         data["data_note"] = " / ".join(badges)
@@ -264,7 +260,8 @@ def deprivation_chart(
             .encode(y="overall:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("overall:Q")])
         )
     return alt.layer(*layers).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=_subtitle(badges, note)), height=360
+        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
+        height=360,
     )
 
 
@@ -322,7 +319,7 @@ def ethnic_chart(frame: pd.DataFrame, *, title: str, badges: list[str]) -> alt.L
         )
     note = "Bars: value; lines: 95% CI; dashed: everyone"
     return alt.layer(*layers).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=_subtitle(badges, note)),
+        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
         height=alt.Step(34),
     )
 
@@ -482,7 +479,8 @@ def life_expectancy_chart(
     line = base.mark_line(opacity=0.5).encode(y="value:Q")
     note = "Points: population-weighted mean of areas; lines: 95% CI"
     return alt.layer(line, whiskers, points).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=_subtitle(badges, note)), height=360
+        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
+        height=360,
     )
 
 
@@ -599,7 +597,7 @@ def audit_heatmap(
     )
     note = "Cells: % reached (* = suppressed, counts 1–7)"
     return alt.layer(rects, blanks, text).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=_subtitle(badges, note)),
+        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
         height=alt.Step(40),
         width=alt.Step(90),
     )

@@ -67,3 +67,9 @@ def group_phrase(age_band: str, sex: str, ethnic_group: str) -> str:
     if age_band == "All":
         return who if who != "people" else "everyone"
     return f"{who} aged {age_band}"
+
+
+def chart_subtitle(badges: list[str], note: str | None = None) -> list[str]:
+    """A chart's subtitle lines: each badge (synthetic, modelled) with a warning sign, then
+    a note; the badges travel with the chart into its PNG and SVG downloads."""
+    return [f"⚠ {badge}" for badge in badges] + ([note] if note else [])

@@ -423,8 +423,12 @@ def vega_map(
     outline_features: dict | None,
     text_labels: list[dict],
     height: int,
+    title: str,
+    badges: list[str],
 ):
-    """The map as a Vega-Lite layer chart: filled areas or practice points, outlines, labels.
+    """The map as a Vega-Lite layer chart: filled areas or practice points, outlines, labels,
+    titled with what it shows and its badges (so a downloaded PNG or SVG says SYNTHETIC or
+    MODELLED where it is).
 
     The default map, drawn without WebGL. On this project's 2-core benchmark machine (no
     GPU: chromium rasterises WebGL in software) the Map page painted in 3.9 s this way
@@ -493,7 +497,11 @@ def vega_map(
     return (
         alt.layer(*layers)
         .project(type="mercator")
-        .properties(height=height, width=MAP_WIDTH_PX)
+        .properties(
+            height=height,
+            width=MAP_WIDTH_PX,
+            title=alt.TitleParams(title, subtitle=labels.chart_subtitle(badges), anchor="start"),
+        )
         .configure_view(stroke=None, fill=MAP_BACKGROUND)
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from equity import maps, stats
+from equity import labels, maps, stats
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ST_MATTHEWS = "E02002844"
@@ -114,8 +114,10 @@ def test_map_url_round_trip_restores_the_view(extracts_dir):
     for key, value in wanted.items():
         assert at.selectbox(key=key).value == value, key
     assert not at.info  # a valid link gives no notice
-    codes = features_by_code(map_spec(at))
-    assert "E05010478" in codes  # Wycliffe ward
+    spec = map_spec(at)
+    assert "E05010478" in features_by_code(spec)  # Wycliffe ward
+    # synthetic figures: the map itself (and so its PNG/SVG) says so, not just the page
+    assert any(labels.SYNTHETIC_BADGE in line for line in spec["title"]["subtitle"])
 
 
 def test_malformed_map_link_falls_back_with_a_notice(extracts_dir):

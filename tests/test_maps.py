@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from equity import db, geo, maps, stats, where_to_act
+from equity.labels import SYNTHETIC_BADGE
 
 
 def luminance(colour: str) -> float:
@@ -340,8 +341,13 @@ def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
         outline_features=None,
         text_labels=labels,
         height=500,
+        title="First dose, aged 50+",
+        badges=[SYNTHETIC_BADGE],
     )
     spec = chart.to_dict()
+    # the badge is part of the chart itself, so its PNG/SVG downloads carry it too
+    assert spec["title"]["text"] == "First dose, aged 50+"
+    assert spec["title"]["subtitle"] == [f"⚠ {SYNTHETIC_BADGE}"]
     assert spec["projection"]["type"] == "mercator" and spec["height"] == 500
     areas = [rows for rows in _vega_rows(spec) if "geometry" in rows[0]][0]
     assert {row["area_code"] for row in areas} == set(coloured["area_code"])
@@ -371,6 +377,8 @@ def test_vega_map_draws_practices_as_points_inside_authority_outlines():
         outline_features=outline,
         text_labels=[],
         height=560,
+        title="Cervical screening",
+        badges=[],
     ).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["geoshape", "circle"]

@@ -145,7 +145,12 @@ with map_column, st.container(key="map"):
     else:
         layout.map_labels_pass_clicks()
         event = layout.chart(
-            maps.vega_map(**drawn, height=map_height),
+            maps.vega_map(
+                **drawn,
+                height=map_height,
+                title=f"{indicator['short_label']}, {who}",
+                badges=badges,
+            ),
             name=f"map_{indicator_id}_{level}_{period.isoformat()}",
             presenting=presenting,
             selection={
