@@ -26,6 +26,21 @@ def indicator_label(catalog: pd.DataFrame, indicator_id: str) -> str:
     return label
 
 
+def indicator_select(
+    container, catalog: pd.DataFrame, options: list[str], default: str, key: str = "indicator"
+) -> tuple[str, pd.Series]:
+    """The URL-synced indicator picker every page uses; returns the id and its catalog row."""
+    indicator_id = state.selectbox(
+        container,
+        "Indicator",
+        options,
+        key=key,
+        default=default,
+        format_func=lambda i: indicator_label(catalog, i),
+    )
+    return indicator_id, catalog.loc[indicator_id]
+
+
 def view_controls(
     catalog: pd.DataFrame,
     indicator_ids: list[str],
@@ -41,15 +56,7 @@ def view_controls(
     """
     names = la_names()
     top = st.columns(4)
-    indicator_id = state.selectbox(
-        top[0],
-        "Indicator",
-        indicator_ids,
-        key="indicator",
-        default=default_indicator,
-        format_func=lambda i: indicator_label(catalog, i),
-    )
-    indicator = catalog.loc[indicator_id]
+    indicator_id, indicator = indicator_select(top[0], catalog, indicator_ids, default_indicator)
     breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
     available = [lv for lv in levels if lv in set(breakdowns["area_type"])]
     level = state.selectbox(

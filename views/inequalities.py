@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from equity import cache, config, exports, inequalities, labels, options
-from ui import extra_widgets, layout, state
+from ui import controls, extra_widgets, layout, state
 
 TABS = ["By deprivation", "By ethnic group", "Life expectancy gap", "Equity audit"]
 LE_SOURCES = {
@@ -103,15 +103,9 @@ with tabs[0]:
         poolable = [i for i in count_indicators if inequalities.pooling_level(levels_of(i))]
         with layout.controls(presenting):
             top = st.columns(3)
-            indicator_id = state.selectbox(
-                top[0],
-                "Indicator",
-                poolable,
-                key="indicator",
-                default="covid_first_dose",
-                format_func=lambda i: catalog.loc[i, "short_label"],
+            indicator_id, indicator = controls.indicator_select(
+                top[0], catalog, poolable, "covid_first_dose"
             )
-            indicator = catalog.loc[indicator_id]
             level = inequalities.pooling_level(levels_of(indicator_id))
             quantile_type = state.selectbox(
                 top[1],
@@ -199,15 +193,9 @@ with tabs[1]:
         grouped = with_ethnic_groups(count_indicators)
         with layout.controls(presenting):
             top = st.columns(2)
-            indicator_id = state.selectbox(
-                top[0],
-                "Indicator",
-                grouped,
-                key="indicator",
-                default="covid_first_dose_demo",
-                format_func=lambda i: catalog.loc[i, "short_label"],
+            indicator_id, indicator = controls.indicator_select(
+                top[0], catalog, grouped, "covid_first_dose_demo"
             )
-            indicator = catalog.loc[indicator_id]
             within = within_select(top[1], config.CITY_CODE)
             area_type = "region" if within == "all" else "la"
             area_code = config.LLR_CODE if within == "all" else within
@@ -315,15 +303,9 @@ with tabs[3]:
         grouped = with_ethnic_groups(count_indicators)
         with layout.controls(presenting):
             top = st.columns(3)
-            indicator_id = state.selectbox(
-                top[0],
-                "Indicator",
-                grouped,
-                key="audit_indicator",
-                default="covid_first_dose_demo",
-                format_func=lambda i: catalog.loc[i, "short_label"],
+            indicator_id, indicator = controls.indicator_select(
+                top[0], catalog, grouped, "covid_first_dose_demo", key="audit_indicator"
             )
-            indicator = catalog.loc[indicator_id]
             level = inequalities.pooling_level(levels_of(indicator_id))
             quantile_type = state.selectbox(
                 top[1],

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import cache, config, options, plan_inputs, planner
-from ui import layout, map_cache, state, url_multiselect
+from ui import controls, layout, map_cache, state, url_multiselect
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -72,15 +72,9 @@ notices = st.container()
 panel = layout.controls(presenting)
 with panel:
     top = st.columns(4)
-    indicator_id = state.selectbox(
-        top[0],
-        "Indicator",
-        plannable,
-        key="indicator",
-        default="covid_first_dose",
-        format_func=lambda i: catalog.loc[i, "short_label"],
+    indicator_id, indicator = controls.indicator_select(
+        top[0], catalog, plannable, "covid_first_dose"
     )
-    indicator = catalog.loc[indicator_id]
     breakdowns = breakdowns_by_indicator[indicator_id]
     level = plan_inputs.demand_level(breakdowns["area_type"])
     choices = options.breakdown_choices(breakdowns, level)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import cache, labels, options, trends
-from ui import extra_widgets, layout, state
+from ui import controls, extra_widgets, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -31,15 +31,9 @@ extra_widgets.keep_across_pages(
 )
 with layout.controls(presenting):
     top = st.columns(3)
-    indicator_id = state.selectbox(
-        top[0],
-        "Indicator",
-        count_indicators,
-        key="indicator",
-        default=trends.STORY_INDICATOR,
-        format_func=lambda i: catalog.loc[i, "short_label"],
+    indicator_id, indicator = controls.indicator_select(
+        top[0], catalog, count_indicators, trends.STORY_INDICATOR
     )
-    indicator = catalog.loc[indicator_id]
     is_story = indicator_id == trends.STORY_INDICATOR
     breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
     levels = [lv for lv in trends.TREND_LEVELS if lv in set(breakdowns["area_type"])]
