@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench import baselines, generate
+from bench import baselines, generate, load_test
 from equity import config, db
 
 REPO = Path(__file__).resolve().parent.parent
@@ -648,12 +648,6 @@ def bench_pages(settings: Settings, say) -> list[PageRow]:
 # ---------------------------------------------------------------- browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_for_server(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -774,7 +768,7 @@ class _Served:
     """`streamlit run <script>` plus a fresh headless chromium, torn down on exit."""
 
     def __init__(self, playwright, script: Path, extracts_dir: Path | None):
-        self.port = _free_port()
+        self.port = load_test.free_port()
         # Named explicitly: the 'before' checkout has no extracts of its own.
         env = dict(os.environ, EQUITY_EXTRACTS_DIR=str(extracts_dir or config.EXTRACTS_DIR))
         self.started = time.perf_counter()

@@ -11,7 +11,6 @@ import ast
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 import pytest
 from PIL import Image  # a streamlit dependency, so always installed with it
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bench.load_test import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -63,12 +64,6 @@ def app_pages() -> list[tuple[str, str, str, str]]:
 def page_url_path(url_path: str) -> str:
     """Streamlit serves the default (first) page at the root, whatever its url_path."""
     return "" if url_path == app_pages()[0][3] else url_path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _healthy(base_url: str) -> bool:
