@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from equity import catalog, config, db, geo
+from equity import catalog, config, db, geo, schema
 
 # 2: boundaries_simplified.parquet carries each area's GeoJSON text;
 # 3: values files carry their breakdowns index in the Parquet footer
@@ -32,13 +32,13 @@ COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 USER_FILES = "*_user_*.parquet"
-USER_SOURCE_PREFIX = "user:"  # catalog rows that `ingest` added carry source "user:<name>"
 
 # Code whose change must trigger a rebuild, besides the source files themselves.
 _BUILD_CODE = [
     Path(__file__),
     Path(__file__).with_name("catalog.py"),
     Path(__file__).with_name("synthetic.py"),
+    Path(__file__).with_name("schema.py"),
     *sorted(config.QUERIES_DIR.glob("build_*.sql")),
     config.QUERIES_DIR / "_macros.sql",
 ]
@@ -694,10 +694,10 @@ def modelled_life_expectancy_values(sources_dir: Path, areas: pd.DataFrame) -> p
 
 def _sorted_values(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    for column in ("period_start", "period_end"):
+    for column in schema.PERIOD_COLUMNS:
         frame[column] = pd.to_datetime(frame[column]).dt.date
     return frame.sort_values(
-        ["indicator_id", "period_end", "area_type", "area_code", "sex", "age_band", "ethnic_group"],
+        list(schema.BUILD_SORT_COLUMNS),
         ignore_index=True,
     )
 
@@ -808,7 +808,7 @@ def _carry_over_user_extracts(old: Path, new: Path) -> None:
         previous = pd.read_parquet(old_catalog)
     except (OSError, ValueError):
         return  # a damaged catalog is replaced; its user rows cannot be recovered from it
-    user_rows = previous[previous["source"].astype(str).str.startswith(USER_SOURCE_PREFIX)]
+    user_rows = previous[previous["source"].astype(str).str.startswith(schema.USER_SOURCE_PREFIX)]
     if user_rows.empty:
         return
     shipped = pd.read_parquet(new / "indicators.parquet")

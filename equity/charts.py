@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from equity import labels, stats
+from equity import labels, palette
 
 if TYPE_CHECKING:
     import altair as alt
@@ -33,7 +33,7 @@ def ranked_bars(
     shown = ["area_name", "value", "lower_ci", "upper_ci", "comparison", "rag", "people_missed"]
     data = frame.head(max_rows)[[c for c in shown if c in frame.columns]].copy()
     data["value_label"] = [labels.format_value(v, unit) for v in data["value"]]
-    colours = stats.RAG_COLOURS
+    colours = palette.RAG_COLOURS
     order = data["area_name"].tolist()
     axis_title = "%" if unit == "percent" else unit
     base = alt.Chart(data).encode(

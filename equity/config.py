@@ -7,6 +7,8 @@ import os
 import urllib.parse
 from pathlib import Path
 
+from equity.palette import MAP_BACKGROUND
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = REPO_ROOT / "data" / "sources"
 # The extracts folder can be pointed elsewhere (tests, benchmarks) without touching code.
@@ -43,7 +45,11 @@ BLANK_MAP_STYLE = "data:application/json;charset=utf-8," + urllib.parse.quote(
             "version": 8,
             "sources": {},
             "layers": [
-                {"id": "background", "type": "background", "paint": {"background-color": "#f7f7f4"}}
+                {
+                    "id": "background",
+                    "type": "background",
+                    "paint": {"background-color": MAP_BACKGROUND},
+                }
             ],
         },
         separators=(",", ":"),

@@ -2,7 +2,7 @@
 
 Areas are coloured either by classed value (mapclassify breaks, a colour-blind-safe
 sequential palette whose darkest class is the worst) or by comparison with a benchmark
-(stats.RAG_COLOURS). Every figure shown in a tooltip is formatted here, after disclosure
+(equity.palette.RAG_COLOURS). Every figure shown in a tooltip is formatted here, after disclosure
 suppression, so no count from 1 to the threshold can reach the browser.
 """
 
@@ -17,18 +17,15 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from equity import config, labels, stats
+from equity import config, labels, schema, stats
 from equity import geo as geography
+from equity.palette import MAP_BACKGROUND, NO_DATA_COLOUR, RAG_COLOURS, SEQUENTIAL_PALETTE
 
-# ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, print friendly.
-SEQUENTIAL_PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
-NO_DATA_COLOUR = "#e6e6e6"
 SCHEMES = {"quantiles": "Quantiles (equal counts)", "fisher_jenks": "Natural breaks (Fisher-Jenks)"}
 COLOUR_MODES = {"value": "Value (classed)", "comparison": "Compared with benchmark"}
 AREA_LAYER = "areas"
 PRACTICE_LAYER = "practices"
 BASEMAP_STYLE = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
-MAP_BACKGROUND = "#f7f7f4"
 MAP_WIDTH_PX = 620  # exports; on the page the map stretches to its column
 BLANK_STYLE = config.BLANK_MAP_STYLE
 TOOLTIP_FIELDS = ("name", "value_text", "ci_text", "counts_text", "comparison_text", "data_note")
@@ -103,7 +100,7 @@ def palette(n_classes: int, polarity: str) -> list[str]:
         return []
     picks = np.round(np.linspace(0, len(SEQUENTIAL_PALETTE) - 1, n_classes)).astype(int)
     colours = [SEQUENTIAL_PALETTE[i] for i in picks]
-    return colours[::-1] if polarity == "higher_is_better" else colours
+    return colours[::-1] if polarity == schema.HIGHER_IS_BETTER else colours
 
 
 def hex_to_rgba(colour: str, alpha: int = 220) -> list[int]:
@@ -127,9 +124,9 @@ def legend_entries(
     """(colour, label) pairs for the legend, in reading order (worst first)."""
     if colour_by == "comparison":
         present = set(frame["rag"])
-        return [(c, name) for name, c in stats.RAG_COLOURS.items() if name in present]
+        return [(c, name) for name, c in RAG_COLOURS.items() if name in present]
     entries = list(zip(palette(len(classes.upper_bounds), polarity), class_labels(classes, unit)))
-    if polarity == "lower_is_better":
+    if polarity == schema.LOWER_IS_BETTER:
         entries = entries[::-1]
     if (classes.class_of < 0).any():
         entries.append((NO_DATA_COLOUR, "suppressed or no data"))
@@ -159,7 +156,7 @@ def colour_areas(
     out = ranked.copy()
     classes = classify(out["value"], scheme, k)
     if colour_by == "comparison":
-        fills = [stats.RAG_COLOURS.get(rag, NO_DATA_COLOUR) for rag in out["rag"]]
+        fills = [RAG_COLOURS.get(rag, NO_DATA_COLOUR) for rag in out["rag"]]
     else:
         colours = palette(len(classes.upper_bounds), polarity)
         fills = [colours[i] if i >= 0 else NO_DATA_COLOUR for i in classes.class_of]
@@ -239,7 +236,7 @@ def extreme_labels(
 ) -> list[dict]:
     """Text labels (name at the centroid) for the worst and best areas by value."""
     valued = ranked.dropna(subset=["value", "lon", "lat"])
-    ascending = polarity == "higher_is_better"
+    ascending = polarity == schema.HIGHER_IS_BETTER
     ordered = valued.sort_values("value", ascending=ascending)
     chosen = pd.concat([ordered.head(worst), ordered.tail(best)]).drop_duplicates("area_code")
     return [
@@ -290,7 +287,7 @@ def _boxes_overlap(a: tuple, b: tuple) -> bool:
 
 def worst_first(ranked: pd.DataFrame, polarity: str) -> pd.DataFrame:
     """Areas ordered worst value first (missing values last), for the ranked bar chart."""
-    ascending = polarity == "higher_is_better"
+    ascending = polarity == schema.HIGHER_IS_BETTER
     return ranked.sort_values("value", ascending=ascending, na_position="last").reset_index(
         drop=True
     )
@@ -545,7 +542,7 @@ def map_title(
     if valued.empty:
         return f"{indicator_label}, {who}: no figures to map for this choice"
     worst = valued.iloc[0]
-    extreme = "lowest" if polarity == "higher_is_better" else "highest"
+    extreme = "lowest" if polarity == schema.HIGHER_IS_BETTER else "highest"
     title = (
         f"{indicator_label}, {who}: {extreme} in {worst['area_name']} "
         f"({labels.format_value(worst['value'], unit)})"

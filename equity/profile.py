@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from equity import config, geo, labels, stats
+from equity import config, geo, labels, palette, schema, stats
 
 AREA_TYPE_LABELS = {
     "la": "local authority",
@@ -167,7 +167,7 @@ def spine_frame(rows: list[dict]) -> pd.DataFrame:
     half = np.maximum(
         (frame["range_max"] - centre).abs(), (frame["range_min"] - centre).abs()
     ).replace(0, 1)
-    direction = np.where(frame["polarity"] == "lower_is_better", -1.0, 1.0)
+    direction = np.where(frame["polarity"] == schema.LOWER_IS_BETTER, -1.0, 1.0)
     for source, target in zip(_VALUE_COLUMNS, _POSITION_COLUMNS):
         frame[target] = ((frame[source] - centre) / half * direction).clip(-1.2, 1.2)
     # With lower-is-better the ends swap; keep start <= end for the bars.
@@ -256,7 +256,9 @@ def spine_chart(
         color=alt.Color(
             "rag_llr:N",
             title="Compared with LLR",
-            scale=alt.Scale(domain=list(stats.RAG_COLOURS), range=list(stats.RAG_COLOURS.values())),
+            scale=alt.Scale(
+                domain=list(palette.RAG_COLOURS), range=list(palette.RAG_COLOURS.values())
+            ),
         ),
         tooltip=tooltip,
     )
@@ -345,12 +347,9 @@ def series_frame(series: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-PLACE_COLOURS = ("#D55E00", "#0072B2", "#7f7f7f")  # area, its authority, LLR (Okabe-Ito)
-
-
 def place_scale(names: list[str]) -> alt.Scale:
     """The area in vermillion, its local authority in blue, LLR in grey, on every chart."""
-    return alt.Scale(domain=names, range=list(PLACE_COLOURS[: len(names)]))
+    return alt.Scale(domain=names, range=list(palette.PLACE_COLOURS[: len(names)]))
 
 
 def trend_chart(

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from equity.config import SUPPRESS_MAX_COUNT
+from equity.schema import HIGHER_IS_BETTER, LOWER_IS_BETTER, POLARITIES
 
 
 def z_value(confidence: float) -> float:
@@ -93,20 +94,8 @@ def proportion_with_ci(numerator, denominator, confidence: float = 0.95, multipl
 
 # --- Benchmark comparison --------------------------------------------------------------
 
-POLARITIES = ("higher_is_better", "lower_is_better")
 COMPARISONS = ("lower", "similar", "higher", "not compared")
 RAG_LABELS = ("worse", "similar", "better", "not compared")
-
-# Fingertips uses red / amber / green, which many colour-blind readers cannot separate.
-# These are from the Okabe-Ito palette (vermillion, yellow, blue, grey), which stays
-# distinguishable under the common colour-vision deficiencies and differs in lightness
-# too, so it also survives greyscale printing. Charts should still label the category.
-RAG_COLOURS = {
-    "worse": "#D55E00",
-    "similar": "#F0E442",
-    "better": "#0072B2",
-    "not compared": "#BBBBBB",
-}
 
 
 def compare_to_benchmark(lower_ci, upper_ci, benchmark_value, polarity=None, comparable=True):
@@ -151,8 +140,8 @@ def comparison_rag(comparison, polarity):
     """
     comparison_arr = np.asarray(comparison, dtype=object)
     polarity_arr = np.broadcast_to(np.asarray(polarity, dtype=object), comparison_arr.shape)
-    higher_good = polarity_arr == "higher_is_better"
-    lower_good = polarity_arr == "lower_is_better"
+    higher_good = polarity_arr == HIGHER_IS_BETTER
+    lower_good = polarity_arr == LOWER_IS_BETTER
     result = np.select(
         [
             comparison_arr == "similar",

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from equity.schema import SEX_BREAKDOWNS, VALUES_COLUMNS
+
 DEFAULT_SEED = 20210323
 LEICESTER_CODE = "E06000016"
 LEICESTER_CITY_SUB_ICB = "04C"
@@ -28,26 +30,8 @@ COVID_INDICATOR_ID = "covid_first_dose_demo"
 BOWEL_INDICATOR_ID = "bowel_screening_demo"
 BREAST_INDICATOR_ID = "breast_screening_demo"
 
-VALUES_COLUMNS = [
-    "indicator_id",
-    "area_code",
-    "area_type",
-    "period_start",
-    "period_end",
-    "sex",
-    "age_band",
-    "ethnic_group",
-    "numerator",
-    "denominator",
-    "value",
-    "lower_ci",
-    "upper_ci",
-    "is_synthetic",
-    "is_modelled",
-]
 
 COVID_AGE_BANDS = ("16-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80+")
-SEXES = ("Female", "Male")
 # Census 2021 high-level groups with Somali carved out of Black and Other, so the six
 # groups partition the population: "Black" means Black excluding Somali, "Other" means
 # Other ethnic group excluding Somali.
@@ -492,7 +476,7 @@ def _covid_cells(sources_dir: Path, rng: np.random.Generator) -> pd.DataFrame:
     n_lsoa, n_band, n_sex, n_group = (
         len(geography),
         len(COVID_AGE_BANDS),
-        len(SEXES),
+        len(SEX_BREAKDOWNS),
         len(ETHNIC_GROUPS),
     )
     lsoa_msoa = (
@@ -831,7 +815,7 @@ def _values_frame(
             "is_modelled": np.ones(n, dtype=bool),
         }
     )
-    return frame[VALUES_COLUMNS]
+    return frame[list(VALUES_COLUMNS)]
 
 
 def covid_first_dose_demo(sources_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
@@ -856,7 +840,7 @@ def covid_first_dose_demo(sources_dir: Path, seed: int = DEFAULT_SEED) -> pd.Dat
         area_type="lsoa",
         period_start=np.full(n_cells * n_weeks, np.datetime64(PROGRAMME_START, "ns")),
         period_end=np.repeat(weeks.to_numpy(), n_cells),
-        sex=per_row(np.array(SEXES)[cells["sex_i"].to_numpy()]),
+        sex=per_row(np.array(SEX_BREAKDOWNS)[cells["sex_i"].to_numpy()]),
         age_band=per_row(np.array(COVID_AGE_BANDS)[cells["band_i"].to_numpy()]),
         ethnic_group=per_row(np.array(ETHNIC_GROUPS)[cells["group_i"].to_numpy()]),
         numerator=cumulative.T.ravel(),
@@ -1005,7 +989,7 @@ def screening_demo(sources_dir: Path, seed: int = DEFAULT_SEED) -> pd.DataFrame:
 
     frames = []
     for indicator_id, bands, sexes in (
-        (BOWEL_INDICATOR_ID, BOWEL_AGE_BANDS, SEXES),
+        (BOWEL_INDICATOR_ID, BOWEL_AGE_BANDS, SEX_BREAKDOWNS),
         (BREAST_INDICATOR_ID, BREAST_AGE_BANDS, ("Female",)),
     ):
         age_share = np.zeros((len(practices), len(bands)))

@@ -10,13 +10,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from equity import labels, stats
+from equity import labels, palette, stats
 from equity.inequalities import wrap_title
 
 DATE_FORMAT = "%d %b %Y"
 CHART_HEIGHT = 420
-# Okabe-Ito colours: the first series (the one asked about) gets the strongest.
-SERIES_COLOURS = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 NEWCOMBE_METHOD = (
     "Before/after differences are the later percentage minus the earlier, with a 95% "
@@ -286,7 +284,7 @@ def series_chart(
     data["reached"] = [labels.format_count(v) for v in data["numerator"]]
     data["eligible"] = [labels.format_count(v) for v in data["denominator"]]
     names = list(dict.fromkeys(data["series"]))
-    colour_scale = alt.Scale(domain=names, range=SERIES_COLOURS[: len(names)])
+    colour_scale = alt.Scale(domain=names, range=list(palette.SERIES_COLOURS[: len(names)]))
     colour = alt.Color(
         "series:N",
         sort=names,

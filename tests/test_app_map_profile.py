@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from equity import labels, maps, stats
+from equity import labels, maps, palette
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ST_MATTHEWS = "E02002844"
@@ -82,7 +82,7 @@ def test_switching_to_comparison_colours_areas_by_benchmark(default_map):
     at.selectbox(key="colour").set_value("comparison").run()
     assert not at.exception
     fill = features_by_code(map_spec(at))[ST_MATTHEWS]["fill_hex"]
-    assert fill == stats.RAG_COLOURS["worse"]
+    assert fill == palette.RAG_COLOURS["worse"]
     assert at.query_params["colour"] == "comparison"
 
 

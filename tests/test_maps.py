@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from equity import db, geo, maps, stats, where_to_act
+from equity import db, geo, maps, palette, stats, where_to_act
 from equity.labels import SYNTHETIC_BADGE
 
 
@@ -120,9 +120,9 @@ def test_comparison_colouring_uses_the_colour_blind_safe_rag_palette():
     ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, _ = maps.colour_areas(ranked, "comparison", "higher_is_better")
     by_name = dict(zip(coloured["area_name"], coloured["fill"]))
-    assert by_name["Area 0"][:3] == maps.hex_to_rgba(stats.RAG_COLOURS["worse"])[:3]
-    assert by_name["Area 1"][:3] == maps.hex_to_rgba(stats.RAG_COLOURS["better"])[:3]
-    assert by_name["Area 2"][:3] == maps.hex_to_rgba(stats.RAG_COLOURS["similar"])[:3]
+    assert by_name["Area 0"][:3] == maps.hex_to_rgba(palette.RAG_COLOURS["worse"])[:3]
+    assert by_name["Area 1"][:3] == maps.hex_to_rgba(palette.RAG_COLOURS["better"])[:3]
+    assert by_name["Area 2"][:3] == maps.hex_to_rgba(palette.RAG_COLOURS["similar"])[:3]
 
 
 def test_tooltip_never_shows_a_count_from_one_to_seven():

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from equity import stats
+from equity import palette, stats
 from equity.config import SUPPRESS_MAX_COUNT
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -151,8 +151,8 @@ def test_comparison_rag_follows_polarity():
 
 
 def test_rag_colours_cover_every_label_with_distinct_hex_colours():
-    assert set(stats.RAG_COLOURS) == set(stats.RAG_LABELS)
-    colours = list(stats.RAG_COLOURS.values())
+    assert set(palette.RAG_COLOURS) == set(stats.RAG_LABELS)
+    colours = list(palette.RAG_COLOURS.values())
     assert len(set(colours)) == len(colours)
     assert all(len(c) == 7 and c.startswith("#") and int(c[1:], 16) >= 0 for c in colours)
 

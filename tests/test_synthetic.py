@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity import synthetic
+from equity import schema, synthetic
 
 SOURCES = Path(__file__).resolve().parent.parent / "data" / "sources"
 MARCH = pd.Timestamp("2021-03-23")
@@ -64,7 +64,7 @@ def uptake(rows: pd.DataFrame) -> float:
 
 
 def check_values_schema(frame: pd.DataFrame) -> None:
-    assert list(frame.columns) == synthetic.VALUES_COLUMNS
+    assert list(frame.columns) == list(schema.VALUES_COLUMNS)
     for column in ("period_start", "period_end"):
         assert frame[column].dtype == "datetime64[ns]"
         assert (frame[column] == frame[column].dt.normalize()).all()
@@ -92,7 +92,7 @@ def check_values_schema(frame: pd.DataFrame) -> None:
 
 
 def test_covid_schema_and_categories(covid):
-    check_values_schema(covid[synthetic.VALUES_COLUMNS])
+    check_values_schema(covid[list(schema.VALUES_COLUMNS)])
     assert set(covid["indicator_id"]) == {"covid_first_dose_demo"}
     assert set(covid["area_type"]) == {"lsoa"}
     assert covid["area_code"].nunique() == 200
@@ -245,7 +245,7 @@ def test_somali_group_comes_from_the_census_detailed_counts(covid):
 
 def test_covid_is_deterministic_given_the_seed(covid):
     again = synthetic.covid_first_dose_demo(SOURCES)
-    pd.testing.assert_frame_equal(again, covid[synthetic.VALUES_COLUMNS])
+    pd.testing.assert_frame_equal(again, covid[list(schema.VALUES_COLUMNS)])
     other_seed = synthetic.covid_first_dose_demo(SOURCES, seed=7)
     assert not other_seed["numerator"].equals(again["numerator"])
     # Calibration holds for any seed.

@@ -8,28 +8,20 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere: import equity
 
-HEADER = [
-    "indicator_id",
-    "area_code",
-    "area_type",
-    "period_start",
-    "period_end",
-    "sex",
-    "age_band",
-    "ethnic_group",
-    "numerator",
-    "denominator",
-    "value",
-    "lower_ci",
-    "upper_ci",
-]
+from equity.ingest import LE_REQUIRED_COLUMNS  # noqa: E402
+from equity.schema import FLAG_COLUMNS, VALUES_COLUMNS  # noqa: E402
+
+# A user's file: the values columns without the flags (blank flags mean false).
+HEADER = [name for name in VALUES_COLUMNS if name not in FLAG_COLUMNS]
 COUNT_INDICATOR = "bowel_screening_local"
 LE_INDICATOR = "life_expectancy_local"
 LSOAS = ("E01013742", "E01013601", "E01013655", "E01013700")
@@ -89,14 +81,7 @@ def le_input_rows(drop_final_band_of: str | None = None) -> list[list[str]]:
     return rows
 
 
-LE_INPUT_HEADER = [
-    "area_code",
-    "age_band_start",
-    "deaths",
-    "population",
-    "period_start",
-    "period_end",
-]
+LE_INPUT_HEADER = [*LE_REQUIRED_COLUMNS, "period_start", "period_end"]
 
 
 def csv_text(header: list[str], rows: list[list[str]], delimiter: str = ",") -> str:

@@ -1,0 +1,33 @@
+"""Every colour the app draws with, in one presentation module.
+
+The computational modules (stats, trends, profile, maps) say *which* category a thing is;
+this module says what colour that category is, so a palette changes in one place.
+"""
+
+from __future__ import annotations
+
+# Okabe-Ito (vermillion, yellow, blue, grey). Fingertips uses red / amber / green, which many
+# colour-blind readers cannot separate; these stay distinguishable under the common
+# colour-vision deficiencies and differ in lightness too, so they also survive greyscale
+# printing. Charts should still label the category. Keys are stats.RAG_LABELS.
+RAG_COLOURS = {
+    "worse": "#D55E00",
+    "similar": "#F0E442",
+    "better": "#0072B2",
+    "not compared": "#BBBBBB",
+}
+
+# Okabe-Ito, for lines on a trend chart: the first series (the one asked about) gets the
+# strongest.
+SERIES_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+
+# Okabe-Ito vermillion and blue plus a neutral grey: an area, its local authority, LLR.
+PLACE_COLOURS = ("#D55E00", "#0072B2", "#7f7f7f")
+
+# ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, print friendly. Map classes
+# take evenly spaced picks from it, lightest first.
+SEQUENTIAL_PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+
+# Neutral greys (no palette): areas with no shown value, and the map's background.
+NO_DATA_COLOUR = "#e6e6e6"
+MAP_BACKGROUND = "#f7f7f4"
