@@ -10,12 +10,8 @@ os.replace under a lock, so a refused or interrupted ingest leaves the store byt
 from __future__ import annotations
 
 import argparse
-import codecs
 import contextlib
-import csv
-import difflib
 import fcntl
-import io
 import math
 import os
 import re
@@ -32,77 +28,46 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from equity.config import FORMULA_STARTS
+from equity.schema import (
+    AREA_TYPES,
+    CATEGORY_COLUMNS,
+    COUNT_COLUMNS,
+    DOMAINS,
+    FLAG_COLUMNS,
+    PERIOD_COLUMNS,
+    POLARITIES,
+    REQUIRED_VALUES_COLUMNS,
+    SEXES,
+    SORT_COLUMNS,
+    UNIT_RANGES,
+    USER_SOURCE_PREFIX,
+    VALUE_COLUMNS,
+    VALUE_TYPES,
+    VALUES_ARROW_SCHEMA,
+    VALUES_COLUMNS,
+    VALUES_DTYPES,
+)
+from equity.tables import (
+    Problem,
+    Problems,
+    Table,
+    check_header,
+    format_problems,
+    formula_mask,
+    formula_problem,
+    is_blank,
+    nearest,
+    read_table,
+    starts_like_formula,
+)
 
 DEFAULT_MAX_BYTES = 50_000_000
-PROBLEMS_SHOWN = 20
-# Per check, only this many Problem objects are kept (the total is still counted), so a
-# 500,000-row file that is wrong everywhere cannot exhaust memory.
-PROBLEMS_KEPT_PER_CHECK = 200
-
-VALUES_DTYPES: dict[str, str] = {
-    "indicator_id": "str",
-    "area_code": "str",
-    "area_type": "str",
-    "period_start": "datetime64[ns]",
-    "period_end": "datetime64[ns]",
-    "sex": "str",
-    "age_band": "str",
-    "ethnic_group": "str",
-    "numerator": "float64",
-    "denominator": "float64",
-    "value": "float64",
-    "lower_ci": "float64",
-    "upper_ci": "float64",
-    "is_synthetic": "bool",
-    "is_modelled": "bool",
-}
-VALUES_COLUMNS = tuple(VALUES_DTYPES)
-VALUES_ARROW_SCHEMA = pa.schema(
-    [
-        (
-            name,
-            pa.date32() if dtype.startswith("datetime") else pa.from_numpy_dtype(np.dtype(dtype)),
-        )
-        if dtype != "str"
-        else (name, pa.string())
-        for name, dtype in VALUES_DTYPES.items()
-    ]
-)
-KEY_COLUMNS = (
-    "indicator_id",
-    "area_code",
-    "area_type",
-    "period_start",
-    "period_end",
-    "sex",
-    "age_band",
-    "ethnic_group",
-)
-REQUIRED_VALUES_COLUMNS = (
-    "indicator_id",
-    "area_code",
-    "area_type",
-    "period_start",
-    "period_end",
-    "sex",
-    "age_band",
-    "ethnic_group",
-)
-COUNT_COLUMNS = ("numerator", "denominator")
-VALUE_COLUMNS = ("value", "lower_ci", "upper_ci")
-FLAG_COLUMNS = ("is_synthetic", "is_modelled")
-SORT_COLUMNS = ("indicator_id", "period_end", "area_type", "area_code")
+TOO_LARGE_FIX = "split it (e.g. one file per year or per indicator) or raise the limit (--max-mb)"
 
 LE_REQUIRED_COLUMNS = ("area_code", "age_band_start", "deaths", "population")
 LE_OPTIONAL_COLUMNS = ("sex", "period_start", "period_end")
 LE_AGE_BAND_STARTS = (0, 1, *range(5, 95, 5))
 
-UNIT_RANGES = {"percent": (0.0, 100.0), "years": (0.0, 130.0), "rate": (0.0, math.inf)}
-POLARITIES = ("higher_is_better", "lower_is_better")
-DOMAINS = ("life_expectancy", "screening", "vaccination", "context")
-AREA_TYPES = ("la", "ward", "msoa", "msoa11", "lsoa", "practice", "region")
-SEXES = ("All", "Female", "Male")
 SEX_SYNONYMS = {
     "f": "Female",
     "female": "Female",
@@ -133,23 +98,13 @@ ALL_SYNONYMS = {
     "all ages",
     "everyone",
 }
-FORMULA_PREFIXES = FORMULA_STARTS
 AGE_BAND_PATTERN = re.compile(r"^(?:All|(\d{1,3})-(\d{1,3})|(\d{1,3})\+)$")
 INDICATOR_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 SOURCE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
-USER_SOURCE_PREFIX = "user:"
 LOCK_NAME = ".ingest.lock"
 CATALOG_NAME = "indicators.parquet"
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int | None  # spreadsheet row: header = 1, first data row = 2; None for the whole file
-    column: str | None
-    problem: str
-    fix: str
 
 
 @dataclass
@@ -167,60 +122,11 @@ class IngestConflict(Exception):
     """The store changed under us (e.g. another ingest took the indicator id)."""
 
 
-def format_problems(
-    path: str | os.PathLike,
-    problems: list[Problem],
-    limit: int = PROBLEMS_SHOWN,
-    total: int | None = None,
-) -> list[str]:
-    """`PATH: row R, column C: problem — fix` lines, the first `limit`, then a count line."""
-    total = len(problems) if total is None else max(total, len(problems))
-    lines = []
-    for item in problems[:limit]:
-        where = [str(path)]
-        if item.row is not None:
-            where.append(f"row {item.row}")
-        if item.column is not None:
-            where.append(f"column {item.column}")
-        location = where[0] + ": " + ", ".join(where[1:]) if len(where) > 1 else where[0]
-        lines.append(f"{location}: {item.problem} — {item.fix}")
-    hidden = total - min(limit, len(problems))
-    if hidden > 0:
-        lines.append(f"… and {hidden} more problem{'s' if hidden != 1 else ''}")
-    return lines
-
-
 # --------------------------------------------------------------------------- problem collection
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.kept: list[Problem] = []
-        self.total = 0
-
-    def add(self, row: int | None, column: str | None, problem: str, fix: str) -> None:
-        self.total += 1
-        self.kept.append(Problem(row, column, problem, fix))
-
-    def add_rows(
-        self,
-        mask: np.ndarray | pd.Series,
-        row_numbers: np.ndarray,
-        column: str | None,
-        describe: Callable[[int], tuple[str, str]],
-    ) -> None:
-        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
-        self.total += len(positions)
-        for position in positions[:PROBLEMS_KEPT_PER_CHECK]:
-            problem, fix = describe(int(position))
-            self.kept.append(Problem(int(row_numbers[position]), column, problem, fix))
-
-    def __bool__(self) -> bool:
-        return self.total > 0
-
-
 def _refused(
-    path: Path, collector: _Collector, columns_order: tuple[str, ...] = ()
+    path: Path, collector: Problems, columns_order: tuple[str, ...] = ()
 ) -> ValidationReport:
     order = {name: i for i, name in enumerate(columns_order)}
     problems = sorted(
@@ -232,213 +138,7 @@ def _refused(
     return ValidationReport(False, problems, None, summary, problem_count=count)
 
 
-# --------------------------------------------------------------------------- reading the file
-
-
-@dataclass
-class _Table:
-    header: list[str]
-    frame: pd.DataFrame  # object columns, raw cells
-    row_numbers: np.ndarray  # spreadsheet row of each frame row
-
-
-def _check_size(path: Path, max_bytes: int, problems: _Collector) -> int | None:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        problems.add(None, None, "file not found", "check the path and file name")
-        return None
-    except OSError as exc:
-        problems.add(
-            None,
-            None,
-            f"cannot open the file ({exc.strerror})",
-            "check the path and its permissions",
-        )
-        return None
-    if not path.is_file():
-        problems.add(None, None, "is not a file", "give the path of a .csv or .parquet file")
-        return None
-    if size > max_bytes:
-        problems.add(
-            None,
-            None,
-            f"file is {_size_text(size)}, over the {_size_text(max_bytes)} limit",
-            "split it (e.g. one file per year or per indicator) or raise the limit (--max-mb)",
-        )
-        return None
-    if size == 0:
-        problems.add(
-            None,
-            None,
-            "file is empty (0 bytes)",
-            "export again: the file needs a header row and data rows",
-        )
-        return None
-    return size
-
-
-def _size_text(size: int) -> str:
-    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
-
-
-def _read_table(path: Path, problems: _Collector) -> _Table | None:
-    raw = path.read_bytes()
-    if raw.startswith(b"PAR1"):
-        return _read_parquet(raw, problems)
-    if path.suffix.lower() == ".parquet":
-        problems.add(
-            None,
-            None,
-            "file ends in .parquet but is not a Parquet file (no PAR1 signature)",
-            "export it again as Parquet, or save it as CSV UTF-8 with a .csv name",
-        )
-        return None
-    if raw.startswith(b"PK\x03\x04"):
-        problems.add(
-            None,
-            None,
-            "this is an Excel workbook (or another zip file), not a CSV",
-            "open it in Excel and use File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)'",
-        )
-        return None
-    text = _decode(raw, problems)
-    if text is None:
-        return None
-    return _parse_csv(text, problems)
-
-
-def _decode(raw: bytes, problems: _Collector) -> str | None:
-    resave = (
-        "re-save it as UTF-8: in Excel use Save As > 'CSV UTF-8 (Comma delimited)'; "
-        "in a text editor choose encoding UTF-8"
-    )
-    for bom, name in (
-        (codecs.BOM_UTF32_LE, "UTF-32"),
-        (codecs.BOM_UTF32_BE, "UTF-32"),
-        (codecs.BOM_UTF16_LE, "UTF-16 (little-endian, with BOM)"),
-        (codecs.BOM_UTF16_BE, "UTF-16 (big-endian, with BOM)"),
-    ):
-        if raw.startswith(bom):
-            problems.add(None, None, f"file is encoded as {name}, not UTF-8", resave)
-            return None
-    if b"\x00" in raw[:4096]:
-        problems.add(
-            None,
-            None,
-            "file contains NUL bytes: it looks like UTF-16 without a BOM, not UTF-8",
-            resave,
-        )
-        return None
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]  # Excel's "CSV UTF-8" writes this BOM; it is fine
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        row = raw.count(b"\n", 0, exc.start) + 1
-        header = raw.split(b"\n", 1)[0].decode("ascii", errors="replace").strip().split(",")
-        cell_index = raw[line_start : exc.start].count(b",")
-        column = header[cell_index].strip() if cell_index < len(header) else None
-        bad = raw[exc.start : exc.start + 1]
-        try:
-            raw.decode("cp1252")
-            guess = "Windows-1252 (latin-1)"
-        except UnicodeDecodeError:
-            guess = "latin-1 (ISO-8859-1)"
-        shown = bad.decode("latin-1")
-        problems.add(
-            row,
-            column,
-            f"byte 0x{bad.hex().upper()} ('{shown}' in {guess}) is not UTF-8: the file is saved "
-            f"as {guess}, not UTF-8",
-            resave,
-        )
-        return None
-
-
-def _parse_csv(text: str, problems: _Collector) -> _Table | None:
-    first_line = text.split("\n", 1)[0]
-    if not first_line.strip():
-        problems.add(
-            1, None, "the first row is blank: there is no header", "put the column names in row 1"
-        )
-        return None
-    if "," not in first_line:
-        for delimiter, name in (
-            (";", "semicolons (;)"),
-            ("\t", "tabs"),
-            ("|", "vertical bars (|)"),
-        ):
-            if delimiter in first_line:
-                problems.add(
-                    1,
-                    None,
-                    f"columns are separated by {name}, not commas",
-                    "re-save as comma-separated CSV (Excel: 'CSV UTF-8 (Comma delimited)'; "
-                    "in LibreOffice set the field delimiter to ',')",
-                )
-                return None
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        problems.add(
-            None,
-            None,
-            f"not a readable CSV ({exc})",
-            'check for an unclosed quote (") in a text cell',
-        )
-        return None
-    header = [name.strip() for name in records[0]]
-    width = len(header)
-    cells: list[list[str]] = []
-    row_numbers: list[int] = []
-    for index, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # blank rows (often trailing) carry nothing
-        if len(record) != width:
-            problems.add(
-                index,
-                None,
-                f"row has {len(record)} cells but the header has {width}",
-                "a text cell probably contains a comma: put that cell in double quotes"
-                if len(record) > width
-                else "fill in the missing cells: every row needs one cell per column",
-            )
-            continue
-        cells.append(record)
-        row_numbers.append(index)
-    frame = pd.DataFrame(cells, columns=range(width), dtype=object)
-    return _Table(header, frame, np.asarray(row_numbers, dtype=np.int64))
-
-
-def _read_parquet(raw: bytes, problems: _Collector) -> _Table | None:
-    try:
-        table = pq.read_table(io.BytesIO(raw))
-        frame = table.to_pandas()
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        problems.add(
-            None,
-            None,
-            f"cannot read the Parquet file ({type(exc).__name__}: {exc})",
-            "export it again as Parquet, or save it as CSV UTF-8",
-        )
-        return None
-    header = [str(name).strip() for name in frame.columns]
-    cells = frame.astype(object).where(frame.notna(), None)
-    cells.columns = range(len(header))
-    return _Table(header, cells, np.arange(2, len(cells) + 2, dtype=np.int64))
-
-
 # --------------------------------------------------------------------------- cell parsing
-
-
-def _blank(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
 
 
 def _map_distinct(raw: pd.Series, function: Callable[[object], object]) -> pd.Series:
@@ -452,14 +152,7 @@ def _map_distinct(raw: pd.Series, function: Callable[[object], object]) -> pd.Se
 
 def _as_text(raw: pd.Series) -> pd.Series:
     """Stripped strings, None for blank cells."""
-    return _map_distinct(raw, lambda v: None if _blank(v) else str(v).strip())
-
-
-def _is_formula(text: pd.Series) -> np.ndarray:
-    starts_like_formula = _map_distinct(
-        text, lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
-    )
-    return starts_like_formula.to_numpy(dtype=bool)
+    return _map_distinct(raw, lambda v: None if is_blank(v) else str(v).strip())
 
 
 def _as_number(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -486,8 +179,8 @@ def _parse_date(value: object) -> pd.Timestamp | None:
 
 def _as_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """(datetime64[ns] values, blank mask, unreadable mask)."""
-    blank = _map_distinct(raw, _blank).to_numpy(dtype=bool)
-    parsed = _map_distinct(raw, lambda v: pd.NaT if _blank(v) else (_parse_date(v) or pd.NaT))
+    blank = _map_distinct(raw, is_blank).to_numpy(dtype=bool)
+    parsed = _map_distinct(raw, lambda v: pd.NaT if is_blank(v) else (_parse_date(v) or pd.NaT))
     dates = pd.to_datetime(parsed).astype("datetime64[ns]")
     unreadable = (~blank) & dates.isna().to_numpy()
     return dates, blank, unreadable
@@ -497,7 +190,7 @@ def _as_flag(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """(bool values, blank means False; unreadable mask)."""
 
     def parse(value: object) -> bool | None:
-        if _blank(value):
+        if is_blank(value):
             return False
         if isinstance(value, (bool, np.bool_)):
             return bool(value)
@@ -523,11 +216,6 @@ def _rows_note(count: int) -> str:
     return "" if count <= 1 else f" (and {count - 1} more row{'s' if count > 2 else ''} like it)"
 
 
-def _nearest(word: str, candidates: list[str], cutoff: float = 0.6) -> str | None:
-    found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
-    return found[0] if found else None
-
-
 # --------------------------------------------------------------------------- catalog helpers
 
 
@@ -544,7 +232,7 @@ def _is_user_indicator(row: dict) -> bool:
 
 def _value_type(row: dict) -> str:
     declared = row.get("value_type")
-    if isinstance(declared, str) and declared in ("count", "value"):
+    if isinstance(declared, str) and declared in VALUE_TYPES:
         return declared
     return "value" if row.get("unit") == "years" else "count"
 
@@ -562,7 +250,7 @@ def _collision_problem(indicator_id: str, row: dict) -> tuple[str, str]:
 
 
 def _check_new_indicator(
-    new_indicator: dict | None, catalog_by_id: dict[str, dict], problems: _Collector
+    new_indicator: dict | None, catalog_by_id: dict[str, dict], problems: Problems
 ) -> dict | None:
     """The catalog row to add (or None); problems for bad or colliding flags."""
     if not new_indicator:
@@ -592,14 +280,8 @@ def _check_new_indicator(
             f"new indicator '{indicator_id}' has no label",
             "pass --label 'What it measures'",
         )
-    elif label.startswith(FORMULA_PREFIXES):
-        problems.add(
-            None,
-            None,
-            f"--label starts with '{label[0]}', which spreadsheets run as a formula (formula "
-            "injection)",
-            "remove the leading character",
-        )
+    elif starts_like_formula(label):
+        problems.add(None, None, *formula_problem(label, "--label"))
     if flags["unit"] not in UNIT_RANGES:
         problems.add(
             None,
@@ -652,57 +334,6 @@ def _check_new_indicator(
 # --------------------------------------------------------------------------- header checks
 
 
-def _check_header(
-    header: list[str],
-    required: tuple[str, ...],
-    optional: tuple[str, ...],
-    problems: _Collector,
-    add_hint: Callable[[str], str],
-) -> None:
-    known = list(required) + list(optional)
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            problems.add(1, name, f"column '{name}' appears twice", "delete or rename one of them")
-        seen.add(name)
-    missing = [name for name in required if name not in seen]
-    unexpected = [name for name in header if name not in known]
-    explained: set[str] = set()
-    for name in unexpected:
-        if not name:
-            problems.add(
-                1, None, "a column has no name", "give it one of the expected names, or delete it"
-            )
-            continue
-        absent = [candidate for candidate in known if candidate not in seen]
-        suggestion = _nearest(name.lower(), absent) or _nearest(name.lower(), known)
-        if suggestion and suggestion not in seen:
-            explained.add(suggestion)
-            problems.add(
-                1,
-                name,
-                f"unexpected column '{name}' (did you mean '{suggestion}'?)",
-                f"rename it to '{suggestion}'",
-            )
-        elif suggestion:
-            problems.add(
-                1,
-                name,
-                f"unexpected column '{name}' ('{suggestion}' is already there)",
-                "delete this column",
-            )
-        else:
-            problems.add(
-                1,
-                name,
-                f"unexpected column '{name}'",
-                f"delete it; the expected columns are {', '.join(known)}",
-            )
-    for name in missing:
-        if name not in explained:
-            problems.add(1, name, f"missing column '{name}'", add_hint(name))
-
-
 def _missing_column_hint(name: str) -> str:
     if name in ("sex", "age_band", "ethnic_group"):
         return f"add a column '{name}' (write All in every row if the file has no {name} breakdown)"
@@ -710,7 +341,7 @@ def _missing_column_hint(name: str) -> str:
         return (
             "add a column 'area_type' (la, ward, msoa, lsoa or practice, matching each area_code)"
         )
-    if name in ("period_start", "period_end"):
+    if name in PERIOD_COLUMNS:
         return f"add a column '{name}' with dates as YYYY-MM-DD"
     if name in COUNT_COLUMNS:
         return f"add a column '{name}': a count-based indicator needs numerator and denominator"
@@ -728,7 +359,7 @@ def _missing_column_hint(name: str) -> str:
 class _Rows:
     """Typed access to the table's columns by name."""
 
-    def __init__(self, table: _Table) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
         self.index = {name: i for i, name in enumerate(table.header)}
         self.rows = table.row_numbers
@@ -740,15 +371,11 @@ class _Rows:
     def raw(self, name: str) -> pd.Series:
         if name not in self.index:
             return pd.Series([None] * self.length, dtype=object)
-        return table_column(self.table, self.index[name])
-
-
-def table_column(table: _Table, position: int) -> pd.Series:
-    return table.frame.iloc[:, position].reset_index(drop=True)
+        return self.table.column(self.index[name])
 
 
 def _check_text(
-    rows: _Rows, name: str, problems: _Collector, *, all_category: bool
+    rows: _Rows, name: str, problems: Problems, *, all_category: bool
 ) -> tuple[pd.Series, np.ndarray]:
     """Stripped text and a mask of cells already reported (blank or formula)."""
     text = _as_text(rows.raw(name))
@@ -773,22 +400,17 @@ def _check_text(
             name,
             lambda _p: (f"{name} is empty", f"fill in {name} in every row"),
         )
-    formula = _is_formula(text) & ~null_like
+    formula = formula_mask(text) & ~null_like
     problems.add_rows(
         formula,
         rows.rows,
         name,
-        lambda p: (
-            f"text '{text.iloc[p][:30]}' starts with '{text.iloc[p][0]}', which spreadsheets "
-            "run as a formula "
-            "(formula injection)",
-            "remove the leading = + - or @ (or the whole formula) and write the plain text",
-        ),
+        lambda p: formula_problem(text.iloc[p]),
     )
     return text, null_like | formula
 
 
-def _check_sex(rows: _Rows, problems: _Collector) -> pd.Series:
+def _check_sex(rows: _Rows, problems: Problems) -> pd.Series:
     sex, done = _check_text(rows, "sex", problems, all_category=True)
     bad = ~done & ~sex.isin(SEXES).to_numpy()
     for value, (first, count) in _first_rows(bad, sex).items():
@@ -796,7 +418,7 @@ def _check_sex(rows: _Rows, problems: _Collector) -> pd.Series:
         problems.add(
             int(rows.rows[first]),
             "sex",
-            f"sex '{value}' is not one of All, Female, Male{_rows_note(count)}",
+            f"sex '{value}' is not one of {', '.join(SEXES)}{_rows_note(count)}",
             f"write {suggestion}" if suggestion else "use exactly All, Female or Male",
         )
     return sex
@@ -807,7 +429,7 @@ def _age_band_ok(value: object) -> bool:
     return bool(match) and not (match.group(1) and int(match.group(1)) > int(match.group(2)))
 
 
-def _check_age_band(rows: _Rows, problems: _Collector) -> pd.Series:
+def _check_age_band(rows: _Rows, problems: Problems) -> pd.Series:
     age, done = _check_text(rows, "age_band", problems, all_category=True)
     bad = ~done & ~_map_distinct(age, _age_band_ok).to_numpy(dtype=bool)
     for value, (first, count) in _first_rows(bad, age).items():
@@ -828,7 +450,7 @@ def _check_age_band(rows: _Rows, problems: _Collector) -> pd.Series:
     return age
 
 
-def _check_categories(rows: _Rows, problems: _Collector) -> dict[str, pd.Series]:
+def _check_categories(rows: _Rows, problems: Problems) -> dict[str, pd.Series]:
     sex = _check_sex(rows, problems)
     age_band = _check_age_band(rows, problems)
     # ethnic_group is free text (Somali, Asian, …) but never blank: blank means "All"
@@ -837,7 +459,7 @@ def _check_categories(rows: _Rows, problems: _Collector) -> dict[str, pd.Series]
 
 
 def _check_areas(
-    rows: _Rows, areas: pd.DataFrame, problems: _Collector, *, with_area_type: bool
+    rows: _Rows, areas: pd.DataFrame, problems: Problems, *, with_area_type: bool
 ) -> tuple[pd.Series, pd.Series]:
     """Area codes and their types (from `areas` where the file has no area_type column)."""
     types_of = _area_types(areas)
@@ -850,7 +472,7 @@ def _check_areas(
     for value, (first, count) in _first_rows(unknown, codes).items():
         text = str(value)
         pool = by_prefix.get(text[:3].upper()) or list(type_of)
-        suggestion = _nearest(text.upper(), pool, cutoff=0.5)
+        suggestion = nearest(text.upper(), pool, cutoff=0.5)
         fix = (
             f"did you mean {suggestion}? Correct the code"
             if suggestion
@@ -903,9 +525,9 @@ def _area_types(areas: pd.DataFrame) -> dict[str, list[str]]:
     }
 
 
-def _check_periods(rows: _Rows, problems: _Collector) -> tuple[pd.Series, pd.Series]:
+def _check_periods(rows: _Rows, problems: Problems) -> tuple[pd.Series, pd.Series]:
     dates = {}
-    for name in ("period_start", "period_end"):
+    for name in PERIOD_COLUMNS:
         raw = rows.raw(name)
         parsed, blank, unreadable = _as_date(raw)
         problems.add_rows(
@@ -939,7 +561,7 @@ def _check_periods(rows: _Rows, problems: _Collector) -> tuple[pd.Series, pd.Ser
 
 
 def _check_numbers(
-    rows: _Rows, name: str, applies: np.ndarray, problems: _Collector, *, required: bool
+    rows: _Rows, name: str, applies: np.ndarray, problems: Problems, *, required: bool
 ) -> pd.Series:
     raw = rows.raw(name)
     numbers, blank, unreadable = _as_number(raw)
@@ -962,7 +584,7 @@ def _check_numbers(
     return numbers.where(applies, np.nan)
 
 
-def _check_flags(rows: _Rows, problems: _Collector) -> dict[str, pd.Series]:
+def _check_flags(rows: _Rows, problems: Problems) -> dict[str, pd.Series]:
     flags = {}
     for name in FLAG_COLUMNS:
         raw = rows.raw(name)
@@ -980,7 +602,7 @@ def _check_flags(rows: _Rows, problems: _Collector) -> dict[str, pd.Series]:
     return flags
 
 
-def _check_duplicates(keys: pd.DataFrame, rows: _Rows, problems: _Collector) -> None:
+def _check_duplicates(keys: pd.DataFrame, rows: _Rows, problems: Problems) -> None:
     duplicated = keys.duplicated(keep="first").to_numpy()
     if not duplicated.any():
         return
@@ -1004,11 +626,11 @@ def _check_duplicates(keys: pd.DataFrame, rows: _Rows, problems: _Collector) -> 
 
 def _validate_values_form(
     path: Path,
-    table: _Table,
+    table: Table,
     areas: pd.DataFrame,
     catalog_by_id: dict[str, dict],
     catalog_row: dict | None,
-    problems: _Collector,
+    problems: Problems,
 ) -> tuple[pd.DataFrame | None, list[str]]:
     rows = _Rows(table)
     indicator_ids, ids_done = _check_text(rows, "indicator_id", problems, all_category=False)
@@ -1187,12 +809,12 @@ def _range_text(unit: str) -> str:
 
 def _validate_life_expectancy_form(
     path: Path,
-    table: _Table,
+    table: Table,
     areas: pd.DataFrame,
     catalog_by_id: dict[str, dict],
     catalog_row: dict | None,
     new_indicator: dict | None,
-    problems: _Collector,
+    problems: Problems,
 ) -> tuple[pd.DataFrame | None, list[str]]:
     rows = _Rows(table)
     indicator_id = str((new_indicator or {}).get("indicator_id") or "")
@@ -1385,7 +1007,7 @@ def validate_extract(
     try:
         return _validate(path, areas, catalog, max_bytes, new_indicator)
     except Exception as exc:  # last resort: the caller gets a Problem, never a traceback
-        problems = _Collector()
+        problems = Problems()
         problems.add(
             None,
             None,
@@ -1402,25 +1024,33 @@ def _validate(
     max_bytes: int,
     new_indicator: dict | None,
 ) -> ValidationReport:
-    problems = _Collector()
-    if _check_size(path, max_bytes, problems) is None:
-        return _refused(path, problems)
+    problems = Problems()
     catalog_by_id = _catalog_by_id(catalog)
     catalog_row = _check_new_indicator(new_indicator, catalog_by_id, problems)
     if problems:
         return _refused(path, problems)
-    table = _read_table(path, problems)
+    table = read_table(
+        path, problems, max_bytes=max_bytes, parquet=True, too_large_fix=TOO_LARGE_FIX
+    )
     if table is None or problems.total and not len(table.frame):
         return _refused(path, problems)
     life_expectancy_form = set(LE_REQUIRED_COLUMNS[1:]) <= set(table.header)
     if life_expectancy_form:
-        _check_header(
-            table.header, LE_REQUIRED_COLUMNS, LE_OPTIONAL_COLUMNS, problems, _missing_column_hint
+        check_header(
+            table.header,
+            problems,
+            required=LE_REQUIRED_COLUMNS,
+            optional=LE_OPTIONAL_COLUMNS,
+            missing_hint=_missing_column_hint,
         )
     else:
         optional = COUNT_COLUMNS + VALUE_COLUMNS + FLAG_COLUMNS
-        _check_header(
-            table.header, REQUIRED_VALUES_COLUMNS, optional, problems, _missing_column_hint
+        check_header(
+            table.header,
+            problems,
+            required=REQUIRED_VALUES_COLUMNS,
+            optional=optional,
+            missing_hint=_missing_column_hint,
         )
     if problems:
         return _refused(path, problems, VALUES_COLUMNS)
@@ -1472,7 +1102,6 @@ def _summary(path: Path, frame: pd.DataFrame, notes: list[str]) -> str:
 
 # --------------------------------------------------------------------------- margins and rollup
 
-CATEGORY_COLUMNS = ("sex", "age_band", "ethnic_group")
 PARENT_COLUMNS = ("la_code", "ward_code", "msoa_code")
 # Finest first: an extract is rolled up from its finest level to each parent level it lacks.
 # Practices roll up to their LA only (registered lists are not ward or MSOA residents).
@@ -1562,7 +1191,7 @@ def _rolled_up(
                 continue
             present_types.add(parent_type)
             links = _parents_of(areas, leaf_type, column)
-            for _period, group in leaf_rows.groupby(["period_start", "period_end"], sort=False):
+            for _period, group in leaf_rows.groupby(list(PERIOD_COLUMNS), sort=False):
                 codes = set(group["area_code"])
                 complete = _complete_parents(links, codes)
                 touched = links.loc[links["area_code"].isin(codes), "parent_code"].nunique()
@@ -1630,7 +1259,7 @@ def complete_extract(
     finally:
         con.close()
     result = pd.concat([piece for piece in completed if len(piece)], ignore_index=True)
-    for name in ("period_start", "period_end"):
+    for name in PERIOD_COLUMNS:
         result[name] = pd.to_datetime(result[name]).astype("datetime64[ns]")
     return result, notes
 
@@ -1675,7 +1304,7 @@ def _values_table(frame: pd.DataFrame) -> pa.Table:
     arrays = {}
     for name in VALUES_COLUMNS:
         column = frame[name]
-        if name in ("period_start", "period_end"):
+        if name in PERIOD_COLUMNS:
             arrays[name] = pa.array(column.dt.date, type=pa.date32())
         else:
             arrays[name] = pa.array(
@@ -1892,7 +1521,7 @@ def validate_upload(
             areas = read_areas(extracts_dir)
             catalog = _read_catalog(Path(extracts_dir))
         except (OSError, ValueError) as exc:
-            problems = _Collector()
+            problems = Problems()
             problems.add(
                 None,
                 None,

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from equity import ingest
+from equity import ingest, schema, tables
 
 CORPUS = Path(__file__).resolve().parent / "data" / "ingest"
 
@@ -129,7 +129,7 @@ BAD_CASES = [
 ]
 
 LINE = re.compile(
-    r"^(?P<path>[^:]+): (?:(?:row (?P<row>\d+))?(?:, )?(?:column (?P<col>[^:]+))?: )?.+ — .+$"
+    r"^(?P<path>[^,:]+)(?:, row (?P<row>\d+))?(?:, column (?P<col>[^:]+))?: .+ — .+$"
 )
 
 
@@ -230,8 +230,8 @@ def test_bad_file_is_refused_with_the_exact_problem(store: Path, case: Case) -> 
 @pytest.mark.parametrize("case", BAD_CASES, ids=[case.file for case in BAD_CASES])
 def test_refusal_lines_name_file_row_and_column(store: Path, case: Case) -> None:
     report = run(store, case.file, case.new_indicator, max_bytes=case.max_bytes)
-    lines = ingest.format_problems(case.file, report.problems, total=report.problem_count)
-    shown = min(len(report.problems), ingest.PROBLEMS_SHOWN)
+    lines = tables.format_problems(case.file, report.problems, total=report.problem_count)
+    shown = min(len(report.problems), tables.PROBLEMS_SHOWN)
     for line, problem in zip(lines[:shown], report.problems[:shown], strict=True):
         match = LINE.match(line)
         assert match and match["path"] == case.file, line
@@ -244,11 +244,11 @@ def test_refusal_lines_name_file_row_and_column(store: Path, case: Case) -> None
 
 
 def test_format_problems_limits_to_twenty_with_a_count_line() -> None:
-    problems = [ingest.Problem(row, "sex", "bad", "fix it") for row in range(2, 27)]
-    lines = ingest.format_problems("x.csv", problems)
-    assert lines[0] == "x.csv: row 2, column sex: bad — fix it"
+    problems = [tables.Problem(row, "sex", "bad", "fix it") for row in range(2, 27)]
+    lines = tables.format_problems("x.csv", problems)
+    assert lines[0] == "x.csv, row 2, column sex: bad — fix it"
     assert len(lines) == 21 and lines[-1] == "… and 5 more problems"
-    assert ingest.format_problems("x.csv", [ingest.Problem(None, None, "p", "f")]) == [
+    assert tables.format_problems("x.csv", [tables.Problem(None, None, "p", "f")]) == [
         "x.csv: p — f"
     ]
 
@@ -266,8 +266,8 @@ def test_good_csv_lands_in_the_values_schema_and_nothing_else_changes(store: Pat
     assert "values_user_bowel_returns.parquet" in report.summary
 
     frame = report.frame
-    assert list(frame.columns) == list(ingest.VALUES_COLUMNS)
-    for name, dtype in ingest.VALUES_DTYPES.items():
+    assert list(frame.columns) == list(schema.VALUES_COLUMNS)
+    for name, dtype in schema.VALUES_DTYPES.items():
         assert str(frame[name].dtype) == dtype, name
     assert frame[["value", "lower_ci", "upper_ci"]].isna().all().all()
     assert not frame["is_synthetic"].any() and not frame["is_modelled"].any()
@@ -569,7 +569,7 @@ def test_lsoa_extract_gains_margins_parents_and_wilson_intervals(tmp_path: Path)
     )
     assert frame["lower_ci"].to_numpy() == pytest.approx(100 * lower)
     assert frame["upper_ci"].to_numpy() == pytest.approx(100 * upper)
-    assert not frame.duplicated(list(ingest.KEY_COLUMNS)).any()
+    assert not frame.duplicated(list(schema.KEY_COLUMNS)).any()
 
 
 def test_rollup_keeps_the_files_own_totals_and_skips_incomplete_parents(tmp_path: Path) -> None:
@@ -613,14 +613,14 @@ def test_a_code_shared_by_msoa_2011_and_2021_is_accepted_as_either(tmp_path: Pat
     path = tmp_path / "shared.csv"
     rows = values_rows("flu_local", ["E02002844", "E02002844"]).drop(columns=["value"])
     rows["area_type"] = ["msoa", "msoa11"]
-    rows[list(ingest.REQUIRED_VALUES_COLUMNS) + ["numerator", "denominator"]].to_csv(
+    rows[list(schema.REQUIRED_VALUES_COLUMNS) + ["numerator", "denominator"]].to_csv(
         path, index=False
     )
     report = ingest.validate_extract(path, areas, CATALOG, new_indicator=FLU)
     assert report.ok, report.problems
     assert sorted(report.frame["area_type"]) == ["msoa", "msoa11"]
     rows["area_type"] = ["lsoa", "msoa"]
-    rows[list(ingest.REQUIRED_VALUES_COLUMNS) + ["numerator", "denominator"]].to_csv(
+    rows[list(schema.REQUIRED_VALUES_COLUMNS) + ["numerator", "denominator"]].to_csv(
         path, index=False
     )
     refused = ingest.validate_extract(path, areas, CATALOG, new_indicator=FLU)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from equity import config, db, ingest
+from equity import config, db, ingest, tables
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "data" / "ingest"
@@ -62,11 +62,11 @@ def test_bad_upload_lists_problems_and_changes_nothing(store: Path) -> None:
         new_indicator=BOWEL,
     )
     count = cli.problem_count
-    assert count > ingest.PROBLEMS_SHOWN
+    assert count > tables.PROBLEMS_SHOWN
     assert f"{count} problems" in at.error[0].value and "returns" in at.error[0].value
     items = [line for line in at.markdown[-1].value.splitlines() if line.startswith("- ")]
-    hidden = count - ingest.PROBLEMS_SHOWN
-    assert len(items) == ingest.PROBLEMS_SHOWN + 1 and f"{hidden} more problems" in items[-1]
+    hidden = count - tables.PROBLEMS_SHOWN
+    assert len(items) == tables.PROBLEMS_SHOWN + 1 and f"{hidden} more problems" in items[-1]
     assert "row 2, column numerator" in items[0].replace("\\", "")
     assert not [b for b in at.button if b.key == "ingest_confirm"]
     assert {p.name: p.read_bytes() for p in store.iterdir()} == before

@@ -13,12 +13,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from equity import config, db, ingest
+from equity import config, db, ingest, schema, tables
 
 _REPORT = "_ingest_report"  # (what was checked, ValidationReport)
 _DONE = "_ingest_done"  # the one-line summary of the last accepted extract
-UNITS = ("percent", "rate", "years")
-POLARITIES = ("higher_is_better", "lower_is_better")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -29,7 +27,7 @@ def escape_markdown(text: str) -> str:
 
 def report_lines(filename: str, report: ingest.ValidationReport) -> list[str]:
     """The first PROBLEMS_SHOWN problem lines and a count line, as the CLI prints them."""
-    return ingest.format_problems(filename, report.problems, total=report.problem_count)
+    return tables.format_problems(filename, report.problems, total=report.problem_count)
 
 
 def new_indicator_flags(indicator_id: str, label: str, unit: str, polarity: str) -> dict | None:
@@ -75,10 +73,10 @@ def render_ingest_panel(extracts_dir: Path | None = None) -> None:
     columns = st.columns(4)
     indicator_id = columns[0].text_input("Indicator id", key="ingest_id", max_chars=64)
     label = columns[1].text_input("Label", key="ingest_label", max_chars=200)
-    unit = columns[2].selectbox("Unit", UNITS, key="ingest_unit")
+    unit = columns[2].selectbox("Unit", schema.UNITS, key="ingest_unit")
     polarity = columns[3].selectbox(
         "Polarity",
-        POLARITIES,
+        schema.POLARITIES,
         key="ingest_polarity",
         format_func=lambda p: p.replace("_", " "),
     )
