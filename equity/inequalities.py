@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from equity import labels, stats
+from equity.schema import COUNT_COLUMNS
 
 QUANTILE_COUNTS = {"decile": 10, "quintile": 5}
 MIN_QUANTILES_FOR_SII = 5  # phe_sii's lower limit
@@ -25,7 +26,6 @@ SII_SEED = 1
 SII_REPETITIONS = 10_000
 # Levels an indicator can be pooled from, lowest first: counts are summed from these.
 POOLING_LEVELS = ("lsoa", "msoa", "practice", "ward")
-COUNT_COLUMNS = ["numerator", "denominator"]
 RATE_COLUMNS = ["value", "lower_ci", "upper_ci"]
 
 DEPRIVATION_METHOD = (
