@@ -6,9 +6,11 @@ import re
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from equity import build, config, db
+from equity import build, config, db, schema
 from tests.conftest import file_hashes
 
 SOURCES = config.SOURCES_DIR
@@ -103,6 +105,20 @@ def test_no_null_categories_and_flags_in_any_values_file(extracts_dir):
             {"p": str(path)},
         ).fetchone()[0]
         assert nulls == 0, path.name
+
+
+def test_every_values_file_has_the_schema_columns_and_types(extracts_dir):
+    for path in sorted(extracts_dir.glob("values_*.parquet")):
+        written = pq.read_schema(path)
+        assert written.names == list(schema.VALUES_COLUMNS), path.name
+        for name in schema.VALUES_COLUMNS:
+            expected = schema.VALUES_ARROW_SCHEMA.field(name).type
+            if name in schema.PERIOD_COLUMNS:
+                # Files the build writes through DuckDB hold periods as midnight timestamps
+                # where the contract says DATE; both read back as the same calendar day.
+                assert written.field(name).type in (expected, pa.timestamp("us")), path.name
+            else:
+                assert written.field(name).type == expected, (path.name, name)
 
 
 def test_real_and_synthetic_never_share_an_indicator(con):
