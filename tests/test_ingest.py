@@ -128,9 +128,7 @@ BAD_CASES = [
     ),
 ]
 
-LINE = re.compile(
-    r"^(?P<path>[^,:]+)(?:, row (?P<row>\d+))?(?:, column (?P<col>[^:]+))?: .+ — .+$"
-)
+LINE = re.compile(r"^(?P<path>[^,:]+)(?:, row (?P<row>\d+))?(?:, column (?P<col>[^:]+))?: .+ — .+$")
 
 
 def sha256_of_every_file(directory: Path) -> dict[str, str]:
