@@ -959,3 +959,38 @@ def probability_among_worst(
         hits += np.bincount(worst.ravel(), minlength=areas)
         done += size
     return hits / draws
+
+
+FUNNEL_POINTS = 100
+
+
+def _round_to_leading_digits(value: float, keep: int, up: bool) -> float:
+    """Round to ``keep`` leading digits, up or down (PHE's neat axis ends)."""
+    whole = np.ceil(value) if up else np.floor(value)
+    if whole <= 0:
+        return 0.0
+    power = 10.0 ** (len(str(int(whole))) - keep)
+    return float((np.ceil if up else np.floor)(value / power) * power)
+
+
+def funnel_plot_denominators(denominators) -> np.ndarray:
+    """The denominators at which PHEindicatormethods draws a proportion funnel's limits.
+
+    100 points from 1 (or, when the largest area is under twice the smallest, 95% of the
+    smallest rounded down to one significant figure) to 105% of the largest rounded up
+    to two, spaced geometrically and at least 1 apart; feed them to
+    ``funnel_limits_proportion``.
+    """
+    n = np.asarray(denominators, dtype=float)
+    n = n[~np.isnan(n)]
+    if n.size == 0 or (n <= 0).any():
+        raise ValueError("a funnel plot needs denominators above zero")
+    smallest, largest = n.min(), n.max()
+    start = 0.0 if largest > 2 * smallest else _round_to_leading_digits(0.95 * smallest, 1, False)
+    end = _round_to_leading_digits(1.05 * largest, 2, True)
+    points = [max(1.0, start)]
+    for j in range(2, FUNNEL_POINTS + 1):
+        previous = points[-1]
+        step = round((end / previous) ** (1 / (FUNNEL_POINTS + 1 - j)) * previous)
+        points.append(max(float(step), previous + 1))
+    return np.array(points)

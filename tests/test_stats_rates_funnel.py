@@ -266,6 +266,21 @@ def test_funnel_limits_match_reference_at_every_population():
     assert (limits["upper_95"] <= limits["upper_998"]).all()
 
 
+def test_funnel_plot_denominators_match_the_reference_x_axis():
+    points = stats.funnel_plot_denominators(FUNNEL_INPUT["denominator"])
+    np.testing.assert_array_equal(points, FUNNEL_LIMITS["Population"])
+
+
+def test_funnel_plot_denominators_for_areas_of_similar_size():
+    # Largest < 2 x smallest: the axis starts at 95% of 1,000 rounded down (900) and
+    # ends at 105% of 1,500 rounded up to two figures (1,600); 100 rising points.
+    points = stats.funnel_plot_denominators([1_000, 1_200, 1_500])
+    assert points[0] == 900 and points[-1] == 1_600 and len(points) == 100
+    assert (np.diff(points) >= 1).all()
+    with pytest.raises(ValueError, match="above zero"):
+        stats.funnel_plot_denominators([100, 0])
+
+
 def test_funnel_limits_are_clipped_to_the_scale_and_narrow_with_size():
     limits = stats.funnel_limits_proportion(0.5, [1, 10, 1_000, 100_000], multiplier=1)
     assert limits["lower_998"].iloc[0] == 0 and limits["upper_998"].iloc[0] == 1
