@@ -599,8 +599,9 @@ def suppress_counts(
 # docstring above is left alone while its constants move, so the new parts are listed here:
 # crude rates (``rate_interval``, ``rate_with_ci``), no-judgement comparison
 # (``compare_no_judgement``, ``comparison_category``), funnel plots for proportions
-# (``funnel_limits_proportion``, ``funnel_significance_proportion``), the recent-trend
-# test (``recent_trend_proportion``) and rank uncertainty (``probability_among_worst``).
+# (``funnel_limits_proportion``, ``funnel_significance_proportion``,
+# ``funnel_plot_denominators``), Fingertips' recent-trend test (``recent_trend_proportion``,
+# ``recent_trend_from_ci``) and rank uncertainty (``probability_among_worst``).
 
 RATE_EXACT_BELOW = 10  # PHE: exact Poisson limits below 10 events, Byar's from 10 up
 
@@ -824,12 +825,21 @@ TREND_NO_CHANGE = "no significant change"
 TREND_CANNOT_CALCULATE = "cannot be calculated"
 
 
-def _sign_votes(values: np.ndarray, times: np.ndarray) -> int:
-    """Sum of +1/-1 over the slope with all points and with each point left out."""
+def _weighted_slope(values: np.ndarray, times: np.ndarray, weights: np.ndarray):
+    """Weighted least-squares slope of values on times and its standard error."""
+    s1, s3, s5 = weights.sum(), (weights * times).sum(), (weights * times**2).sum()
+    s2, s4 = (weights * values * times).sum(), (weights * values).sum()
+    spread = s1 * s5 - s3**2
+    return (s1 * s2 - s3 * s4) / spread, np.sqrt(s1 / spread)
+
+
+def _sign_votes(values: np.ndarray, times: np.ndarray, weights: np.ndarray) -> int:
+    """Sum of +1/-1 (zero counts as +1, as Fingertips) over the slope with all points
+    and with each point left out: +/-6 for five points means no single point decides it."""
     votes = 0
     for left_out in range(-1, len(values)):
         keep = np.arange(len(values)) != left_out
-        slope = np.polyfit(times[keep], values[keep], 1)[0]
+        slope = _weighted_slope(values[keep], times[keep], weights[keep])[0]
         votes += -1 if slope < 0 else 1
     return votes
 
@@ -878,7 +888,7 @@ def recent_trend_proportion(numerator, denominator, confidence: float = 0.998) -
 
     p = x / n
     shape = np.log(p / (1 - p)) if ((p > 0) & (p < 1)).all() else p
-    consistent = abs(_sign_votes(shape, t)) == TREND_POINTS + 1
+    consistent = abs(_sign_votes(shape, t, np.ones(TREND_POINTS))) == TREND_POINTS + 1
     significant = consistent and chi_square > z_value(confidence) ** 2
     if not significant:
         marker = TREND_NO_CHANGE
@@ -994,3 +1004,36 @@ def funnel_plot_denominators(denominators) -> np.ndarray:
         step = round((end / previous) ** (1 / (FUNNEL_POINTS + 1 - j)) * previous)
         points.append(max(float(step), previous + 1))
     return np.array(points)
+
+
+def recent_trend_from_ci(value, lower_ci, upper_ci, confidence: float = 0.998) -> dict:
+    """Fingertips' recent-trend marker for a value with a 95% CI (rates, life expectancy).
+
+    The branch of the same Fingertips calculator (see ``recent_trend_proportion``) for
+    indicators that are not proportions: over the most recent five valid points (oldest
+    first), regress value on time weighted by 1 / SE^2, SE = (upper - lower) / 3.92;
+    chi2 = (slope / SE(slope))^2 must exceed the chi-square(1 df) quantile at
+    ``confidence`` and the weighted slope must keep its sign with each point left out.
+    Direction is the slope's sign. Returns the same dict as ``recent_trend_proportion``.
+    """
+    v_all = np.asarray(value, dtype=float).ravel()
+    lo_all = np.asarray(lower_ci, dtype=float).ravel()
+    up_all = np.asarray(upper_ci, dtype=float).ravel()
+    if not v_all.shape == lo_all.shape == up_all.shape:
+        raise ValueError("value, lower_ci and upper_ci must be the same length")
+    with np.errstate(invalid="ignore"):
+        valid = ~np.isnan(v_all) & ~np.isnan(lo_all) & ~np.isnan(up_all) & (up_all > lo_all)
+    v = v_all[valid][-TREND_POINTS:]
+    se = (up_all[valid][-TREND_POINTS:] - lo_all[valid][-TREND_POINTS:]) / 3.92
+    if len(v) < TREND_POINTS:
+        return {"marker": TREND_CANNOT_CALCULATE, "chi_square": float("nan"), "points_used": len(v)}
+    t = np.arange(1, TREND_POINTS + 1, dtype=float)
+    w = 1 / se**2
+    slope, slope_se = _weighted_slope(v, t, w)
+    chi_square = float((slope / slope_se) ** 2)
+    consistent = abs(_sign_votes(v, t, w)) == TREND_POINTS + 1
+    if consistent and chi_square > z_value(confidence) ** 2:
+        marker = TREND_INCREASING if slope > 0 else TREND_DECREASING
+    else:
+        marker = TREND_NO_CHANGE
+    return {"marker": marker, "chi_square": chi_square, "points_used": TREND_POINTS}

@@ -389,6 +389,39 @@ def test_trend_fewer_than_five_points_cannot_be_calculated():
         stats.recent_trend_proportion([1, 2, 3], [10, 10])
 
 
+def test_trend_from_ci_matches_hand_computation():
+    # Values 10..14, each 95% CI +/- 1: SE = 2 / 3.92 for every point, so the weighted
+    # slope is the plain one (1 a period) with SE(slope) = SE / sqrt(sum((t - 3)^2))
+    # = (2 / 3.92) / sqrt(10); chi2 = (1 / SE(slope))^2 = 10 * 3.92^2 / 4 = 38.416.
+    values = np.array([10.0, 11, 12, 13, 14])
+    result = stats.recent_trend_from_ci(values, values - 1, values + 1)
+    assert result["chi_square"] == pytest.approx(38.416, rel=1e-12)
+    assert result["marker"] == stats.TREND_INCREASING
+    falling = stats.recent_trend_from_ci(values[::-1], values[::-1] - 1, values[::-1] + 1)
+    assert falling["marker"] == stats.TREND_DECREASING
+
+
+def test_trend_from_ci_weights_precise_points_more():
+    # Same values; the last point is far less precise. The rise is then judged mostly
+    # on the four precise points, which alone rise by 1 a period: still significant,
+    # and the statistic is lower than with equal precision.
+    values = np.array([10.0, 11, 12, 13, 14])
+    half_widths = np.array([1, 1, 1, 1, 20])
+    result = stats.recent_trend_from_ci(values, values - half_widths, values + half_widths)
+    assert result["marker"] == stats.TREND_INCREASING
+    assert result["chi_square"] < 38.416
+
+
+def test_trend_from_ci_flat_or_short_or_one_point_driven():
+    flat = np.array([10.0, 10.1, 10.0, 10.1, 10.0])
+    assert stats.recent_trend_from_ci(flat, flat - 1, flat + 1)["marker"] == stats.TREND_NO_CHANGE
+    jump = np.array([10.0, 10.1, 9.9, 10.0, 30.0])
+    result = stats.recent_trend_from_ci(jump, jump - 0.1, jump + 0.1)
+    assert result["chi_square"] > 10 and result["marker"] == stats.TREND_NO_CHANGE
+    short = stats.recent_trend_from_ci([1, 2, 3, 4, np.nan], [0, 1, 2, 3, 4], [2, 3, 4, 5, 6])
+    assert short["marker"] == stats.TREND_CANNOT_CALCULATE and short["points_used"] == 4
+
+
 # --- Rank uncertainty ---------------------------------------------------------------------
 
 
