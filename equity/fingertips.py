@@ -99,6 +99,10 @@ _MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_abb
 }
 
 
+# Fingertips pools 2 to 10 years; a longer span is a typo ("2019 - 15" is not 2019-2115).
+MAX_POOLED_YEARS = 20
+
+
 class PeriodError(ValueError):
     """A time period text in none of the known forms."""
 
@@ -148,7 +152,7 @@ def parse_period(text: str, year_start_month: int = 4) -> tuple[date, date]:
     if match := re.fullmatch(r"(\d{4}) ?- ?(\d{2}|\d{4})", lowered):
         first = int(match[1])
         last = int(match[2]) if len(match[2]) == 4 else _century(first, int(match[2]))
-        if last >= first:
+        if 0 <= last - first <= MAX_POOLED_YEARS:
             return _year_span(first, last, 1)
     if match := re.fullmatch(r"(\d{4})/(\d{2})", lowered):
         first = int(match[1])
@@ -157,7 +161,7 @@ def parse_period(text: str, year_start_month: int = 4) -> tuple[date, date]:
     if match := re.fullmatch(r"(\d{4})/(\d{2}) ?- ?(\d{2}|\d{4})/(\d{2})", lowered):
         first = int(match[1])
         last = int(match[3]) if len(match[3]) == 4 else _century(first, int(match[3]))
-        if _century(first, int(match[2])) == first + 1 and last >= first:
+        if _century(first, int(match[2])) == first + 1 and 0 <= last - first <= MAX_POOLED_YEARS:
             if _century(last, int(match[4])) == last + 1:
                 return _year_span(first, last, year_start_month)
     if match := re.fullmatch(r"(\d{4})(/\d{2})? q([1-4])", lowered):
