@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from equity.synthetic import VALUES_COLUMNS  # the `values` schema's column order
+
 # The columns every Fingertips export has; the "Compared to ..." columns vary with the parent
 # area type, so they are not required.
 REQUIRED_COLUMNS = (
@@ -38,24 +40,6 @@ REQUIRED_COLUMNS = (
     "Count",
     "Denominator",
     "Value note",
-)
-
-VALUES_COLUMNS = (
-    "indicator_id",
-    "area_code",
-    "area_type",
-    "period_start",
-    "period_end",
-    "sex",
-    "age_band",
-    "ethnic_group",
-    "numerator",
-    "denominator",
-    "value",
-    "lower_ci",
-    "upper_ci",
-    "is_synthetic",
-    "is_modelled",
 )
 
 UNITS = ("percent", "years", "rate", "ratio")

@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from equity import fingertips, stats
-from equity.fingertips import POLARITIES, UNITS, VALUES_COLUMNS
+from equity.fingertips import POLARITIES, UNITS
+from equity.synthetic import VALUES_COLUMNS
 
 DIMENSIONS = ("sex", "age_band", "ethnic_group")
 MEASURES = ("numerator", "denominator", "value", "lower_ci", "upper_ci")

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from equity import fingertips, mappings
+from equity.synthetic import VALUES_COLUMNS
 
 SOURCES = Path(__file__).resolve().parent.parent / "data" / "sources"
 MAPPINGS = SOURCES / "mappings"
@@ -53,7 +54,7 @@ def is_null(value) -> bool:
 def test_every_shipped_mapping_applies_cleanly_to_its_file(path):
     values = applied(path.name)
     assert not values.empty
-    assert list(values.columns) == list(fingertips.VALUES_COLUMNS)
+    assert list(values.columns) == list(VALUES_COLUMNS)
     assert not values["is_synthetic"].any()
     for column in ("indicator_id", "area_code", "area_type", "sex", "age_band", "ethnic_group"):
         assert values[column].notna().all() and (values[column] != "").all(), column
