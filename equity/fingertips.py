@@ -266,6 +266,7 @@ def convert_export(
     year_start_month: int = 4,
     is_modelled: bool = False,
     licence: str = "Open Government Licence v3.0",
+    catalog_fields: dict[str, object] | None = None,
 ) -> FingertipsResult:
     """Rows of a Fingertips export (text cells) that are about our areas -> `values` rows.
 
@@ -274,7 +275,8 @@ def convert_export(
     renames (Fingertips ID -> our id; default `fingertips_<ID>`). `multiplier` is needed for
     unit "rate" to check the value against Count / Denominator (None: a standardised rate,
     not checked). Rows without an Indicator ID are not Fingertips rows: they are left out and
-    counted (a mapping file can take them, see equity/mappings.py).
+    counted (a mapping file can take them, see equity/mappings.py). `catalog_fields` (domain,
+    vintage, method, caveat ...) are copied into every indicator row.
     """
     problems: list[str] = []
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
@@ -343,6 +345,8 @@ def convert_export(
                 else "value",
                 "source": f"OHID Fingertips indicator {fingertips_id} ({file_name})",
                 "licence": licence,
+                "method": "As published by OHID Fingertips: value and 95% confidence limits",
+                **(catalog_fields or {}),
                 "is_synthetic": False,
                 "is_modelled": is_modelled,
             }

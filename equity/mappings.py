@@ -499,8 +499,12 @@ def _used_columns(spec: dict) -> list[str]:
     return list(dict.fromkeys(used))
 
 
+# Catalog fields a mapping may give per indicator, or once under [source] for all of them.
+CATALOG_FIELDS = ("short_label", "domain", "target", "vintage", "method", "caveat")
+
+
 def mapping_indicators(mapping: Mapping) -> pd.DataFrame:
-    """The catalog rows a mapping declares (id, label, unit, polarity, source, caveat ...)."""
+    """The catalog rows a mapping declares, in the catalog's column names."""
     spec = mapping.spec
     source = spec["source"]
     if "columns" in spec:
@@ -510,23 +514,42 @@ def mapping_indicators(mapping: Mapping) -> pd.DataFrame:
     else:
         declared = [spec["indicator"]]
     counted = bool(spec.get("measures", {}).get("numerator"))
-    return pd.DataFrame(
-        [
-            {
-                "indicator_id": item["id"],
-                "label": item["label"],
-                "unit": item["unit"],
-                "polarity": item["polarity"],
-                "value_type": "count" if counted else "value",
-                "source": source.get("title", source["file"]),
-                "licence": source.get("licence", ""),
-                "caveat": item.get("caveat", source.get("caveat", "")),
-                "is_synthetic": False,
-                "is_modelled": bool(item.get("is_modelled", spec.get("is_modelled", False))),
-            }
-            for item in declared
-        ]
+    rows = {}
+    for item in declared:  # a wide table may give one indicator several columns (by sex)
+        rows[item["id"]] = {
+            "indicator_id": item["id"],
+            "label": item["label"],
+            "unit": item["unit"],
+            "polarity": item["polarity"],
+            "value_type": "count" if counted else "value",
+            "source": source.get("title", source["file"]),
+            "licence": source.get("licence", ""),
+            **{key: item.get(key, source.get(key)) for key in CATALOG_FIELDS},
+            "is_synthetic": False,
+            "is_modelled": bool(item.get("is_modelled", spec.get("is_modelled", False))),
+        }
+    return pd.DataFrame(list(rows.values()))
+
+
+def catalog_defaults(indicators: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """default_sex / default_age_band / default_period_end for each indicator, from its rows.
+
+    All where the rows have it, else the most common band (QOF asthma is only "6+"); the
+    latest period. The views open on these, so an indicator without All rows still shows.
+    """
+
+    def pick(column: pd.Series) -> str:
+        return "All" if (column == "All").any() else column.mode().iloc[0]
+
+    grouped = values.groupby("indicator_id")
+    defaults = pd.DataFrame(
+        {
+            "default_sex": grouped["sex"].agg(pick),
+            "default_age_band": grouped["age_band"].agg(pick),
+            "default_period_end": grouped["period_end"].max().astype(str),
+        }
     )
+    return indicators.join(defaults, on="indicator_id")
 
 
 def _empty() -> pd.DataFrame:

@@ -169,9 +169,23 @@ def test_real_export_indicator_label_and_given_unit(smoking):
         "value_type": "count",
         "source": None,
         "licence": "Open Government Licence v3.0",
+        "method": "As published by OHID Fingertips: value and 95% confidence limits",
         "is_synthetic": False,
         "is_modelled": False,
     }
+
+
+def test_catalog_fields_reach_the_indicator_rows(practices):
+    result = fingertips.load_export(
+        SMOKING,
+        practices,
+        unit="percent",
+        polarity="lower_is_better",
+        catalog_fields={"domain": "behaviours", "vintage": "QOF 2022-23"},
+    )
+    assert result.indicators[["domain", "vintage"]].to_dict("records") == [
+        {"domain": "behaviours", "vintage": "QOF 2022-23"}
+    ]
 
 
 def test_indicator_id_can_be_renamed(practices):

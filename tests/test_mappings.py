@@ -195,6 +195,38 @@ def test_school_flu_all_margin_sums_the_year_groups():
     assert margin["upper_ci"] == pytest.approx(upper, abs=1e-9)
 
 
+def test_catalog_rows_and_defaults_from_a_mapping():
+    mapping = mappings.load_mapping(MAPPINGS / "localhealth_msoa11_le_smr_2015_19.toml")
+    indicators = mappings.mapping_indicators(mapping)
+    # Male and female columns are one indicator with a sex breakdown: one catalog row.
+    assert (indicators["indicator_id"] == "localhealth_life_expectancy").sum() == 1
+    with_defaults = mappings.catalog_defaults(
+        indicators, applied("localhealth_msoa11_le_smr_2015_19.toml")
+    ).set_index("indicator_id")
+    le = with_defaults.loc["localhealth_life_expectancy"]
+    assert (le["domain"], le["unit"], le["value_type"]) == ("life_expectancy", "years", "value")
+    assert le["default_sex"] in ("Female", "Male")  # no persons figure is published
+    smr = with_defaults.loc["localhealth_smr_all_causes_under75"]
+    assert (smr["domain"], smr["unit"], smr["polarity"]) == (
+        "mortality",
+        "ratio",
+        "lower_is_better",
+    )
+    assert (smr["default_sex"], smr["default_age_band"]) == ("All", "0-74")
+    assert smr["default_period_end"] == "2019-12-31"
+
+
+def test_qof_asthma_defaults_to_its_only_band():
+    mapping = mappings.load_mapping(MAPPINGS / "qof_prevalence_2020_21.toml")
+    catalog = mappings.catalog_defaults(
+        mappings.mapping_indicators(mapping), applied("qof_prevalence_2020_21.toml")
+    ).set_index("indicator_id")
+    assert catalog.loc["qof_asthma_prevalence", "default_age_band"] == "6+"
+    assert catalog.loc["qof_hypertension_prevalence", "default_age_band"] == "All"
+    assert set(catalog["value_type"]) == {"count"}
+    assert set(catalog["polarity"]) == {"no_judgement"}
+
+
 # ----------------------------------------------------------------- declarations, refusals
 
 LONG = """
