@@ -203,7 +203,8 @@ def _decimals(text: str) -> int:
 
 def agrees_within_rounding(published: str, recomputed: float) -> bool:
     """Is `recomputed` what `published` (as text) would round from? Half a unit in its last place."""
-    tolerance = 0.5 * 10 ** -_decimals(published.strip()) + 1e-9 * abs(recomputed)
+    published = published.strip().replace(",", "")
+    tolerance = 0.5 * 10 ** -_decimals(published) + 1e-9 * abs(recomputed)
     return abs(float(published) - recomputed) <= tolerance
 
 

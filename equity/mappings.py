@@ -194,30 +194,40 @@ def _first_row(mask: np.ndarray, row_numbers: np.ndarray) -> int:
     return int(row_numbers[np.flatnonzero(mask)[0]])
 
 
+_DIMENSION_FORMS = {
+    "sex": (re.compile(r"All|Female|Male"), "All, Female or Male"),
+    "age_band": (re.compile(r"All|\d+-\d+|\d+\+"), "All, lo-hi (e.g. 50-54) or lo+ (e.g. 80+)"),
+    "ethnic_group": (re.compile(r"\S.*"), "All or a group name"),
+}
+
+
 def _dimension(
     setting, frame: pd.DataFrame, rows: np.ndarray, dimension: str, problems
 ) -> pd.Series | None:
-    if setting is None:
-        return pd.Series("All", index=frame.index)
-    if isinstance(setting, str):
-        return pd.Series(setting, index=frame.index)
+    form, wanted = _DIMENSION_FORMS[dimension]
+    if setting is None or isinstance(setting, str):
+        fixed = "All" if setting is None else setting
+        if not form.fullmatch(fixed):
+            problems.add(
+                None, None, f"[dimensions] {dimension} {fixed!r} is not {wanted}", "fix the mapping"
+            )
+            return None
+        return pd.Series(fixed, index=frame.index)
     column = setting["column"]
     cells = frame[column]
     table = {_normalised(key): value for key, value in setting.get("map", {}).items()}
-    if not table:
-        return cells
-    mapped = cells.map(_normalised).map(table)
-    unknown = mapped.isna().to_numpy()
-    if unknown.any():
-        for text in pd.unique(cells[unknown]):
-            problems.add(
-                _first_row((cells == text).to_numpy(), rows),
-                column,
-                f"{text!r} is not in the mapping's {dimension} map",
-                f"add it to [dimensions] {dimension} map, or filter those rows out",
-            )
-        return None
-    return mapped
+    ours = cells.map(_normalised).map(table) if table else cells
+    wrong = ~ours.fillna("").map(lambda text: bool(form.fullmatch(text))).to_numpy(dtype=bool)
+    for text in pd.unique(cells[wrong]):
+        problems.add(
+            _first_row((cells == text).to_numpy(), rows),
+            column,
+            f"{text!r} is not in the mapping's {dimension} map"
+            if table
+            else f"{dimension} {text!r} is not {wanted}",
+            f"add it to [dimensions] {dimension} map, or filter those rows out",
+        )
+    return None if wrong.any() else ours
 
 
 def _period(setting: dict, frame: pd.DataFrame, rows: np.ndarray, problems):
@@ -383,11 +393,18 @@ def _areas(spec: dict, frame: pd.DataFrame, rows: np.ndarray, problems):
 
 
 def _add_age_margin(values: pd.DataFrame) -> pd.DataFrame:
-    """All-ages rows summed from the bands' counts (Wilson limits on the sums)."""
-    banded = values[(values["age_band"] != "All") & values["numerator"].notna()]
+    """All-ages rows summed from the bands' counts (Wilson limits on the sums).
+
+    A group with a suppressed band gets a suppressed (NULL) margin: a sum without that band
+    would be understated, and the band could be recovered by subtraction.
+    """
+    banded = values[values["age_band"] != "All"]
     keys = ["indicator_id", "area_code", "area_type", "period_start", "period_end", "sex"]
     keys += ["ethnic_group", "is_synthetic", "is_modelled"]
-    summed = banded.groupby(keys, as_index=False, dropna=False)[["numerator", "denominator"]].sum()
+    grouped = banded.groupby(keys, as_index=False, dropna=False)
+    summed = grouped[["numerator", "denominator"]].sum()
+    gaps = grouped["numerator"].agg(lambda column: column.isna().any())["numerator"].to_numpy()
+    summed.loc[gaps, ["numerator", "denominator"]] = np.nan
     summed["age_band"] = "All"
     interval = stats.proportion_with_ci(summed["numerator"], summed["denominator"])
     for column in ("value", "lower_ci", "upper_ci"):

@@ -319,6 +319,14 @@ def test_value_disagreeing_with_counts_is_refused_by_row():
     assert result.problems[0].startswith("export.csv, row 3, column Value: published value 19.67")
 
 
+def test_thousands_separators_are_read_as_numbers():
+    frame = export_rows({"Value": "9,670.6", "Count": "1,979", "Denominator": "20,464"})
+    result = convert(frame, unit="rate", multiplier=100000)
+    assert result.problems == []
+    row = result.values.iloc[0]
+    assert (row["value"], row["numerator"], row["denominator"]) == (9670.6, 1979, 20464)
+
+
 def test_rate_is_checked_against_count_and_denominator_times_multiplier():
     # 1979 / 20464 x 100,000 = 9670.64...
     kept = convert(export_rows({"Value": "9670.6"}), unit="rate", multiplier=100000)

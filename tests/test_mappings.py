@@ -412,3 +412,44 @@ def test_bad_mappings_are_refused_with_the_key_to_fix(change, message):
     assert str(raised.value).startswith("bad.toml: ")
     assert message in str(raised.value)
     assert " — " in str(raised.value) or "TOML" in str(raised.value)
+
+
+def test_dimension_values_must_be_in_our_forms():
+    _, _, problems = apply(
+        LONG.replace("[dimensions]", '[dimensions]\nsex = "Persons"'),
+        registers(
+            ("C82001", "HYP", "10", "TOTAL", "100"),
+        ),
+    )
+    assert problems == [
+        "registers.csv: [dimensions] sex 'Persons' is not All, Female or Male — fix the mapping"
+    ]
+    unmapped = LONG.replace(', map = { TOTAL = "All", "18OV" = "18+" }', "")
+    values, _, problems = apply(
+        unmapped,
+        registers(("C82001", "HYP", "10", "18+", "100"), ("C82002", "HYP", "10", "adults", "90")),
+    )
+    assert values.empty
+    assert problems == [
+        "registers.csv, row 3, column LIST: age_band 'adults' is not All, lo-hi (e.g. 50-54) "
+        "or lo+ (e.g. 80+) — add it to [dimensions] age_band map, or filter those rows out"
+    ]
+
+
+def test_all_margin_is_suppressed_when_a_band_is():
+    text = LONG.replace("[indicator]", '[margins]\nage_band = "All"\n\n[indicator]').replace(
+        '"18OV" = "18+"', '"18OV" = "18+", "0TO17" = "0-17"'
+    )
+    frame = registers(
+        ("C82001", "HYP", "10", "18OV", "100"),
+        ("C82001", "HYP", "2", "0TO17", "50"),
+        ("C82002", "HYP", "10", "18OV", "100"),
+        ("C82002", "HYP", "*", "0TO17", "50"),
+    )
+    values, _, problems = apply(text, frame)
+    assert problems == []
+    whole = one(values, area_code="C82001", age_band="All")
+    assert (whole["numerator"], whole["denominator"]) == (12, 150)
+    gap = one(values, area_code="C82002", age_band="All")
+    for column in ("numerator", "denominator", "value", "lower_ci", "upper_ci"):
+        assert is_null(gap[column]), column
