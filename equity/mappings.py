@@ -569,5 +569,30 @@ def catalog_defaults(indicators: pd.DataFrame, values: pd.DataFrame) -> pd.DataF
     return indicators.join(defaults, on="indicator_id")
 
 
+@dataclass
+class MappedSource:
+    name: str  # the mapping file's name
+    values: pd.DataFrame  # empty when there are problems
+    indicators: pd.DataFrame  # catalog rows with their defaults
+    unplaced: list[str]  # columns neither used nor ignored: a new release may have added them
+    problems: list[str]
+
+
+def apply_mapping_files(sources_dir: Path, folder: str = "mappings") -> list[MappedSource]:
+    """Every `<sources_dir>/mappings/*.toml` applied to its file, in name order."""
+    results = []
+    for path in sorted((Path(sources_dir) / folder).glob("*.toml")):
+        try:
+            mapping = load_mapping(path)
+            frame = read_source(mapping, sources_dir)
+        except (MappingError, OSError, pd.errors.ParserError) as error:
+            results.append(MappedSource(path.name, _empty(), pd.DataFrame(), [], [str(error)]))
+            continue
+        values, unplaced, problems = apply_mapping(frame, mapping)
+        indicators = catalog_defaults(mapping_indicators(mapping), values)
+        results.append(MappedSource(path.name, values, indicators, unplaced, problems))
+    return results
+
+
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series(dtype=object) for column in VALUES_COLUMNS})

@@ -65,6 +65,22 @@ def test_every_shipped_mapping_applies_cleanly_to_its_file(path):
     assert set(values["indicator_id"]) == set(indicators["indicator_id"])
 
 
+def test_apply_mapping_files_runs_every_shipped_mapping(tmp_path):
+    results = mappings.apply_mapping_files(SOURCES)
+    assert [r.name for r in results] == sorted(p.name for p in MAPPINGS.glob("*.toml"))
+    for result in results:
+        assert result.problems == [] and result.unplaced == [] and not result.values.empty
+        assert set(result.indicators["indicator_id"]) == set(result.values["indicator_id"])
+        assert result.indicators["default_period_end"].notna().all()
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "broken.toml").write_text("[source\n", encoding="utf-8")
+    (broken,) = mappings.apply_mapping_files(tmp_path)
+    assert broken.values.empty
+    assert len(broken.problems) == 1 and broken.problems[0].startswith(
+        "broken.toml: not valid TOML"
+    )
+
+
 # ---------------------------------------------------------------- one figure per source
 
 
