@@ -94,7 +94,7 @@ class PeriodError(ValueError):
 @dataclass
 class FingertipsResult:
     values: pd.DataFrame  # the `values` schema, rows that passed
-    indicators: pd.DataFrame  # indicator_id, label, unit, polarity, value_type, source, licence
+    indicators: pd.DataFrame  # catalog rows: indicator_id, label, unit, polarity, value_type ...
     left_out: str  # one summary line: rows that are not ours, and why (normal, not an error)
     problems: list[str]  # one line per refused row or missing argument; store nothing if any
 
@@ -311,7 +311,7 @@ def convert_export(
             left_out[_left_out_reason(row["Area Type"])] += 1
             continue
         if (row["Area Code"], ours_type) not in ours:
-            left_out[f"areas outside LLR ({row['Area Type']})"] += 1
+            left_out[f"areas outside LLR or not held by us ({row['Area Type']})"] += 1
             continue
         category_type = row["Category Type"].lower()
         if category_type and ("deprivation" in category_type or "imd" in category_type):

@@ -220,7 +220,7 @@ def test_only_our_areas_are_kept_and_the_rest_summarised():
     line = result.left_out
     assert "left out 4:" in line
     assert "1 England" in line and "1 regions" in line
-    assert "1 areas outside LLR (GPs)" in line
+    assert "1 areas outside LLR or not held by us (GPs)" in line
     assert "1 area type Sub-ICB, former CCGs, not one of our levels" in line
 
 
