@@ -7,8 +7,9 @@ cells and a parsed mapping in, `(values, unplaced_columns, problems)` out.
 
 Mapping keys (all optional unless marked):
 
-  [source]      file (required, relative to data/sources), title, licence, caveat,
-                missing = ["N/A"] (cell texts meaning suppressed / not published -> NULL)
+  [source]      file (required, relative to data/sources), title, licence, missing = ["N/A"]
+                (cell texts meaning suppressed / not published -> NULL), and catalog fields
+                for every indicator: domain, vintage, method, caveat, short_label, target
   [filter]      COLUMN = ["kept", "values"] ("" keeps blank cells)
   ignore        = ["Column", ...]  (columns read and deliberately unused)
   [area]        column (required); type = "practice" fixed, or codes = {name = code} with
@@ -19,14 +20,15 @@ Mapping keys (all optional unless marked):
                 {column = "...", map = {text = ours}} reads a column
   [measures]    numerator, denominator, value, lower_ci, upper_ci: column names;
                 multiplier (100 for percent)
-  [indicator]   a fixed indicator (id, label, unit, polarity, caveat, is_modelled), or
+  [indicator]   a fixed indicator (id, label, unit, polarity, is_modelled, catalog fields), or
                 column + [indicator.codes.CODE] tables (long tables); skip = [codes left out]
   [[columns]]   wide tables: column, id, label, unit, polarity, plus per-column overrides of
                 period / dimensions / is_modelled / caveat; the cell is the value
   [margins]     age_band = "All": add All rows summed from the bands (count indicators only)
 
 Counts without a value give Wilson limits (percent); a published value with counts must
-agree with them within rounding, else the row is refused by number.
+agree with them within rounding, else the row is refused by number. `apply_mapping_files`
+runs every shipped mapping and gives catalog rows (`mapping_indicators` + `catalog_defaults`).
 """
 
 from __future__ import annotations
