@@ -11,7 +11,7 @@ Mapping keys (all optional unless marked):
                 (cell texts meaning suppressed / not published -> NULL), and catalog fields
                 for every indicator: domain, vintage, method, caveat, short_label, target
   [filter]      COLUMN = ["kept", "values"] ("" keeps blank cells)
-  ignore        = ["Column", ...]  (columns read and deliberately unused)
+  ignore        = ["Column", ...]: columns deliberately unused (top level, before any table)
   [area]        column (required); type = "practice" fixed, or codes = {name = code} with
                 types = {code = area_type} when the column holds names
   [period]      start, end (TOML dates), or column (parsed by fingertips.parse_period),
