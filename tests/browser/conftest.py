@@ -7,7 +7,6 @@ session state) leaks from one test into the next.
 
 from __future__ import annotations
 
-import ast
 import io
 import os
 import signal
@@ -19,12 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image  # a streamlit dependency, so always installed with it
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.load_test import free_port
+from tests.conftest import REPO, app_pages
 
-REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 SERVER_LOG = ARTIFACTS / "streamlit.log"
@@ -48,17 +47,6 @@ IDLE_STABLE_MS = 600
 # A rerun of a map page takes seconds on a busy 2-core runner; Playwright's 5 s default for
 # expect() is too tight for assertions that wait on one.
 expect.set_options(timeout=30_000)
-
-
-def app_pages() -> list[tuple[str, str, str, str]]:
-    """app.PAGES (file, title, icon, url path), read without running app.py."""
-    tree = ast.parse((REPO / "app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == "PAGES" for target in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise AssertionError("app.py has no PAGES list")
 
 
 def page_url_path(url_path: str) -> str:
