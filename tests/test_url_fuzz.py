@@ -8,6 +8,7 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -90,7 +91,7 @@ def make_fuzz_test(page: str):
     def fuzz(params: dict[str, str]) -> None:
         run_page(page, params)
 
-    return fuzz
+    return pytest.mark.slow(fuzz)  # several app runs an example: outside `make test-fast`
 
 
 for _page in PAGES:

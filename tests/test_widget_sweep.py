@@ -15,6 +15,8 @@ from equity import db, options
 from tests.conftest import open_page, registered_pages
 
 MAX_OPTIONS = 8
+# Minutes of reruns: outside `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

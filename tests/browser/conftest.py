@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from bench.load_test import free_port
 from tests.conftest import REPO, app_pages
 
+BROWSER_TESTS = Path(__file__).resolve().parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 SERVER_LOG = ARTIFACTS / "streamlit.log"
@@ -47,6 +48,14 @@ IDLE_STABLE_MS = 600
 # A rerun of a map page takes seconds on a busy 2-core runner; Playwright's 5 s default for
 # expect() is too tight for assertions that wait on one.
 expect.set_options(timeout=30_000)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/browser is a browser test, so `make test-fast` leaves it out
+    (this hook sees the whole session's items, hence the path check)."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 def page_url_path(url_path: str) -> str:
