@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test build lint format bench clean
+.PHONY: run test test-fast build lint format bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: build
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The developer's lane: no browser, no widget sweep or URL fuzz (markers in pyproject.toml).
+test-fast: build
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -34,8 +34,8 @@ from equity.schema import (
     COUNT_COLUMNS,
     DOMAINS,
     FLAG_COLUMNS,
+    JUDGED_POLARITIES,
     PERIOD_COLUMNS,
-    POLARITIES,
     REQUIRED_VALUES_COLUMNS,
     SEXES,
     SORT_COLUMNS,
@@ -289,11 +289,11 @@ def _check_new_indicator(
             f"--unit '{flags['unit'] or ''}' is not one of {', '.join(UNIT_RANGES)}",
             "pass --unit percent (proportions), years (life expectancy) or rate",
         )
-    if flags["polarity"] not in POLARITIES:
+    if flags["polarity"] not in JUDGED_POLARITIES:
         problems.add(
             None,
             None,
-            f"--polarity '{flags['polarity'] or ''}' is not one of {', '.join(POLARITIES)}",
+            f"--polarity '{flags['polarity'] or ''}' is not one of {', '.join(JUDGED_POLARITIES)}",
             "pass --polarity higher_is_better (e.g. uptake) or lower_is_better (e.g. mortality)",
         )
     domain = new_indicator.get("domain") or (

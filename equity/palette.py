@@ -17,6 +17,16 @@ RAG_COLOURS = {
     "not compared": "#BBBBBB",
 }
 
+# Comparisons of a no-judgement indicator (stats.NO_JUDGEMENT_LABELS): a non-judging
+# blue/orange pair (Okabe-Ito sky blue and orange, unlike the RAG blue and vermillion);
+# "similar" near-white, "not compared" the same grey as the RAG scheme's.
+NO_JUDGEMENT_COLOURS = {
+    "lower_no_judgement": "#56B4E9",
+    "similar_no_judgement": "#F7F7F7",
+    "higher_no_judgement": "#E69F00",
+    "not compared": "#BBBBBB",
+}
+
 # Okabe-Ito, for lines on a trend chart: the first series (the one asked about) gets the
 # strongest.
 SERIES_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")

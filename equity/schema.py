@@ -70,11 +70,15 @@ SEX_BREAKDOWNS = tuple(sex for sex in SEXES if sex != ALL)
 AREA_TYPES = ("la", "ward", "msoa", "msoa11", "lsoa", "practice", "region")
 
 # Catalog vocabularies. Code that branches on polarity names these constants, so a further
-# polarity (e.g. "no_judgement") is added here and only code that must treat it differently
-# changes.
+# polarity is added here and only code that must treat it differently changes.
 HIGHER_IS_BETTER = "higher_is_better"
 LOWER_IS_BETTER = "lower_is_better"
-POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
+# Compared (higher / similar / lower) but never judged better or worse, as Fingertips does
+# for e.g. recorded prevalence.
+NO_JUDGEMENT = "no_judgement"
+# Polarities with a better direction: RAG colours, "worst" rankings, user uploads.
+JUDGED_POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
+POLARITIES = (*JUDGED_POLARITIES, NO_JUDGEMENT)
 DOMAINS = ("life_expectancy", "screening", "vaccination", "context")
 # Each unit's plausible value range (percent is 0–100, not a fraction).
 UNIT_RANGES = {"percent": (0.0, 100.0), "years": (0.0, 130.0), "rate": (0.0, math.inf)}

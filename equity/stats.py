@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from equity.config import SUPPRESS_MAX_COUNT
-from equity.schema import HIGHER_IS_BETTER, LOWER_IS_BETTER, POLARITIES
+from equity.schema import HIGHER_IS_BETTER, JUDGED_POLARITIES, LOWER_IS_BETTER, NO_JUDGEMENT
 
 
 def z_value(confidence: float) -> float:
@@ -110,8 +110,8 @@ def compare_to_benchmark(lower_ci, upper_ci, benchmark_value, polarity=None, com
     """
     if polarity is not None:
         for value in np.unique(np.asarray(polarity, dtype=object)):
-            if value is not None and value not in POLARITIES:
-                raise ValueError(f"unknown polarity {value!r}; expected one of {POLARITIES}")
+            if value is not None and value not in JUDGED_POLARITIES:
+                raise ValueError(f"unknown polarity {value!r}; expected one of {JUDGED_POLARITIES}")
     lower = np.asarray(lower_ci, dtype=float)
     upper = np.asarray(upper_ci, dtype=float)
     benchmark = np.asarray(benchmark_value, dtype=float)
@@ -580,3 +580,440 @@ def suppress_counts(
         out[col] = out[col].astype("float64").mask(row_suppressed)
     out["suppressed"] = row_suppressed
     return out
+
+
+# --- Crude rates (exact Poisson below 10 events, Byar's from 10) ----------------------
+#
+# Added with the "Real data on every topic" and "Compare and judge" issues; the module
+# docstring above is left alone while its constants move, so the new parts are listed here:
+# crude rates (``rate_interval``, ``rate_with_ci``), no-judgement comparison
+# (``compare_no_judgement``, ``comparison_category``), funnel plots for proportions
+# (``funnel_limits_proportion``, ``funnel_significance_proportion``,
+# ``funnel_plot_denominators``), Fingertips' recent-trend test (``recent_trend_proportion``,
+# ``recent_trend_from_ci``) and rank uncertainty (``probability_among_worst``).
+
+RATE_EXACT_BELOW = 10  # PHE: exact Poisson limits below 10 events, Byar's from 10 up
+
+
+def rate_interval(count, confidence: float = 0.95):
+    """Confidence limits for a Poisson count (the expected count), as PHEindicatormethods.
+
+    Exact (chi-square / gamma based) below 10 events: lower = chi2(alpha/2, 2x) / 2 (0
+    when x = 0), upper = chi2(1 - alpha/2, 2x + 2) / 2; from 10 events up, Byar's
+    approximation. Returns ``(lower, upper)`` on the count scale, floats for scalar input
+    or arrays otherwise; NaN where the count is missing or negative. Non-integer counts
+    are allowed (the gamma form takes any shape).
+    """
+    # scipy.special, not scipy.stats: the app keeps scipy.stats off its start-up path.
+    from scipy.special import gammaincinv
+
+    z = z_value(confidence)
+    tail = (1 - confidence) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = np.asarray(count, dtype=float)
+        x_safe = np.where(x >= 0, x, np.nan)
+        # chi2.ppf(q, 2a) / 2 is the gamma(a) quantile, i.e. gammaincinv(a, q).
+        exact_lower = np.where(x_safe > 0, gammaincinv(np.where(x_safe > 0, x_safe, 1), tail), 0.0)
+        exact_upper = gammaincinv(x_safe + 1, 1 - tail)
+        byars_lower = x_safe * (1 - 1 / (9 * x_safe) - z / (3 * np.sqrt(x_safe))) ** 3
+        byars_upper = (x_safe + 1) * (
+            1 - 1 / (9 * (x_safe + 1)) + z / (3 * np.sqrt(x_safe + 1))
+        ) ** 3
+        exact = x_safe < RATE_EXACT_BELOW
+        lower = np.where(np.isnan(x_safe), np.nan, np.where(exact, exact_lower, byars_lower))
+        upper = np.where(np.isnan(x_safe), np.nan, np.where(exact, exact_upper, byars_upper))
+    return _scalar_or_array(lower, count), _scalar_or_array(upper, count)
+
+
+def rate_with_ci(count, denominator, confidence: float = 0.95, multiplier: float = 100_000):
+    """Crude rate count / denominator * ``multiplier`` with PHE's limits (``rate_interval``).
+
+    The count may exceed the denominator (a rate, not a proportion). NaN where an input
+    is missing, the count is negative or the denominator is <= 0. Scalar input gives a
+    dict, array input a DataFrame; keys/columns are ``value, lower_ci, upper_ci``.
+    """
+    lower, upper = rate_interval(count, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = np.asarray(count, dtype=float)
+        n = np.asarray(denominator, dtype=float)
+        scale = np.where(n > 0, multiplier / np.where(n > 0, n, np.nan), np.nan)
+        result = {
+            "value": np.where(x >= 0, x, np.nan) * scale,
+            "lower_ci": np.asarray(lower, dtype=float) * scale,
+            "upper_ci": np.asarray(upper, dtype=float) * scale,
+        }
+    if np.ndim(count) == 0 and np.ndim(denominator) == 0:
+        return {key: float(val) for key, val in result.items()}
+    return pd.DataFrame(result)
+
+
+# --- Benchmark comparison for indicators with no good direction ------------------------
+
+# Fingertips compares indicators such as recorded prevalence (a higher figure may mean
+# better case-finding, not more illness) as higher / similar / lower without judging
+# them. Their categories get their own names so a chart can never colour them as
+# better/worse by accident (their colours: palette.NO_JUDGEMENT_COLOURS).
+NO_JUDGEMENT_LABELS = (
+    "lower_no_judgement",
+    "similar_no_judgement",
+    "higher_no_judgement",
+    "not compared",
+)
+NO_JUDGEMENT_DISPLAY = {
+    "lower_no_judgement": "Lower",
+    "similar_no_judgement": "Similar",
+    "higher_no_judgement": "Higher",
+    "not compared": "Not compared",
+}
+_NO_JUDGEMENT_BY_COMPARISON = {
+    "lower": "lower_no_judgement",
+    "similar": "similar_no_judgement",
+    "higher": "higher_no_judgement",
+}
+
+
+def _no_judgement_labels(comparison):
+    comparison_arr = np.asarray(comparison, dtype=object)
+    result = np.vectorize(
+        lambda c: _NO_JUDGEMENT_BY_COMPARISON.get(c, "not compared"), otypes=[object]
+    )(comparison_arr)
+    return str(result) if np.ndim(comparison) == 0 else result
+
+
+def compare_no_judgement(lower_ci, upper_ci, benchmark_value, comparable=True):
+    """``compare_to_benchmark`` for a no-judgement indicator, in its own category names.
+
+    "higher_no_judgement" when the whole 95% CI lies above the benchmark,
+    "lower_no_judgement" below, "similar_no_judgement" when the benchmark is inside it,
+    "not compared" where something is missing or ``comparable`` is False.
+    """
+    return _no_judgement_labels(
+        compare_to_benchmark(lower_ci, upper_ci, benchmark_value, None, comparable)
+    )
+
+
+def comparison_category(comparison, polarity):
+    """The colour category of a "lower"/"similar"/"higher" comparison, for any polarity.
+
+    ``higher_is_better`` / ``lower_is_better`` give ``comparison_rag``'s
+    worse/similar/better (unchanged); ``no_judgement`` gives the ``NO_JUDGEMENT_LABELS``
+    (elementwise when polarity is an array); anything else "not compared".
+    """
+    comparison_arr = np.asarray(comparison, dtype=object)
+    polarity_arr = np.broadcast_to(np.asarray(polarity, dtype=object), comparison_arr.shape)
+    rag = np.asarray(comparison_rag(comparison_arr, polarity_arr), dtype=object)
+    no_judgement = np.asarray(_no_judgement_labels(comparison_arr), dtype=object)
+    result = np.where(polarity_arr == NO_JUDGEMENT, no_judgement, rag).astype(object)
+    if np.ndim(comparison) == 0 and np.ndim(polarity) == 0:
+        return str(result)
+    return result
+
+
+# --- Funnel plots for proportions ------------------------------------------------------
+
+FUNNEL_HIGH_998 = "High (0.001)"
+FUNNEL_HIGH_95 = "High (0.025)"
+FUNNEL_LOW_998 = "Low (0.001)"
+FUNNEL_LOW_95 = "Low (0.025)"
+FUNNEL_NOT_SIGNIFICANT = "Not significant"
+
+
+def _funnel_limit(benchmark: float, denominator, tail_probability: float, side: int):
+    """Benchmark +/- z * sqrt(p (1 - p) / n) on the 0-1 scale.
+
+    PHEindicatormethods (``sigma_adjustment``) writes this as the root of a quadratic in
+    the count; that quadratic reduces to (x - n p)^2 = z^2 n p (1 - p), i.e. the normal
+    approximation to the binomial with the benchmark's variance, so this is the same
+    number (the limit is where an area's Wilson score interval would just reach p).
+    """
+    z = NormalDist().inv_cdf(1 - tail_probability)
+    n = np.asarray(denominator, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return benchmark + side * z * np.sqrt(benchmark * (1 - benchmark) / n)
+
+
+def funnel_limits_proportion(benchmark_proportion: float, denominators, multiplier: float = 100):
+    """Funnel-plot control limits for a proportion at each denominator, as Fingertips.
+
+    ``benchmark_proportion`` is on the 0-1 scale (usually the pooled sum of numerators /
+    sum of denominators). Returns a DataFrame: ``denominator, lower_95, upper_95,
+    lower_998, upper_998, baseline``, scaled by ``multiplier``: the 95% limits are
+    PHE's "2 s.d." (0.025 in each tail, z = 1.96), the 99.8% ones its "3 s.d." (0.001,
+    z = 3.09). Limits are clipped to 0..multiplier (PHE clips to 0..100).
+    """
+    p = float(benchmark_proportion)
+    if not 0 <= p <= 1:
+        raise ValueError(f"benchmark_proportion must be between 0 and 1, got {p}")
+    n = np.asarray(denominators, dtype=float)
+    if np.isnan(n).any() or (n <= 0).any():
+        raise ValueError("every denominator for a funnel plot must be above zero")
+
+    def limit(tail, side):
+        return np.clip(_funnel_limit(p, n, tail, side), 0, 1) * multiplier
+
+    return pd.DataFrame(
+        {
+            "denominator": n,
+            "lower_95": limit(0.025, -1),
+            "upper_95": limit(0.025, 1),
+            "lower_998": limit(0.001, -1),
+            "upper_998": limit(0.001, 1),
+            "baseline": np.full(len(n), p * multiplier),
+        }
+    )
+
+
+def funnel_significance_proportion(numerator, denominator, benchmark_proportion=None):
+    """Each area's place on a proportion funnel plot, as PHEindicatormethods.
+
+    ``benchmark_proportion`` (0-1) defaults to the pooled sum(numerator) /
+    sum(denominator) of the areas given. An area is "Low (0.001)" below the lower 99.8%
+    limit at its own denominator, else "Low (0.025)" below the lower 95% limit, else
+    "High (0.001)" / "High (0.025)" above the upper ones, else "Not significant" (strict
+    comparisons, in that order). Numerators must be 0..denominator, denominators > 0.
+    """
+    x = np.asarray(numerator, dtype=float)
+    n = np.asarray(denominator, dtype=float)
+    bad = np.isnan(x) | np.isnan(n) | (n <= 0) | (x < 0) | (x > n)
+    if bad.any():
+        row = int(np.flatnonzero(np.atleast_1d(bad))[0])
+        raise ValueError(
+            f"funnel plot input row {row}: numerator must be 0..denominator and the "
+            "denominator above zero; fix or drop that row"
+        )
+    p = x.sum() / n.sum() if benchmark_proportion is None else float(benchmark_proportion)
+    value = x / n
+    result = np.select(
+        [
+            value < _funnel_limit(p, n, 0.001, -1),
+            value < _funnel_limit(p, n, 0.025, -1),
+            value > _funnel_limit(p, n, 0.001, 1),
+            value > _funnel_limit(p, n, 0.025, 1),
+        ],
+        [FUNNEL_LOW_998, FUNNEL_LOW_95, FUNNEL_HIGH_998, FUNNEL_HIGH_95],
+        default=FUNNEL_NOT_SIGNIFICANT,
+    ).astype(object)
+    return str(result) if np.ndim(numerator) == 0 else result
+
+
+# --- Recent trend (chi-squared test for trend in proportions) --------------------------
+
+TREND_POINTS = 5  # Fingertips judges the trend on the most recent five points
+TREND_INCREASING = "increasing"
+TREND_DECREASING = "decreasing"
+TREND_NO_CHANGE = "no significant change"
+TREND_CANNOT_CALCULATE = "cannot be calculated"
+
+
+def _weighted_slope(values: np.ndarray, times: np.ndarray, weights: np.ndarray):
+    """Weighted least-squares slope of values on times and its standard error."""
+    s1, s3, s5 = weights.sum(), (weights * times).sum(), (weights * times**2).sum()
+    s2, s4 = (weights * values * times).sum(), (weights * values).sum()
+    spread = s1 * s5 - s3**2
+    return (s1 * s2 - s3 * s4) / spread, np.sqrt(s1 / spread)
+
+
+def _sign_votes(values: np.ndarray, times: np.ndarray, weights: np.ndarray) -> int:
+    """Sum of +1/-1 (zero counts as +1, as Fingertips) over the slope with all points
+    and with each point left out: +/-6 for five points means no single point decides it."""
+    votes = 0
+    for left_out in range(-1, len(values)):
+        keep = np.arange(len(values)) != left_out
+        slope = _weighted_slope(values[keep], times[keep], weights[keep])[0]
+        votes += -1 if slope < 0 else 1
+    return votes
+
+
+def recent_trend_proportion(numerator, denominator, confidence: float = 0.998) -> dict:
+    """Fingertips' recent-trend marker for a proportion, from a series oldest first.
+
+    Method as Fingertips' own code (ukhsa-collaboration/fingertips-open,
+    ``PholioVisualisation.Analysis.TrendMarkers.TrendMarkerCalculator``, the branch for
+    proportions): take the most recent five valid points (fewer: "cannot be calculated"),
+    compute the chi-squared test for trend (Cochran-Armitage, scores 1..5, as R's
+    ``prop.trend.test``)
+
+        chi2 = N (N sum(x t) - X sum(n t))^2 / (X (N - X) (N sum(n t^2) - (sum(n t))^2))
+
+    and call the trend significant when chi2 exceeds the chi-square(1 df) quantile at
+    ``confidence`` (Fingertips: 99.8%, 9.5495) and no single point drives it: the
+    unweighted slope of logit(p) on time must have the same sign with all five points
+    and with each one left out (on p itself when a point is 0% or 100%, where the logit
+    is infinite). The direction is the sign of the trend statistic (more events later
+    than expected: increasing).
+
+    Returns ``{"marker", "chi_square", "points_used"}``; ``marker`` is one of
+    ``TREND_INCREASING, TREND_DECREASING, TREND_NO_CHANGE, TREND_CANNOT_CALCULATE``.
+    Invalid points (missing, denominator <= 0, numerator outside 0..denominator) are
+    skipped, as Fingertips uses only valid data.
+    """
+    x_all = np.asarray(numerator, dtype=float).ravel()
+    n_all = np.asarray(denominator, dtype=float).ravel()
+    if x_all.shape != n_all.shape:
+        raise ValueError("numerator and denominator must be the same length")
+    with np.errstate(invalid="ignore"):
+        valid = ~np.isnan(x_all) & ~np.isnan(n_all) & (n_all > 0) & (x_all >= 0) & (x_all <= n_all)
+    x, n = x_all[valid][-TREND_POINTS:], n_all[valid][-TREND_POINTS:]
+    if len(x) < TREND_POINTS:
+        return {"marker": TREND_CANNOT_CALCULATE, "chi_square": float("nan"), "points_used": len(x)}
+
+    t = np.arange(1, TREND_POINTS + 1, dtype=float)
+    total_n, total_x = n.sum(), x.sum()
+    deviation = total_n * (x * t).sum() - total_x * (n * t).sum()
+    spread = total_n * (n * t**2).sum() - (n * t).sum() ** 2
+    if total_x == 0 or total_x == total_n or spread == 0:
+        # No events (or only events) in five periods: nothing to trend.
+        return {"marker": TREND_NO_CHANGE, "chi_square": 0.0, "points_used": TREND_POINTS}
+    chi_square = total_n * deviation**2 / (total_x * (total_n - total_x) * spread)
+
+    p = x / n
+    shape = np.log(p / (1 - p)) if ((p > 0) & (p < 1)).all() else p
+    consistent = abs(_sign_votes(shape, t, np.ones(TREND_POINTS))) == TREND_POINTS + 1
+    significant = consistent and chi_square > z_value(confidence) ** 2
+    if not significant:
+        marker = TREND_NO_CHANGE
+    else:
+        marker = TREND_INCREASING if deviation > 0 else TREND_DECREASING
+    return {"marker": marker, "chi_square": float(chi_square), "points_used": TREND_POINTS}
+
+
+# --- Rank uncertainty ------------------------------------------------------------------
+
+
+def probability_among_worst(
+    k: int,
+    polarity: str,
+    numerator=None,
+    denominator=None,
+    value=None,
+    lower_ci=None,
+    upper_ci=None,
+    draws: int = 10_000,
+    seed: int | None = 1,
+    confidence: float = 0.95,
+    chunk: int = 1_000,
+) -> np.ndarray:
+    """Probability that each area is truly among the ``k`` worst, by simulation.
+
+    From counts: each area's true proportion is drawn from Beta(x + 0.5, n - x + 0.5),
+    the Jeffreys posterior for a binomial proportion. From a value and its CI (e.g. life
+    expectancy): drawn from a normal with SE = (upper - lower) / (2 z), z for
+    ``confidence``. In each of ``draws`` draws the k worst are counted: the lowest for
+    ``higher_is_better``, the highest for ``lower_is_better`` (a no-judgement indicator
+    has no "worst", so it is refused). ``seed`` makes it reproducible. Returns an array
+    in input order (probabilities sum to k).
+    """
+    if polarity not in JUDGED_POLARITIES:
+        raise ValueError(
+            f"polarity must be higher_is_better or lower_is_better to rank the worst, got {polarity!r}"
+        )
+    if numerator is not None and denominator is not None:
+        x = np.asarray(numerator, dtype=float).ravel()
+        n = np.asarray(denominator, dtype=float).ravel()
+        with np.errstate(invalid="ignore"):
+            bad = np.isnan(x) | np.isnan(n) | (n <= 0) | (x < 0) | (x > n)
+        what = "numerator must be 0..denominator and the denominator above zero"
+
+        def sample(rng, size):
+            return rng.beta(x + 0.5, n - x + 0.5, size=(size, len(x)))
+
+    elif value is not None and lower_ci is not None and upper_ci is not None:
+        centre = np.asarray(value, dtype=float).ravel()
+        se = (np.asarray(upper_ci, dtype=float) - np.asarray(lower_ci, dtype=float)).ravel() / (
+            2 * z_value(confidence)
+        )
+        with np.errstate(invalid="ignore"):
+            bad = np.isnan(centre) | np.isnan(se) | (se < 0)
+        what = "value and both limits are needed, with upper >= lower"
+
+        def sample(rng, size):
+            return rng.normal(centre, se, size=(size, len(centre)))
+
+    else:
+        raise ValueError("give numerator and denominator, or value, lower_ci and upper_ci")
+    if bad.any():
+        raise ValueError(f"area {int(np.flatnonzero(bad)[0])}: {what}; fix or drop that area")
+    areas = len(bad)
+    if not 1 <= k <= areas:
+        raise ValueError(f"k must be between 1 and the number of areas ({areas}), got {k}")
+
+    rng = np.random.default_rng(seed)
+    hits = np.zeros(areas)
+    done = 0
+    while done < draws:
+        size = min(chunk, draws - done)
+        samples = sample(rng, size)
+        if polarity == LOWER_IS_BETTER:
+            samples = -samples  # the worst are then the lowest, as for higher_is_better
+        worst = np.argpartition(samples, k - 1, axis=1)[:, :k]
+        hits += np.bincount(worst.ravel(), minlength=areas)
+        done += size
+    return hits / draws
+
+
+FUNNEL_POINTS = 100
+
+
+def _round_to_leading_digits(value: float, keep: int, up: bool) -> float:
+    """Round to ``keep`` leading digits, up or down (PHE's neat axis ends)."""
+    whole = np.ceil(value) if up else np.floor(value)
+    if whole <= 0:
+        return 0.0
+    power = 10.0 ** (len(str(int(whole))) - keep)
+    return float((np.ceil if up else np.floor)(value / power) * power)
+
+
+def funnel_plot_denominators(denominators) -> np.ndarray:
+    """The denominators at which PHEindicatormethods draws a proportion funnel's limits.
+
+    100 points from 1 (or, when the largest area is under twice the smallest, 95% of the
+    smallest rounded down to one significant figure) to 105% of the largest rounded up
+    to two, spaced geometrically and at least 1 apart; feed them to
+    ``funnel_limits_proportion``.
+    """
+    n = np.asarray(denominators, dtype=float)
+    n = n[~np.isnan(n)]
+    if n.size == 0 or (n <= 0).any():
+        raise ValueError("a funnel plot needs denominators above zero")
+    smallest, largest = n.min(), n.max()
+    start = 0.0 if largest > 2 * smallest else _round_to_leading_digits(0.95 * smallest, 1, False)
+    end = _round_to_leading_digits(1.05 * largest, 2, True)
+    points = [max(1.0, start)]
+    for j in range(2, FUNNEL_POINTS + 1):
+        previous = points[-1]
+        step = round((end / previous) ** (1 / (FUNNEL_POINTS + 1 - j)) * previous)
+        points.append(max(float(step), previous + 1))
+    return np.array(points)
+
+
+def recent_trend_from_ci(value, lower_ci, upper_ci, confidence: float = 0.998) -> dict:
+    """Fingertips' recent-trend marker for a value with a 95% CI (rates, life expectancy).
+
+    The branch of the same Fingertips calculator (see ``recent_trend_proportion``) for
+    indicators that are not proportions: over the most recent five valid points (oldest
+    first), regress value on time weighted by 1 / SE^2, SE = (upper - lower) / 3.92;
+    chi2 = (slope / SE(slope))^2 must exceed the chi-square(1 df) quantile at
+    ``confidence`` and the weighted slope must keep its sign with each point left out.
+    Direction is the slope's sign. Returns the same dict as ``recent_trend_proportion``.
+    """
+    v_all = np.asarray(value, dtype=float).ravel()
+    lo_all = np.asarray(lower_ci, dtype=float).ravel()
+    up_all = np.asarray(upper_ci, dtype=float).ravel()
+    if not v_all.shape == lo_all.shape == up_all.shape:
+        raise ValueError("value, lower_ci and upper_ci must be the same length")
+    with np.errstate(invalid="ignore"):
+        valid = ~np.isnan(v_all) & ~np.isnan(lo_all) & ~np.isnan(up_all) & (up_all > lo_all)
+    v = v_all[valid][-TREND_POINTS:]
+    se = (up_all[valid][-TREND_POINTS:] - lo_all[valid][-TREND_POINTS:]) / 3.92
+    if len(v) < TREND_POINTS:
+        return {"marker": TREND_CANNOT_CALCULATE, "chi_square": float("nan"), "points_used": len(v)}
+    t = np.arange(1, TREND_POINTS + 1, dtype=float)
+    w = 1 / se**2
+    slope, slope_se = _weighted_slope(v, t, w)
+    chi_square = float((slope / slope_se) ** 2)
+    consistent = abs(_sign_votes(v, t, w)) == TREND_POINTS + 1
+    if consistent and chi_square > z_value(confidence) ** 2:
+        marker = TREND_INCREASING if slope > 0 else TREND_DECREASING
+    else:
+        marker = TREND_NO_CHANGE
+    return {"marker": marker, "chi_square": chi_square, "points_used": TREND_POINTS}

@@ -26,3 +26,42 @@ CREATE OR REPLACE MACRO age_band_matches(band, requested) AS
               AND band <> 'All'
               THEN age_band_lower(band) >= TRY_CAST(rtrim(requested, '+') AS INTEGER)
          ELSE band = requested END;
+-- Crude-rate limits as PHEindicatormethods' phe_rate (equity.stats.rate_interval): exact
+-- Poisson below 10 events, Byar's approximation from 10 up; counts summed in SQL first.
+-- DuckDB has no chi-square quantile, so the exact limits for counts 0..9 are a lookup,
+-- defined for z = 1.959963984540054 (95%) and z = 3.090232306167813 (99.8%) only. A
+-- non-integer count below 10 (e.g. modelled) or another z gives NULL rather than a guess.
+-- One of two lists of exact limits for counts 0..9, chosen by z; NULL otherwise.
+CREATE OR REPLACE MACRO rate_exact_lookup(x, z, at_95, at_998) AS
+    CASE WHEN x <> floor(x) THEN NULL
+         WHEN abs(z - 1.959963984540054) < 1e-9 THEN at_95[CAST(x AS INTEGER) + 1]
+         WHEN abs(z - 3.090232306167813) < 1e-9 THEN at_998[CAST(x AS INTEGER) + 1]
+    END;
+CREATE OR REPLACE MACRO rate_count_lower(x, z) AS
+    CASE WHEN x IS NULL OR x < 0 THEN NULL
+         WHEN x >= 10 THEN x * pow(1 - 1 / (9 * x) - z / (3 * sqrt(x)), 3)
+         ELSE rate_exact_lookup(x, z,
+             [0.0, 0.025317807984289897, 0.24220927854396507, 0.6186721228956015,
+              1.089865373626325, 1.623486390118421, 2.201894253490851, 2.814363051519867,
+              3.4538321767485023, 4.115373097378334],
+             [0.0, 0.0010005003335835346, 0.045402017769489565, 0.19053337756840327,
+              0.42855241362842295, 0.7393717319178327, 1.1071046602556396,
+              1.5203362603988093, 1.9708139217403662, 2.452424404363775])
+    END;
+CREATE OR REPLACE MACRO rate_count_upper(x, z) AS
+    CASE WHEN x IS NULL OR x < 0 THEN NULL
+         WHEN x >= 10 THEN (x + 1) * pow(1 - 1 / (9 * (x + 1)) + z / (3 * sqrt(x + 1)), 3)
+         ELSE rate_exact_lookup(x, z,
+             [3.6888794541139354, 5.571643390938898, 7.22468766772396, 8.767273069742323,
+              10.241588675403694, 11.66833207932267, 13.059474022518685, 14.422675361702376,
+              15.763189220193313, 17.084803451419166],
+             [6.907755278982137, 9.233413476451585, 11.228872242412661, 13.06224077918807,
+              14.79414922253721, 16.454745203680105, 18.061636840199064, 19.626177395384232,
+              21.15619816583998, 22.65737330906293])
+    END;
+CREATE OR REPLACE MACRO rate_per(x, d, multiplier) AS
+    CASE WHEN d > 0 AND x >= 0 THEN multiplier * x / d END;
+CREATE OR REPLACE MACRO rate_lower(x, d, multiplier, z) AS
+    CASE WHEN d > 0 THEN multiplier * rate_count_lower(x, z) / d END;
+CREATE OR REPLACE MACRO rate_upper(x, d, multiplier, z) AS
+    CASE WHEN d > 0 THEN multiplier * rate_count_upper(x, z) / d END;

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from equity import exports
+from tests.conftest import notices, open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 INEQUALITIES = "views/inequalities.py"
 TRENDS = "views/trends.py"
 DATA = "views/data_methods.py"
@@ -20,24 +17,6 @@ def quick_svg(monkeypatch):
     """ui.layout.chart renders the SVG download on every run (~1.5 s a chart in vl-convert);
     these tests are about the pages, so the SVG is stubbed (test_inequalities renders one)."""
     monkeypatch.setattr(exports, "chart_svg", lambda spec: b"<svg></svg>")
-
-
-def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
-    """A fresh visit: the app's first run, then the page opened from a link with params."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.session_state["_url_seeded"] = set()  # as if the link were opened in a new browser
-    at.query_params.clear()
-    at.switch_page(page)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception
-    return at
-
-
-def notices(at: AppTest) -> list[str]:
-    return [element.value for element in at.info]
 
 
 def test_inequalities_default_shows_the_deprivation_gradient_with_sii(extracts_dir):

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from equity import labels, maps, palette
+from tests.conftest import json_records, open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ST_MATTHEWS = "E02002844"
-
-
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()  # the default page runs first: AppTest cannot start on another page
-    at.switch_page(page).run()
-    assert not at.exception
-    return at
 
 
 def map_spec(at: AppTest) -> dict:
@@ -32,24 +21,16 @@ def map_spec(at: AppTest) -> dict:
     raise AssertionError("no Vega map on the page")
 
 
-def _records(node):
-    if isinstance(node, list) and node and all(isinstance(item, dict) for item in node):
-        yield node
-    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
-    for child in children:
-        yield from _records(child)
-
-
 def features_by_code(spec: dict) -> dict:
     """{area_code: the feature's fields} from the map's area layer data."""
-    for rows in _records(spec):
+    for rows in json_records(spec):
         if "geometry" in rows[0] and "area_code" in rows[0]:
             return {row["area_code"]: row for row in rows}
     raise AssertionError("no area features in the map spec")
 
 
 def label_texts(spec: dict) -> list[str]:
-    return [row["text"] for rows in _records(spec) if "text" in rows[0] for row in rows]
+    return [row["text"] for rows in json_records(spec) if "text" in rows[0] for row in rows]
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +68,7 @@ def test_switching_to_comparison_colours_areas_by_benchmark(default_map):
 
 
 def test_basemap_switches_to_the_pydeck_map_with_the_same_areas_and_labels(extracts_dir):
-    at = open_page("views/map.py", basemap="1")
+    at = open_page("views/map.py", {"basemap": "1"})
     assert not at.exception
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert "cartocdn" in deck["mapStyle"]
@@ -110,7 +91,7 @@ def test_map_url_round_trip_restores_the_view(extracts_dir):
         "scheme": "fisher_jenks",
         "benchmark": "LLR",
     }
-    at = open_page("views/map.py", **wanted)
+    at = open_page("views/map.py", wanted)
     for key, value in wanted.items():
         assert at.selectbox(key=key).value == value, key
     assert not at.info  # a valid link gives no notice
@@ -121,7 +102,7 @@ def test_map_url_round_trip_restores_the_view(extracts_dir):
 
 
 def test_malformed_map_link_falls_back_with_a_notice(extracts_dir):
-    at = open_page("views/map.py", colour="purple", scheme="<script>")
+    at = open_page("views/map.py", {"colour": "purple", "scheme": "<script>"})
     assert at.selectbox(key="colour").value == "value"
     assert at.selectbox(key="scheme").value == "quantiles"
     notices = " ".join(info.value for info in at.info)
@@ -130,7 +111,7 @@ def test_malformed_map_link_falls_back_with_a_notice(extracts_dir):
 
 @pytest.fixture(scope="module")
 def st_matthews_profile(extracts_dir) -> AppTest:
-    return open_page("views/area_profile.py", area=ST_MATTHEWS)
+    return open_page("views/area_profile.py", {"area": ST_MATTHEWS})
 
 
 def test_profile_from_a_link_shows_st_matthews_against_the_city(st_matthews_profile):
@@ -159,7 +140,7 @@ def test_profile_url_round_trip_restores_area_and_group(extracts_dir):
         "age_band": "50+",
         "ethnic_group": "Somali",
     }
-    at = open_page("views/area_profile.py", **wanted)
+    at = open_page("views/area_profile.py", wanted)
     for key, value in wanted.items():
         assert at.selectbox(key=key).value == value, key
     titles = json.dumps([c.proto.spec for c in at.get("vega_lite_chart")])
@@ -167,6 +148,6 @@ def test_profile_url_round_trip_restores_area_and_group(extracts_dir):
 
 
 def test_malformed_profile_link_falls_back_to_st_matthews_with_a_notice(extracts_dir):
-    at = open_page("views/area_profile.py", area="E99999999'; DROP TABLE")
+    at = open_page("views/area_profile.py", {"area": "E99999999'; DROP TABLE"})
     assert at.title[0].value == "St Matthews & Highfields North"
     assert any("E99999999" in info.value for info in at.info)

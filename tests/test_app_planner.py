@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
 from equity import db
+from tests.conftest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "views/planner.py"
 WYCLIFFE = "E05010478"
 
 
-def planner_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(PAGE)
-    return at.run()
-
-
 def test_defaults_run_and_a_widget_change_replans(extracts_dir):
-    at = planner_page()
+    at = open_page(PAGE)
     assert not at.exception
     assert at.title[0].value == "Pop-up clinic planner"
     finding = at.subheader[0].value
@@ -58,7 +46,7 @@ def test_url_state_round_trips_and_synthetic_data_is_badged(extracts_dir):
         "p": "3",
         "radius_m": "600",
     }
-    at = planner_page(**query)
+    at = open_page(PAGE, query)
     assert not at.exception
     assert {key: at.query_params[key] for key in query} == query
     assert at.selectbox(key="ethnic_group").value == "Somali"
@@ -74,7 +62,9 @@ def test_url_state_round_trips_and_synthetic_data_is_badged(extracts_dir):
 
 
 def test_malformed_url_values_fall_back_with_a_notice(extracts_dir):
-    at = planner_page(p="many", radius_m="99999", within="NOT-AN-AREA", must_keep="XX999")
+    at = open_page(
+        PAGE, {"p": "many", "radius_m": "99999", "within": "NOT-AN-AREA", "must_keep": "XX999"}
+    )
     assert not at.exception
     notices = " ".join(info.value for info in at.info)
     assert "number of sites" in notices and "walking radius" in notices
@@ -86,14 +76,14 @@ def test_malformed_url_values_fall_back_with_a_notice(extracts_dir):
 
 
 def test_venues_source_asks_for_a_file_without_failing(extracts_dir):
-    at = planner_page(sites="venues")
+    at = open_page(PAGE, {"sites": "venues"})
     assert not at.exception
     assert any("Upload a CSV" in info.value for info in at.info)
     assert not at.dataframe
 
 
 def test_must_keep_from_the_url_is_chosen_first(extracts_dir):
-    at = planner_page(must_keep="C82020", p="3")
+    at = open_page(PAGE, {"must_keep": "C82020", "p": "3"})
     assert not at.exception
     sites = at.dataframe[0].value
     assert sites["Site id"].iloc[0] == "C82020" and sites["Must keep"].iloc[0] == "yes"

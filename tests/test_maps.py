@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from equity import db, geo, maps, palette, stats, where_to_act
 from equity.labels import SYNTHETIC_BADGE
+from tests.conftest import json_records
 
 
 def luminance(colour: str) -> float:
@@ -307,18 +308,6 @@ def test_labels_far_apart_stay_on_their_centroids():
     assert maps.place_labels(labels, 11.0) == labels
 
 
-def _vega_rows(node) -> list[list[dict]]:
-    """Every inline data table (list of records) anywhere in a Vega-Lite spec."""
-    found = []
-    if isinstance(node, list) and node and all(isinstance(item, dict) for item in node):
-        if "type" not in node[0] or node[0].get("type") == "Feature" or "text" in node[0]:
-            found.append(node)
-    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
-    for child in children:
-        found += _vega_rows(child)
-    return found
-
-
 def _vega_params(spec: dict) -> list[dict]:
     return spec.get("params", []) + [p for layer in spec["layer"] for p in layer.get("params", [])]
 
@@ -349,7 +338,7 @@ def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
     assert spec["title"]["text"] == "First dose, aged 50+"
     assert spec["title"]["subtitle"] == [f"⚠ {SYNTHETIC_BADGE}"]
     assert spec["projection"]["type"] == "mercator" and spec["height"] == 500
-    areas = [rows for rows in _vega_rows(spec) if "geometry" in rows[0]][0]
+    areas = [rows for rows in json_records(spec) if "geometry" in rows[0]][0]
     assert {row["area_code"] for row in areas} == set(coloured["area_code"])
     assert all(row["fill_hex"].startswith("#") and row["type"] == "Feature" for row in areas)
     # the smallest count (3) is disclosive: its tooltip shows * and never the number
@@ -358,7 +347,7 @@ def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
     params = _vega_params(spec)
     assert [p["name"] for p in params] == [maps.MAP_SELECTION]
     assert params[0]["select"]["fields"] == ["area_code"]
-    texts = [rows for rows in _vega_rows(spec) if "text" in rows[0]]
+    texts = [rows for rows in json_records(spec) if "text" in rows[0]]
     assert texts and all(row["text"] == labels[0]["text"] for rows in texts for row in rows)
     shapes = [layer for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"][0]
     tooltip_titles = [t["title"] for t in shapes["encoding"]["tooltip"]]
@@ -382,5 +371,5 @@ def test_vega_map_draws_practices_as_points_inside_authority_outlines():
     ).to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["geoshape", "circle"]
-    points = [rows for rows in _vega_rows(spec) if "lon" in rows[0]][0]
+    points = [rows for rows in json_records(spec) if "lon" in rows[0]][0]
     assert [row["fill_hex"] for row in points] == coloured["fill_hex"].tolist()

@@ -11,9 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from equity import config, db
-from tests.test_url_fuzz import registered_pages
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.conftest import open_page, registered_pages
 
 
 def delete(path: Path) -> None:
@@ -69,7 +67,7 @@ def test_damaged_extract_gives_a_page_naming_it_and_the_fix(
     damaged_copy: Path, filename: str, damage: Callable[[Path], None]
 ) -> None:
     damage(damaged_copy / filename)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at = open_page()
     assert not at.exception
     shown = texts(at)
     assert filename in shown and "make run" in shown
@@ -79,7 +77,7 @@ def test_damaged_extract_gives_a_page_naming_it_and_the_fix(
 def test_broken_boundaries_only_cost_the_map(damaged_copy: Path, damage) -> None:
     for name in ("boundaries.parquet", "boundaries_simplified.parquet"):
         damage(damaged_copy / name)
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at = open_page()
     assert not at.exception
     assert at.title and at.title[0].value != "Health Equity Explorer"  # the page itself ran
     warning = " ".join(w.value for w in at.warning)
@@ -89,13 +87,13 @@ def test_broken_boundaries_only_cost_the_map(damaged_copy: Path, damage) -> None
 def test_a_missing_values_file_leaves_the_rest_working(damaged_copy: Path) -> None:
     """One source's file gone (not damaged): the app runs on the others."""
     delete(damaged_copy / "values_life_expectancy_practice.parquet")
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at = open_page()
     assert not at.exception and not at.error
 
 
 def test_map_page_with_broken_boundaries_says_so(damaged_copy: Path) -> None:
     delete(damaged_copy / "boundaries_simplified.parquet")
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at = open_page()
     map_page = next(page for page in registered_pages() if page.endswith("map.py"))
     at.switch_page(map_page).run()
     assert not at.exception

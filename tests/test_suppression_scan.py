@@ -16,9 +16,8 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from equity import config, db
+from tests.conftest import json_records, open_page, registered_pages
 
-REPO = Path(__file__).resolve().parent.parent
-APP = REPO / "app.py"
 SMALL = config.SUPPRESS_MAX_COUNT
 PERIOD = "2021-03-23"
 # A view of the synthetic extract that is full of small counts: Somali women aged 75-79 in
@@ -92,20 +91,6 @@ def text_leaks(text: str, where: str) -> list[str]:
     return [f"{where}: text {found.group(0)!r}"] if found else []
 
 
-def json_records(node) -> list[dict]:
-    """Every list of records inside a JSON document (chart data, map layers)."""
-    found = []
-    if isinstance(node, list) and node and all(isinstance(item, dict) for item in node):
-        found.append(node)
-    if isinstance(node, dict):
-        for value in node.values():
-            found += json_records(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += json_records(value)
-    return found
-
-
 class CapturedMedia:
     """Keeps the in-memory media stores AppTest creates, so downloads can be read."""
 
@@ -177,12 +162,6 @@ def page_leaks(at: AppTest, page: str) -> tuple[list[str], int]:
     return leaks, scanned
 
 
-def registered_pages() -> list[str]:
-    from tests.test_url_fuzz import registered_pages as pages
-
-    return pages()
-
-
 def test_the_views_do_hold_small_counts(extracts_dir: Path) -> None:
     """The scan is only meaningful if the data behind the views have counts of 1..7."""
     for view, benchmark_type in zip(VIEWS, ("la", "la"), strict=True):
@@ -211,13 +190,7 @@ def test_no_page_shows_a_small_count(
     leaks: list[str] = []
     pages_scanned = {}
     for page in registered_pages():
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        params = dict(view, area=small_area)
-        at.query_params.update(params)
-        at.run()
-        if page != registered_pages()[0]:
-            at.query_params.update(params)
-            at.switch_page(page).run()
+        at = open_page(page, dict(view, area=small_area))
         assert not at.exception, (page, at.exception[0].value)
         found, scanned = page_leaks(at, page)
         leaks += found

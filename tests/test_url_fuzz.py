@@ -8,12 +8,13 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-REPO = Path(__file__).resolve().parent.parent
-APP = REPO / "app.py"
+from tests.conftest import APP, REPO, new_session, notices, registered_pages
+
 # The keys pages share (docs/pages brief), plus every widget key the pages and ui/ declare.
 BASE_KEYS = [
     "indicator", "period", "level", "within", "age_band", "sex", "ethnic_group",
@@ -46,16 +47,6 @@ NASTY = [
 NOTICE_WORDS = ("not available", "not valid", "ignoring", "not 0 or 1", "not found", "unknown")
 
 
-def registered_pages() -> list[str]:
-    """app.PAGES entries whose file exists, read from app.py without running it."""
-    tree = ast.parse(APP.read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES":
-            entries = ast.literal_eval(node.value)
-            return [path for path, *_ in entries if (REPO / path).is_file()]
-    raise AssertionError("app.py has no PAGES list")
-
-
 def declared_keys() -> list[str]:
     found = set(BASE_KEYS)
     folders = {str(Path(page).parent) for page in registered_pages()} | {"pages", "ui"}
@@ -71,13 +62,10 @@ hostile_value = st.one_of(st.sampled_from(NASTY), st.text(max_size=60))
 hostile_params = st.dictionaries(st.sampled_from(KEYS), hostile_value, min_size=1, max_size=8)
 
 
-def notices(at: AppTest) -> list[str]:
-    return [element.value for element in at.info]
-
-
 def run_page(page: str, params: dict[str, str]) -> tuple[AppTest, list[str]]:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params.update(params)
+    """The default page on the hostile URL, then `page` through the app's navigation with
+    the same URL, then a rerun; every notice shown on the way."""
+    at = new_session(params)
     at.run()  # the default page, on the hostile URL
     seen = notices(at)
     assert not at.exception, (page, params, at.exception[0].value)
@@ -103,7 +91,7 @@ def make_fuzz_test(page: str):
     def fuzz(params: dict[str, str]) -> None:
         run_page(page, params)
 
-    return fuzz
+    return pytest.mark.slow(fuzz)  # several app runs an example: outside `make test-fast`
 
 
 for _page in PAGES:

@@ -8,25 +8,15 @@ Each widget is walked from the page's default view, a bounded number of options 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from equity import db, options
+from tests.conftest import open_page, registered_pages
 
-REPO = Path(__file__).resolve().parent.parent
-APP = str(REPO / "app.py")
-PAGES = [
-    "views/where_to_act.py",
-    "views/map.py",
-    "views/area_profile.py",
-    "views/inequalities.py",
-    "views/trends.py",
-    "views/planner.py",
-    "views/data_methods.py",
-]
 MAX_OPTIONS = 8
+# Minutes of reruns: outside `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +48,7 @@ def raw_for(box, label: str, pool: list):
     return None
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.switch_page(page)
-    at.run()
-    return at
-
-
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", registered_pages())
 def test_every_selectbox_option_runs(page, raw_values):
     at = open_page(page)
     assert not at.exception

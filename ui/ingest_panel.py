@@ -76,7 +76,7 @@ def render_ingest_panel(extracts_dir: Path | None = None) -> None:
     unit = columns[2].selectbox("Unit", schema.UNITS, key="ingest_unit")
     polarity = columns[3].selectbox(
         "Polarity",
-        schema.POLARITIES,
+        schema.JUDGED_POLARITIES,
         key="ingest_polarity",
         format_func=lambda p: p.replace("_", " "),
     )

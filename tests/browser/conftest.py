@@ -7,7 +7,6 @@ session state) leaks from one test into the next.
 
 from __future__ import annotations
 
-import ast
 import io
 import os
 import signal
@@ -19,12 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image  # a streamlit dependency, so always installed with it
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.load_test import free_port
+from tests.conftest import REPO, app_pages
 
-REPO = Path(__file__).resolve().parents[2]
+BROWSER_TESTS = Path(__file__).resolve().parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 SERVER_LOG = ARTIFACTS / "streamlit.log"
@@ -50,15 +50,12 @@ IDLE_STABLE_MS = 600
 expect.set_options(timeout=30_000)
 
 
-def app_pages() -> list[tuple[str, str, str, str]]:
-    """app.PAGES (file, title, icon, url path), read without running app.py."""
-    tree = ast.parse((REPO / "app.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == "PAGES" for target in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise AssertionError("app.py has no PAGES list")
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/browser is a browser test, so `make test-fast` leaves it out
+    (this hook sees the whole session's items, hence the path check)."""
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 def page_url_path(url_path: str) -> str:
