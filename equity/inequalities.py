@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from equity import labels, stats
+from equity.palette import SEX_COLOURS
 from equity.schema import COUNT_COLUMNS
 
 QUANTILE_COUNTS = {"decile": 10, "quintile": 5}
@@ -460,7 +461,8 @@ def life_expectancy_chart(
     ]
     tooltip = _with_badge_tooltip(data, tooltip, badges)
     colour = alt.Color(
-        "sex:N", scale=alt.Scale(domain=["Female", "Male"], range=["#D55E00", "#0072B2"])
+        "sex:N",
+        scale=alt.Scale(domain=list(SEX_COLOURS), range=list(SEX_COLOURS.values())),
     )
     base = alt.Chart(data).encode(
         x=alt.X(

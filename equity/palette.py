@@ -34,6 +34,10 @@ SERIES_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E
 # Okabe-Ito vermillion and blue plus a neutral grey: an area, its local authority, LLR.
 PLACE_COLOURS = ("#D55E00", "#0072B2", "#7f7f7f")
 
+# Okabe-Ito vermillion and blue, one per sex (schema.SEX_BREAKDOWNS) on the life-expectancy
+# gap chart.
+SEX_COLOURS = {"Female": "#D55E00", "Male": "#0072B2"}
+
 # ColorBrewer YlGnBu, 5 classes: sequential, colour-blind safe, print friendly. Map classes
 # take evenly spaced picks from it, lightest first.
 SEQUENTIAL_PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
