@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import cache, config, options, where_to_act
-from ui import state
+from equity import config, options, where_to_act
+from ui import cache, state
 
 DEFAULT_LEVELS = ("msoa", "ward", "lsoa", "practice")
 

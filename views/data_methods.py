@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import cache, labels, methods, options, where_to_act
-from ui import controls, extra_widgets, layout, state
+from equity import labels, methods, options, where_to_act
+from ui import cache, controls, layout, state
 from ui.ingest_panel import render_ingest_panel
 
 TABS = ["Catalog & methods", "Add an extract"]
@@ -20,10 +20,7 @@ la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("a
 ]
 
 st.title("Data & methods")
-extra_widgets.keep_across_pages(
-    "indicator", "level", "period", "within", "age_band", "sex", "ethnic_group"
-)
-extra_widgets.tab_notice("view", TABS)
+state.tab_notice("view", TABS)
 notice_area = st.container()  # filled last: widgets add notices as they read the URL
 tabs = st.tabs(TABS, key="view", bind="query-params")
 

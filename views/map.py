@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import cache, charts, config, labels, maps, where_to_act
+from equity import charts, config, labels, maps, where_to_act
 from equity import geo as geography
-from ui import controls, layout, map_cache, page_state, state
+from ui import cache, controls, layout, state
 
 PROFILE_PAGE = "views/area_profile.py"
 CLICK_MARKER = "_map_opened_area"
-SHARED_KEYS = (
-    "indicator",
-    "level",
-    "period",
-    "within",
-    "age_band",
-    "sex",
-    "ethnic_group",
-    "benchmark",
-)
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -27,9 +17,8 @@ la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("a
     "area_name"
 ]
 
-page_state.keep_widget_values(SHARED_KEYS)
 st.title("Map")
-map_cache.require_boundaries()
+cache.require_boundaries()
 notices = st.container()
 with layout.controls(presenting):
     view, indicator = controls.view_controls(
@@ -103,7 +92,7 @@ area_features = None
 practice_records = None
 if level == "practice":
     practice_records = maps.practice_points(coloured)
-    la_shapes = map_cache.level_geometries("la")
+    la_shapes = cache.level_geometries("la")
     wanted = la_names.index if within == "all" else [within]
     outline = {
         "type": "FeatureCollection",
@@ -115,7 +104,7 @@ if level == "practice":
     }
     bounds = geography.geometries_bounds([{"coordinates": p["position"]} for p in practice_records])
 else:
-    geometries = map_cache.level_geometries(level)
+    geometries = cache.level_geometries(level)
     colour_field = "fill" if basemap else "fill_hex"  # RGBA for pydeck, hex for Vega
     area_features = maps.feature_collection(
         geometries, coloured, [colour_field, *maps.TOOLTIP_FIELDS]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
-from equity import cache, config, options, plan_inputs, planner
-from ui import controls, layout, map_cache, state, url_multiselect
+from equity import config, options, plan_inputs, planner
+from equity.labels import escape_markdown
+from ui import cache, controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -40,30 +40,6 @@ def area_label(code: str) -> str:
     if code in ward_names:
         return f"{ward_names[code]} (ward, {la_names.get(ward_la[code], '')})"
     return la_names.get(code, code)
-
-
-@st.cache_data(show_spinner=False)
-def practice_list() -> pd.DataFrame:
-    return planner.read_practice_file()
-
-
-@st.cache_data(show_spinner=False)
-def postcode_list() -> pd.DataFrame:
-    return planner.read_codepoint()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def uploaded_venues(content: bytes, filename: str) -> pd.DataFrame:
-    return planner.read_venues(content, postcode_list(), filename=filename)
-
-
-@st.cache_data(show_spinner="Choosing sites…", max_entries=64)
-def cached_plan(inputs: plan_inputs.PlanInputs, p: int, radius_m: float, must_keep: tuple):
-    return plan_inputs.choose_sites(inputs, p, radius_m, must_keep)
-
-
-def escape_markdown(text: str) -> str:
-    return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
 
 
 st.title("Pop-up clinic planner")
@@ -156,7 +132,7 @@ with panel:
                 state.show_notices()
             st.stop()
         try:
-            venues = uploaded_venues(upload.getvalue(), upload.name)
+            venues = cache.uploaded_venues(upload.getvalue(), upload.name)
         except planner.VenueFileError as error:
             hidden = error.total_problems - len(error.problems)
             lines = [*error.problems, *([f"… and {hidden} more"] if hidden else [])]
@@ -183,7 +159,7 @@ try:
         source,
         radius_m=float(radius_m),
         core20_weight=float(core20_weight),
-        practices=practice_list() if source == plan_inputs.SOURCE_PRACTICES else None,
+        practices=cache.practice_list() if source == plan_inputs.SOURCE_PRACTICES else None,
         venues=venues,
     )
 except plan_inputs.PlanInputError as error:
@@ -194,7 +170,7 @@ except plan_inputs.PlanInputError as error:
 
 site_names = dict(zip(inputs.candidates["site_id"], inputs.candidates["site_name"], strict=True))
 with panel:
-    must_keep = url_multiselect.multiselect(
+    must_keep = state.multiselect(
         sizes[2],
         "Must-keep sites (optional)",
         inputs.candidates["site_id"].tolist(),
@@ -206,7 +182,7 @@ with panel:
 with notices:
     state.show_notices()
 try:
-    plan = cached_plan(inputs, int(p), float(radius_m), tuple(must_keep))
+    plan = cache.choose_sites(inputs, int(p), float(radius_m), tuple(must_keep))
 except plan_inputs.PlanInputError as error:
     st.warning(f"No plan: {error}.")
     st.stop()
@@ -237,7 +213,7 @@ metrics[3].metric("Optimiser status", result.solver_status)
 outline_areas = cache.run("areas_of_type", area_type=level, la_code=where.la_code)
 if where.ward_code:
     outline_areas = outline_areas[outline_areas["ward_code"] == where.ward_code]
-geometries = map_cache.level_geometries(level)
+geometries = cache.level_geometries(level)
 outlines = {code: geometries[code] for code in outline_areas["area_code"] if code in geometries}
 st.pydeck_chart(plan_inputs.plan_deck(plan, outlines), height=560)
 st.caption(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import cache, charts, config, labels, where_to_act
-from ui import controls, layout, state
+from equity import charts, config, labels, where_to_act
+from ui import cache, controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
