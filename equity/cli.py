@@ -60,7 +60,8 @@ def _fail(message: str) -> int:
 
 
 def _targets(args) -> int:
-    from equity import where_to_act
+    from equity import targets
+    from equity.selection import Selection
 
     indicators = catalog.catalog_frame().set_index("indicator_id")
     if args.indicator not in indicators.index:
@@ -68,7 +69,7 @@ def _targets(args) -> int:
         return _fail(f"unknown indicator {args.indicator!r}; known: {known}")
     la_code = None if args.area.lower() == "all" else args.area
     benchmark = args.benchmark or la_code or config.LLR_CODE
-    view = where_to_act.View(
+    selection = Selection(
         indicator_id=args.indicator,
         on_or_before=args.date,
         level=args.level,
@@ -78,10 +79,10 @@ def _targets(args) -> int:
         ethnic_group=args.ethnic_group,
         benchmark_code=benchmark,
     )
-    ranked = where_to_act.target_areas(
-        view, indicators.loc[args.indicator, "polarity"], only_worse=not args.all
+    ranked = targets.target_areas(
+        selection, indicators.loc[args.indicator, "polarity"], only_worse=not args.all
     )
-    out = ranked[where_to_act.TARGET_COLUMNS].copy()
+    out = ranked[targets.TARGET_COLUMNS].copy()
     for column in ("value", "lower_ci", "upper_ci", "benchmark_value"):
         out[column] = out[column].round(2)
     if args.format == "csv":

@@ -212,7 +212,9 @@ class Plan:
     @property
     def badges(self) -> list[str]:
         if self.modelled_flags:
-            return labels.view_badges([self.is_synthetic], self.modelled_flags, self.is_synthetic)
+            return labels.selection_badges(
+                [self.is_synthetic], self.modelled_flags, self.is_synthetic
+            )
         return labels.data_badges(self.is_synthetic, self.is_modelled)
 
 
