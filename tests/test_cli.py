@@ -122,6 +122,9 @@ def test_targets_ward_level_is_flagged_as_modelled(extracts_dir):
     table = pd.read_csv(io.StringIO(result.stdout))
     assert len(table) == 21
     assert table["is_modelled"].all()
+    # stdout is plain CSV (header first); the MODELLED badge is a note on stderr.
+    assert result.stdout.startswith("rank,area_code,")
+    assert "note: MODELLED" in result.stderr
 
 
 def test_targets_unknown_indicator_is_a_clear_error(extracts_dir):
