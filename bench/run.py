@@ -189,7 +189,7 @@ def query_parameters(name: str) -> list[str]:
 
 
 def default_params(info: generate.ExtractInfo) -> dict:
-    """A realistic default view of the synthetic extract, by parameter name."""
+    """A realistic default selection of the synthetic extract, by parameter name."""
     latest = date.fromisoformat(info.period_ends[-1])
     return {
         "indicator_id": info.indicators[0],

@@ -403,7 +403,7 @@ def series_download(combined: pd.DataFrame) -> pd.DataFrame:
 
 TREND_LEVELS = {"la": "City / local authority", "ward": "Ward", "msoa": "MSOA (2021)"}
 EVERYONE = "group:All"  # comparison: everyone of the same age and sex in the same area
-# The St Matthews story: the default view of the synthetic weekly extract.
+# The St Matthews story: the default selection of the synthetic weekly extract.
 STORY_INDICATOR = "covid_first_dose_demo"
 STORY_DATES = (date(2021, 3, 23), date(2021, 3, 30), date(2021, 8, 17))
 STORY_GROUP = {"age_band": "50+", "sex": "All", "ethnic_group": "Somali"}

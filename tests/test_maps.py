@@ -228,7 +228,7 @@ def test_deck_without_basemap_makes_no_network_request():
         practices=None,
         outline_features=None,
         text_labels=[{"position": [-1.1, 52.6], "text": "St Matthews"}],
-        view=geo.fit_view(None),
+        viewport=geo.fit_view(None),
         basemap=False,
     )
     spec = json.loads(deck.to_json())
@@ -241,7 +241,7 @@ def test_deck_without_basemap_makes_no_network_request():
         practices=None,
         outline_features=None,
         text_labels=[],
-        view=geo.fit_view(None),
+        viewport=geo.fit_view(None),
         basemap=True,
     )
     assert json.loads(online.to_json())["mapStyle"].startswith("https://")

@@ -1,4 +1,4 @@
-"""Keep shared view state (indicator, level, ...) when the user moves between pages.
+"""Keep the shared selection (indicator, level, ...) when the user moves between pages.
 
 Streamlit forgets a widget's value when a page with a different widget of the same key
 is shown (the widget identity includes the page). Re-assigning the value before the

@@ -123,8 +123,8 @@ else:
     )
     bounds = geography.geometries_bounds([f["geometry"] for f in area_features["features"]])
 
-view_state = geography.fit_view(bounds, width_px=560, height_px=560)
-text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), view_state["zoom"])
+viewport = geography.fit_view(bounds, width_px=560, height_px=560)
+text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), viewport["zoom"])
 map_height = 560 if not presenting else 680
 
 drawn = {
@@ -137,7 +137,7 @@ map_column, bars_column = st.columns([1, 1])
 with map_column, st.container(key="map"):
     if basemap:  # tiles need pydeck (WebGL); without them the lighter Vega map is drawn
         event = st.pydeck_chart(
-            maps.build_deck(**drawn, view=view_state, basemap=basemap),
+            maps.build_deck(**drawn, viewport=viewport, basemap=basemap),
             on_select="rerun",
             selection_mode="single-object",
             key="map_selection",

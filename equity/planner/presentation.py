@@ -318,14 +318,14 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
         ),
     ]
     points = pd.concat([frames["demand"][["lon", "lat"]], frames["sites"][["lon", "lat"]]])
-    view = geo.fit_view(
+    viewport = geo.fit_view(
         (points["lon"].min(), points["lat"].min(), points["lon"].max(), points["lat"].max()),
         width_px=900,
         height_px=height_px,
     )
     return pdk.Deck(
         layers=layers,
-        initial_view_state=pdk.ViewState(**view),
+        initial_view_state=pdk.ViewState(**viewport),
         map_provider=None,
         map_style=BLANK_STYLE,
         height=height_px,
