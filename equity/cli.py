@@ -63,7 +63,7 @@ def _fail(message: str) -> int:
 
 
 def _targets(args) -> int:
-    from equity import targets
+    from equity import labels, targets
     from equity.selection import Selection
 
     indicators = catalog.catalog_frame().set_index("indicator_id")
@@ -93,8 +93,6 @@ def _targets(args) -> int:
     else:
         print(out.to_string(index=False))
     # Notes go to stderr so that stdout stays plain CSV (or a plain table).
-    from equity import labels
-
     indicator_is_synthetic = bool(indicators.loc[args.indicator, "is_synthetic"])
     for badge in labels.selection_badges(
         ranked["is_synthetic"], ranked["is_modelled"], indicator_is_synthetic
