@@ -21,8 +21,10 @@ def data_badges(is_synthetic: bool, is_modelled: bool) -> list[str]:
     return badges
 
 
-def view_badges(is_synthetic_rows, is_modelled_rows, indicator_is_synthetic: bool) -> list[str]:
-    """Badges for a view: synthetic if any row is; modelled for all rows or for some."""
+def selection_badges(
+    is_synthetic_rows, is_modelled_rows, indicator_is_synthetic: bool
+) -> list[str]:
+    """Badges for a selection: synthetic if any row is; modelled for all rows or for some."""
     is_synthetic_rows = list(is_synthetic_rows)
     is_modelled_rows = [bool(m) for m in is_modelled_rows]
     if indicator_is_synthetic or any(bool(s) for s in is_synthetic_rows):

@@ -16,7 +16,7 @@ import streamlit as st
 from equity import config, db, geo
 
 if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports them
-    from equity import plan_inputs
+    from equity.planner import plan
 
 # --- queries and start-up checks -------------------------------------------------------
 
@@ -93,27 +93,27 @@ def require_boundaries() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=1)
 def practice_list() -> pd.DataFrame:
-    from equity import planner
+    from equity.planner import venues
 
-    return planner.read_practice_file()
+    return venues.read_practice_sites()
 
 
 @st.cache_data(show_spinner=False, max_entries=1)
 def postcode_list() -> pd.DataFrame:
-    from equity import planner
+    from equity.planner import venues
 
-    return planner.read_codepoint()
+    return venues.read_postcodes()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def uploaded_venues(content: bytes, filename: str) -> pd.DataFrame:
-    from equity import planner
+    from equity.planner import venues
 
-    return planner.read_venues(content, postcode_list(), filename=filename)
+    return venues.read_venues(content, postcode_list(), filename=filename)
 
 
 @st.cache_data(show_spinner="Choosing sites…", max_entries=64)
-def choose_sites(inputs: plan_inputs.PlanInputs, p: int, radius_m: float, must_keep: tuple):
-    from equity import plan_inputs
+def choose_sites(inputs: plan.PlanInputs, p: int, radius_m: float, must_keep: tuple):
+    from equity.planner import plan
 
-    return plan_inputs.choose_sites(inputs, p, radius_m, must_keep)
+    return plan.choose_sites(inputs, p, radius_m, must_keep)
