@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: build
-	$(BIN)/python -m equity bench
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf data/extracts $(VENV)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from equity import cache
-from ui import layout
+from ui import cache, layout
 
 ROOT = Path(__file__).resolve().parent
 

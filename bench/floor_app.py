@@ -1,6 +1,6 @@
 """The floor under "start -> first map painted": one map, nothing else.
 
-It draws the same areas as the Map page's default view would (LLR MSOAs from the
+It draws the same areas as the Map page's default selection would (LLR MSOAs from the
 extracts' stored GeoJSON), as a Vega-Lite geoshape chart (the Map page's default) or, with
 ?renderer=pydeck, as a pydeck GeoJsonLayer on the blank style (the Map page's basemap
 mode, and the Map page itself before the switch). It runs no queries, imports no pandas
@@ -42,9 +42,9 @@ with st.container(key="map"):
             get_line_color=[255, 255, 255, 230],
             line_width_min_pixels=1,
         )
-        view = pdk.ViewState(longitude=-1.13, latitude=52.64, zoom=9.0)
+        camera = pdk.ViewState(longitude=-1.13, latitude=52.64, zoom=9.0)
         st.pydeck_chart(
-            pdk.Deck(layers=[layer], initial_view_state=view, map_style=config.BLANK_MAP_STYLE),
+            pdk.Deck(layers=[layer], initial_view_state=camera, map_style=config.BLANK_MAP_STYLE),
             height=560,
         )
     else:

@@ -215,6 +215,31 @@ def areas_frame(geo: Geography = ENGLAND) -> pd.DataFrame:
     return areas[columns].sort_values(["area_type", "area_code"], ignore_index=True)
 
 
+def _empty_extract_tables(out: Path) -> None:
+    """The planner's postcodes and the trend interventions: none at England scale, but the
+    files must exist (with the shipped schema) for the extracts to open."""
+    pd.DataFrame(
+        {
+            "postcode": pd.Series(dtype=str),
+            "easting": pd.Series(dtype=float),
+            "northing": pd.Series(dtype=float),
+            "lon": pd.Series(dtype=float),
+            "lat": pd.Series(dtype=float),
+            "lsoa_code": pd.Series(dtype=str),
+        }
+    ).to_parquet(out / "postcodes.parquet", index=False)
+    pd.DataFrame(
+        {
+            "start": pd.Series(dtype="datetime64[ns]"),
+            "end": pd.Series(dtype="datetime64[ns]"),
+            "place": pd.Series(dtype=str),
+            "group": pd.Series(dtype=str),
+            "label": pd.Series(dtype=str),
+            "is_synthetic": pd.Series(dtype=bool),
+        }
+    ).to_parquet(out / "interventions.parquet", index=False)
+
+
 def indicators_frame(indicator_ids: list[str], last_period: str) -> pd.DataFrame:
     template = catalog.catalog_frame()
     rows = []
@@ -426,6 +451,7 @@ def generate(
     indicators_frame(indicator_ids, period_ends[-1]).to_parquet(
         out / "indicators.parquet", index=False
     )
+    _empty_extract_tables(out)
     boundaries = boundaries_frame(areas)
     boundaries.to_parquet(out / "boundaries.parquet", index=False)
     geo_module.with_geojson(boundaries).to_parquet(out / geo_module.BOUNDARIES_FILE, index=False)

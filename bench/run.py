@@ -1,4 +1,4 @@
-"""The benchmark harness of issue 6: `python -m equity bench [--quick] [--rows N] [--skip-browser]`.
+"""The benchmark harness of issue 6: `python -m bench [--quick] [--rows N] [--skip-browser]`.
 
 Steps (each writes a section of the results file):
 1. generate (or reuse) an England-scale synthetic extract in bench/scratch/;
@@ -189,7 +189,7 @@ def query_parameters(name: str) -> list[str]:
 
 
 def default_params(info: generate.ExtractInfo) -> dict:
-    """A realistic default view of the synthetic extract, by parameter name."""
+    """A realistic default selection of the synthetic extract, by parameter name."""
     latest = date.fromisoformat(info.period_ends[-1])
     return {
         "indicator_id": info.indicators[0],
@@ -506,65 +506,54 @@ def layout_experiment(settings: Settings, say) -> list[LayoutRow]:
 # ---------------------------------------------------------------- planner
 
 
-def planner_case(seed: int = 6) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """200 demand points and 150 candidate sites on seeded random points over a city."""
-    from equity import planner
+def bench_planner_case(seed: int = 0, p: int = 5, radius_m: float = 800.0) -> dict:
+    """Issue 4's benchmark: 200 demand points × 150 candidates over a city-sized square.
+
+    Returns seconds (wall time of plan_sites: MCLP plus greedy order), the solver
+    status and the people reached.
+    """
+    from equity.planner import optimise
 
     rng = np.random.default_rng(seed)
+    side_m = 8000.0  # about the width of Leicester
+    origin_easting, origin_northing = 453000.0, 298000.0
     demand = pd.DataFrame(
         {
-            "area_code": [f"D{i:03d}" for i in range(200)],
-            "area_name": [f"Demand {i}" for i in range(200)],
-            "lon": -1.13 + rng.normal(0, 0.03, 200),
-            "lat": 52.636 + rng.normal(0, 0.02, 200),
-            "people_missed": rng.integers(0, 2_000, 200).astype(float),
-            "imd_quintile": rng.integers(1, 6, 200),
+            "easting": origin_easting + rng.uniform(0, side_m, 200),
+            "northing": origin_northing + rng.uniform(0, side_m, 200),
+            "people_missed": rng.integers(0, 400, 200).astype(float),
         }
     )
-    demand, _ = planner.demand_points(demand, core20_weight=2.0)
-    lon = -1.13 + rng.normal(0, 0.035, 150)
-    lat = 52.636 + rng.normal(0, 0.025, 150)
-    easting, northing = planner.to_bng(lon, lat)
+    demand["weight"] = demand["people_missed"]
     candidates = pd.DataFrame(
         {
-            "site_id": [f"S{i:03d}" for i in range(150)],
-            "site_name": [f"Site {i}" for i in range(150)],
-            "lon": lon,
-            "lat": lat,
-            "easting": easting,
-            "northing": northing,
-            "source": planner.SOURCE_VENUE,
+            "site_id": [f"c{i}" for i in range(150)],
+            "site_name": [f"Candidate {i}" for i in range(150)],
+            "lon": np.zeros(150),
+            "lat": np.zeros(150),
+            "easting": origin_easting + rng.uniform(0, side_m, 150),
+            "northing": origin_northing + rng.uniform(0, side_m, 150),
+            "source": "benchmark",
         }
     )
-    return demand, candidates
+    start = time.perf_counter()
+    result = optimise.plan_sites(demand, candidates, p, radius_m)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "status": result.solver_status,
+        "reached": result.total_reached,
+    }
 
 
 def bench_planner(settings: Settings) -> tuple[Timing, str]:
-    """The planner's own benchmark case (equity.plan_inputs) if it has one, else ours."""
-    from equity import planner
-
-    try:
-        from equity.plan_inputs import bench_planner_case
-    except ImportError:
-        bench_planner_case = None
-    if bench_planner_case is not None:
-        timing, case = Timing(), {}
-        for seed in range(max(3, settings.repeats // 3)):
-            case = bench_planner_case(seed=seed)
-            timing.seconds.append(case["seconds"])
-        note = f"equity.plan_inputs.bench_planner_case, seeds 0..{len(timing.seconds) - 1}"
-        return timing, f"{note}; last status {case.get('status')}"
-
-    demand, candidates = planner_case()
-    timing, result = timed(
-        lambda: planner.plan_sites(demand, candidates, p=5),
-        max(3, settings.repeats // 3),
-        settings.slow_budget_s / 2,
-    )
-    return (
-        timing,
-        f"{result.solver_status}; {len(result.sites)} sites; {result.share_reached:.0%} reached",
-    )
+    """Issue 4's planner case over a few seeds: wall time of plan_sites each."""
+    timing, case = Timing(), {}
+    for seed in range(max(3, settings.repeats // 3)):
+        case = bench_planner_case(seed=seed)
+        timing.seconds.append(case["seconds"])
+    note = f"bench.run.bench_planner_case, seeds 0..{len(timing.seconds) - 1}"
+    return timing, f"{note}; last status {case.get('status')}"
 
 
 # ---------------------------------------------------------------- pages (AppTest)
@@ -971,7 +960,7 @@ def report(
 ) -> str:
     lines = ["# Benchmark results (issue 6)", ""]
     lines.append(
-        "Regenerate with `python -m equity bench` (full) or `python -m equity bench --quick`. "
+        "Regenerate with `python -m bench` (full) or `python -m bench --quick`. "
         "Times are wall clock; each figure is the median with the 95th percentile and the "
         "number of runs (n). The machine is shared with other sessions, so the load average "
         "is recorded: medians are inflated when it exceeds the core count."
@@ -1219,10 +1208,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     add_arguments(parser)
     args = parser.parse_args(argv)
-    run_benchmark(settings_from(args), say=lambda m: print(m, file=sys.stderr, flush=True))
+    settings = settings_from(args)
+    run_benchmark(settings, say=lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"results: {settings.results}")
     return 0
 
 

@@ -27,7 +27,8 @@ from equity import catalog, config, db, geo, schema
 
 # 2: boundaries_simplified.parquet carries each area's GeoJSON text;
 # 3: values files carry their breakdowns index in the Parquet footer
-BUILD_VERSION = 3
+# 4: postcodes.parquet (planner venues) and interventions.parquet (trend marks)
+BUILD_VERSION = 4
 COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -229,6 +230,52 @@ def load_practices(sources_dir: Path) -> pd.DataFrame:
     frame["imd_quintile"] = (6 - frame["area_code"].map(heec)).astype("Int64")
     frame.loc[~frame["la_code"].isin(config.LLR_LA_CODES), "la_code"] = None
     return frame
+
+
+def postcode_points(sources_dir: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Code-Point Open postcodes with WGS84 lon/lat and the LSOA 2021 they fall in (NULL
+    outside LLR), so the planner reads postcodes from the extracts."""
+    codepoint = _read_csv(
+        sources_dir,
+        "gp/codepoint_open_2025-4_le.csv",
+        usecols=["postcode", "easting", "northing"],
+        dtype={"postcode": str},
+    )
+    points = gpd.GeoDataFrame(
+        codepoint,
+        geometry=gpd.points_from_xy(codepoint["easting"], codepoint["northing"]),
+        crs=BNG,
+    ).to_crs(WGS84)
+    lsoas = boundaries.loc[boundaries["area_type"] == "lsoa", ["area_code", "geometry"]]
+    joined = gpd.sjoin(points, lsoas, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared edge
+    return pd.DataFrame(
+        {
+            "postcode": joined["postcode"].astype(str).to_numpy(),
+            "easting": joined["easting"].astype(float).to_numpy(),
+            "northing": joined["northing"].astype(float).to_numpy(),
+            "lon": joined.geometry.x.round(6).to_numpy(),
+            "lat": joined.geometry.y.round(6).to_numpy(),
+            "lsoa_code": joined["area_code"].to_numpy(),
+        }
+    )
+
+
+def interventions_frame() -> pd.DataFrame:
+    """Interventions to mark on trend charts: the synthetic pop-up clinic the demo models."""
+    from equity import synthetic
+
+    clinic = synthetic.POPUP_CLINIC
+    return pd.DataFrame(
+        {
+            "start": [pd.Timestamp(clinic["start"])],
+            "end": [pd.Timestamp(clinic["end"])],
+            "place": [clinic["area_code"]],
+            "group": [f"{clinic['group']} {clinic['age']}"],
+            "label": [clinic["label"]],
+            "is_synthetic": [True],
+        }
+    )
 
 
 def build_areas(sources_dir: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -846,6 +893,14 @@ def _build_into(sources_dir: Path, out: Path, say: Callable[[str], None]) -> dic
     areas = build_areas(sources_dir, boundaries)
     areas.to_parquet(out / "areas.parquet", index=False)
     counts["areas.parquet"] = len(areas)
+
+    say("postcodes and interventions")
+    postcodes = postcode_points(sources_dir, boundaries)
+    postcodes.to_parquet(out / "postcodes.parquet", index=False)
+    counts["postcodes.parquet"] = len(postcodes)
+    interventions = interventions_frame()
+    interventions.to_parquet(out / "interventions.parquet", index=False)
+    counts["interventions.parquet"] = len(interventions)
 
     say("catalog")
     catalog.catalog_frame().to_parquet(out / "indicators.parquet", index=False)

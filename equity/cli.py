@@ -8,7 +8,8 @@ from datetime import date
 
 import pandas as pd
 
-from equity import catalog, config, plan_cli
+from equity import catalog, config
+from equity.planner import cli as plan_cli
 
 
 def _date(text: str) -> date:
@@ -45,9 +46,11 @@ def _parser() -> argparse.ArgumentParser:
         commands.add_parser("ingest", help="validate and add a user's extract atomically")
     )
 
-    from equity import bench_cli
-
-    bench_cli.add_parser(commands)
+    commands.add_parser(
+        "bench",
+        help="benchmark at England scale (the same as `python -m bench`; code in bench/)",
+        add_help=False,
+    )
 
     life = commands.add_parser("life-expectancy", help="PHE life expectancy from deaths")
     life.add_argument("input", help="CSV: area_code,age_band_start,deaths,population")
@@ -60,7 +63,8 @@ def _fail(message: str) -> int:
 
 
 def _targets(args) -> int:
-    from equity import where_to_act
+    from equity import labels, targets
+    from equity.selection import Selection
 
     indicators = catalog.catalog_frame().set_index("indicator_id")
     if args.indicator not in indicators.index:
@@ -68,7 +72,7 @@ def _targets(args) -> int:
         return _fail(f"unknown indicator {args.indicator!r}; known: {known}")
     la_code = None if args.area.lower() == "all" else args.area
     benchmark = args.benchmark or la_code or config.LLR_CODE
-    view = where_to_act.View(
+    selection = Selection(
         indicator_id=args.indicator,
         on_or_before=args.date,
         level=args.level,
@@ -78,16 +82,22 @@ def _targets(args) -> int:
         ethnic_group=args.ethnic_group,
         benchmark_code=benchmark,
     )
-    ranked = where_to_act.target_areas(
-        view, indicators.loc[args.indicator, "polarity"], only_worse=not args.all
+    ranked = targets.target_areas(
+        selection, indicators.loc[args.indicator, "polarity"], only_worse=not args.all
     )
-    out = ranked[where_to_act.TARGET_COLUMNS].copy()
+    out = ranked[targets.TARGET_COLUMNS].copy()
     for column in ("value", "lower_ci", "upper_ci", "benchmark_value"):
         out[column] = out[column].round(2)
     if args.format == "csv":
         out.to_csv(sys.stdout, index=False, float_format="%.10g")
     else:
         print(out.to_string(index=False))
+    # Notes go to stderr so that stdout stays plain CSV (or a plain table).
+    indicator_is_synthetic = bool(indicators.loc[args.indicator, "is_synthetic"])
+    for badge in labels.selection_badges(
+        ranked["is_synthetic"], ranked["is_modelled"], indicator_is_synthetic
+    ):
+        print(f"note: {badge}", file=sys.stderr)
     return 0
 
 
@@ -110,6 +120,12 @@ def _life_expectancy(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        # The benchmark is not part of the package: imported only when asked for.
+        from bench.run import main as bench_main
+
+        return bench_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "build":
         from equity import build
@@ -121,10 +137,6 @@ def main(argv: list[str] | None = None) -> int:
         return plan_cli.run(args)
     if args.command == "life-expectancy":
         return _life_expectancy(args)
-    if args.command == "bench":
-        from equity import bench_cli
-
-        return bench_cli.run(args)
     if args.command == "ingest":
         from equity import ingest
 

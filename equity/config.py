@@ -18,7 +18,7 @@ QUERIES_DIR = REPO_ROOT / "queries"
 # Disclosure control: counts from 1 to this number are suppressed everywhere they are shown.
 SUPPRESS_MAX_COUNT = int(os.environ.get("EQUITY_SUPPRESS_MAX_COUNT", "7"))
 
-CITY_CODE = "E06000016"  # Leicester, the default view
+CITY_CODE = "E06000016"  # Leicester, the default place
 LLR_CODE = "LLR"
 LLR_LA_CODES = (
     "E06000016",  # Leicester

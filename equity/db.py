@@ -25,6 +25,8 @@ from equity import config
 VIEW_FILES = {
     "areas": "areas.parquet",
     "indicators": "indicators.parquet",
+    "postcodes": "postcodes.parquet",
+    "interventions": "interventions.parquet",
 }
 VALUES_GLOB = "values_*.parquet"
 BREAKDOWNS_KEY = "equity.breakdowns"

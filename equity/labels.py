@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -20,8 +21,10 @@ def data_badges(is_synthetic: bool, is_modelled: bool) -> list[str]:
     return badges
 
 
-def view_badges(is_synthetic_rows, is_modelled_rows, indicator_is_synthetic: bool) -> list[str]:
-    """Badges for a view: synthetic if any row is; modelled for all rows or for some."""
+def selection_badges(
+    is_synthetic_rows, is_modelled_rows, indicator_is_synthetic: bool
+) -> list[str]:
+    """Badges for a selection: synthetic if any row is; modelled for all rows or for some."""
     is_synthetic_rows = list(is_synthetic_rows)
     is_modelled_rows = [bool(m) for m in is_modelled_rows]
     if indicator_is_synthetic or any(bool(s) for s in is_synthetic_rows):
@@ -73,3 +76,15 @@ def chart_subtitle(badges: list[str], note: str | None = None) -> list[str]:
     """A chart's subtitle lines: each badge (synthetic, modelled) with a warning sign, then
     a note; the badges travel with the chart into its PNG and SVG downloads."""
     return [f"⚠ {badge}" for badge in badges] + ([note] if note else [])
+
+
+# Everything Streamlit's markdown gives a meaning to: CommonMark emphasis, links, images,
+# headings, lists, tables and HTML, plus its own :emoji: and :red[colour] shortcodes,
+# ~~strike~~ and $math$.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text from a user's file shown literally in st.markdown (a cell could hold a link,
+    an image or HTML)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -319,7 +319,7 @@ def build_deck(
     practices: list[dict] | None,
     outline_features: dict | None,
     text_labels: list[dict],
-    view: dict,
+    viewport: dict,
     basemap: bool,
 ) -> pdk.Deck:
     """The pydeck map: filled areas or practice points, outlines, labels, tooltip."""
@@ -392,7 +392,7 @@ def build_deck(
         )
     return pdk.Deck(
         layers=layers,
-        initial_view_state=pdk.ViewState(**view),
+        initial_view_state=pdk.ViewState(**viewport),
         map_provider="carto" if basemap else None,
         map_style=BASEMAP_STYLE if basemap else BLANK_STYLE,
         tooltip={

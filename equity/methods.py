@@ -1,5 +1,5 @@
 """Data & methods: the catalog as people read it, the source notes, the statistical methods
-in words, and a download of any view's values (pure functions; the only file reading is
+in words, and a download of any selection's values (pure functions; the only file reading is
 of the shipped source notes, so pages never touch files)."""
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ VIEW_COLUMNS = [
 
 
 def view_download(frame: pd.DataFrame, sex: str, age_band: str, ethnic_group: str) -> pd.DataFrame:
-    """Values of one indicator view as downloaded: suppression applied, the group named."""
+    """Values of one indicator selection as downloaded: suppression applied, the group named."""
     out = stats.suppress_counts(
         frame,
         count_columns=["numerator", "denominator"],

@@ -35,23 +35,25 @@ class Intervention:
     place: str
     group: str
     label: str
+    is_synthetic: bool = False  # built-in marks from the synthetic demo say so
 
 
-def built_in_interventions() -> list[Intervention]:
-    """The St Matthews pop-up clinic, from the synthetic model that reproduces its effect."""
-    from equity import synthetic
+def built_in_interventions(extracts_dir=None) -> list[Intervention]:
+    """Interventions the build wrote into the extracts (queries/built_in_interventions.sql):
+    the St Matthews pop-up clinic the synthetic demo models."""
+    from equity import db
 
-    clinic = getattr(synthetic, "POPUP_CLINIC", None)
-    if not clinic:
-        return []
+    rows = db.run_query("built_in_interventions", extracts_dir=extracts_dir)
     return [
         Intervention(
-            start=clinic["start"],
-            end=clinic.get("end"),
-            place=str(clinic.get("area_code", "")),
-            group=f"{clinic.get('group', 'All')} {clinic.get('age', '')}".strip(),
-            label=str(clinic.get("label") or clinic.get("name")),
+            start=pd.Timestamp(row.start).date(),
+            end=None if pd.isna(row.end) else pd.Timestamp(row.end).date(),
+            place=str(row.place),
+            group=str(row.group),
+            label=str(row.label),
+            is_synthetic=bool(row.is_synthetic),
         )
+        for row in rows.itertuples(index=False)
     ]
 
 
@@ -335,7 +337,9 @@ def series_chart(
             {
                 "start": [pd.Timestamp(i.start) for i in interventions],
                 "end": [pd.Timestamp(i.end or i.start) for i in interventions],
-                "label": [i.label for i in interventions],
+                "label": [
+                    i.label + (" (synthetic)" if i.is_synthetic else "") for i in interventions
+                ],
                 "where": [" ".join(p for p in (i.place, i.group) if p) for i in interventions],
             }
         )
@@ -397,7 +401,7 @@ def series_download(combined: pd.DataFrame) -> pd.DataFrame:
 
 TREND_LEVELS = {"la": "City / local authority", "ward": "Ward", "msoa": "MSOA (2021)"}
 EVERYONE = "group:All"  # comparison: everyone of the same age and sex in the same area
-# The St Matthews story: the default view of the synthetic weekly extract.
+# The St Matthews story: the default selection of the synthetic weekly extract.
 STORY_INDICATOR = "covid_first_dose_demo"
 STORY_DATES = (date(2021, 3, 23), date(2021, 3, 30), date(2021, 8, 17))
 STORY_GROUP = {"age_band": "50+", "sex": "All", "ethnic_group": "Somali"}

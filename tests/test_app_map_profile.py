@@ -59,7 +59,7 @@ def test_map_tooltips_never_carry_a_small_count(default_map):
 
 
 def test_switching_to_comparison_colours_areas_by_benchmark(default_map):
-    at = default_map  # changes the view; later tests here use their own pages
+    at = default_map  # changes the selection; later tests here use their own pages
     at.selectbox(key="colour").set_value("comparison").run()
     assert not at.exception
     fill = features_by_code(map_spec(at))[ST_MATTHEWS]["fill_hex"]

@@ -1,4 +1,4 @@
-"""AppTest: the home page answers "where to act?" on the default view."""
+"""AppTest: the home page answers "where to act?" on the default selection."""
 
 from __future__ import annotations
 

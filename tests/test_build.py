@@ -321,3 +321,24 @@ def test_a_values_file_rewritten_without_its_index_is_scanned_instead(tmp_path, 
         assert set(shown["age_band"]) == {"80+"}
     finally:
         db.reset(tmp_path)
+
+
+def test_planner_postcodes_and_trend_interventions_are_extracts(con, extracts_dir, tmp_path):
+    import json
+
+    from equity import synthetic
+
+    counts = json.loads((extracts_dir / "manifest.json").read_text())["row_counts"]
+    assert counts["postcodes.parquet"] > 20_000 and counts["interventions.parquet"] == 1
+    clinic = sql(con, "SELECT * FROM interventions")
+    assert clinic["place"].tolist() == [synthetic.POPUP_CLINIC["area_code"]]
+    assert clinic["is_synthetic"].all()
+    assert clinic["start"].dt.date.tolist() == [synthetic.POPUP_CLINIC["start"]]
+    # Without one of them the extracts do not open and count as stale, naming the file.
+    partial = tmp_path / "extracts"
+    partial.mkdir()
+    for path in extracts_dir.iterdir():
+        if path.name != "postcodes.parquet":
+            (partial / path.name).symlink_to(path)
+    assert "postcodes.parquet is missing" in db.check_extracts(partial)
+    assert build.is_stale(extracts_dir=partial)

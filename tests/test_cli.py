@@ -122,6 +122,9 @@ def test_targets_ward_level_is_flagged_as_modelled(extracts_dir):
     table = pd.read_csv(io.StringIO(result.stdout))
     assert len(table) == 21
     assert table["is_modelled"].all()
+    # stdout is plain CSV (header first); the MODELLED badge is a note on stderr.
+    assert result.stdout.startswith("rank,area_code,")
+    assert "note: MODELLED" in result.stderr
 
 
 def test_targets_unknown_indicator_is_a_clear_error(extracts_dir):
@@ -160,3 +163,17 @@ def test_life_expectancy_command_names_missing_columns(tmp_path):
     result = run_cli("life-expectancy", str(path))
     assert result.returncode == 2
     assert "missing column(s) area_code, age_band_start, population" in result.stderr
+
+
+def test_the_package_does_not_import_its_benchmark():
+    """`python -m equity bench` hands over to `python -m bench`, imported only then."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, equity.cli, equity.trends, equity.planner.plan; "
+         "print(sorted(m for m in sys.modules if m == 'bench' or m.startswith('bench.')))"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
+    result = run_cli("bench", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage: python -m bench" in result.stdout and "--quick" in result.stdout

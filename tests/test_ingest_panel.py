@@ -74,7 +74,7 @@ def test_bad_upload_lists_problems_and_changes_nothing(store: Path) -> None:
 
 
 def test_good_upload_is_added_on_confirm_and_queryable_at_once(store: Path) -> None:
-    from equity import cache
+    from ui import cache
 
     at = AppTest.from_file(str(PANEL_APP), default_timeout=60).run()
     content = (CORPUS / "good_counts.csv").read_bytes()
@@ -95,11 +95,22 @@ def test_good_upload_is_added_on_confirm_and_queryable_at_once(store: Path) -> N
 
 
 def test_markdown_in_a_file_is_shown_literally() -> None:
-    from ui.ingest_panel import escape_markdown
+    from equity.labels import escape_markdown
 
     assert escape_markdown("[x](http://evil) ![i](u) <b>") == (
         "\\[x\\]\\(http://evil\\) \\!\\[i\\]\\(u\\) \\<b\\>"
     ).replace("://", "\\://")
+
+
+def test_escape_markdown_covers_every_character_markdown_acts_on() -> None:
+    from equity.labels import escape_markdown
+
+    special = "\\`*_{}[]()#+-.!|<>~$:"
+    assert escape_markdown(special) == "".join("\\" + c for c in special)
+    plain = "Spinney Hills 2021 row 2, column numerator; 80 people"
+    assert escape_markdown(plain) == plain  # letters, digits, spaces and , ; untouched
+    shown = escape_markdown("~~gone~~ $x$ :red[alert] # Title")
+    assert "~~" not in shown and ":red[" not in shown and not shown.startswith("#")
 
 
 def test_validate_upload_names_the_upload_and_deletes_the_temp_file(tmp_path: Path) -> None:

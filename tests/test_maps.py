@@ -12,8 +12,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from equity import db, geo, maps, palette, stats, where_to_act
+from equity import db, geo, maps, palette, stats, targets
 from equity.labels import SYNTHETIC_BADGE
+from equity.selection import Selection
 from tests.conftest import json_records
 
 
@@ -118,7 +119,7 @@ def test_worst_class_is_darkest_for_either_polarity():
 
 def test_comparison_colouring_uses_the_colour_blind_safe_rag_palette():
     frame = area_frame([300, 900, 690], [1000, 1000, 1000])
-    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, _ = maps.colour_areas(ranked, "comparison", "higher_is_better")
     by_name = dict(zip(coloured["area_name"], coloured["fill"]))
     assert by_name["Area 0"][:3] == maps.hex_to_rgba(palette.RAG_COLOURS["worse"])[:3]
@@ -128,7 +129,7 @@ def test_comparison_colouring_uses_the_colour_blind_safe_rag_palette():
 
 def test_tooltip_never_shows_a_count_from_one_to_seven():
     frame = area_frame([5, 600, 40], [40, 1000, 45])  # 5 reached; 45-40 = 5 not reached
-    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     text = maps.tooltip_text(ranked, "percent", "Leicester", [])
     small_area = text.loc[ranked["area_name"] == "Area 0"].iloc[0]
     assert small_area["counts_text"].startswith("*")
@@ -228,7 +229,7 @@ def test_deck_without_basemap_makes_no_network_request():
         practices=None,
         outline_features=None,
         text_labels=[{"position": [-1.1, 52.6], "text": "St Matthews"}],
-        view=geo.fit_view(None),
+        viewport=geo.fit_view(None),
         basemap=False,
     )
     spec = json.loads(deck.to_json())
@@ -241,7 +242,7 @@ def test_deck_without_basemap_makes_no_network_request():
         practices=None,
         outline_features=None,
         text_labels=[],
-        view=geo.fit_view(None),
+        viewport=geo.fit_view(None),
         basemap=True,
     )
     assert json.loads(online.to_json())["mapStyle"].startswith("https://")
@@ -257,7 +258,7 @@ def test_extreme_labels_name_the_worst_areas_first():
 
 def test_legend_lists_classes_worst_first_and_escapes_text():
     frame = area_frame([100, 900, 500, 300, 700], [1000] * 5)
-    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, classes = maps.colour_areas(ranked, "value", "higher_is_better")
     entries = maps.legend_entries(coloured, "value", classes, "percent", "higher_is_better")
     assert luminance(entries[0][0]) == min(luminance(c) for c, _ in entries)
@@ -281,10 +282,10 @@ def _label_boxes(placed, zoom):
 
 
 def test_placed_labels_never_overlap_and_keep_the_worst_first(extracts_dir):
-    view = where_to_act.View(
+    selection = Selection(
         indicator_id="covid_first_dose", on_or_before=date(2021, 3, 31), age_band="50+"
     )
-    frame = db.run_query("area_values_with_benchmark", extracts_dir, **view.query_params("la"))
+    frame = db.run_query("area_values_with_benchmark", extracts_dir, **selection.query_params("la"))
     geometries = geo.level_geometries("msoa", extracts_dir)
     bounds = geo.geometries_bounds([geometries[c] for c in frame["area_code"]])
     zoom = geo.fit_view(bounds, width_px=560, height_px=560)["zoom"]  # as the Map page fits
@@ -314,7 +315,7 @@ def _vega_params(spec: dict) -> list[dict]:
 
 def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
     frame = area_frame([3, 40, 90], [100, 100, 100], names=["A", "B", "C"])
-    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, _ = maps.colour_areas(ranked, "value", "higher_is_better")
     coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
     square = {
@@ -356,7 +357,7 @@ def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
 
 def test_vega_map_draws_practices_as_points_inside_authority_outlines():
     frame = area_frame([40, 90], [100, 100], names=["P1", "P2"]).assign(population=[5000, 9000])
-    ranked = where_to_act.rank_targets(frame, "higher_is_better", only_worse=False)
+    ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, _ = maps.colour_areas(ranked, "comparison", "higher_is_better")
     coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
     outline = {"type": "FeatureCollection", "features": []}

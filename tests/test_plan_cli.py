@@ -1,11 +1,12 @@
-"""`python -m equity plan` and the glue behind it (equity.plan_inputs), on the built extracts.
+"""`python -m equity plan` and the glue behind it (equity.planner), on the built extracts.
 
-Most tests call equity.plan_cli.run in-process (fast); one runs the real command line.
+Most tests call equity.planner.cli.run in-process (fast); one runs the real command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import math
 import subprocess
@@ -17,7 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity import db, plan_cli, plan_inputs, planner
+from bench import run as bench_run
+from equity import db
+from equity.planner import cli as plan_cli
+from equity.planner import optimise, plan, presentation, venues
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = [
@@ -43,15 +47,14 @@ def run_plan(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def sites_from(stdout: str) -> pd.DataFrame:
-    """The CSV under any '# badge' lines."""
-    body = "".join(line for line in io.StringIO(stdout) if not line.startswith("# "))
-    return pd.read_csv(io.StringIO(body), dtype={"site_id": str})
+    """The CSV on stdout (plain CSV: no note or badge lines)."""
+    return pd.read_csv(io.StringIO(stdout), dtype={"site_id": str})
 
 
 def people_missed_rows(area: str = "E06000016", level: str = "msoa", **group) -> pd.DataFrame:
     wards = db.run_query("areas_of_type", area_type="ward", la_code=None)
-    where = plan_inputs.area_filter(area, level, dict(zip(wards["area_code"], wards["la_code"])))
-    params = plan_inputs.demand_query_params(
+    where = plan.area_filter(area, level, dict(zip(wards["area_code"], wards["la_code"])))
+    params = plan.demand_query_params(
         group.pop("indicator_id", "covid_first_dose"),
         group.pop("on_or_before", date(2021, 3, 25)),
         level,
@@ -73,7 +76,7 @@ def test_csv_has_the_header_and_one_row_per_site(extracts_dir, capsys):
     sites = sites_from(out)
     assert list(sites.columns) == HEADER
     assert len(sites) == 5 and sites["site_id"].is_unique
-    practices = planner.read_practice_file()
+    practices = venues.read_practice_sites()
     assert set(sites["site_id"]) <= set(practices["org_code"])
     assert sites["cumulative_reached"].tolist() == sites["people_reached"].cumsum().tolist()
     assert sites["share_of_missed"].is_monotonic_increasing
@@ -100,13 +103,13 @@ def test_reach_never_decreases_as_p_grows(extracts_dir, capsys):
 
 def test_p_equal_to_the_candidates_covers_every_coverable_point(extracts_dir, capsys):
     rows = people_missed_rows()
-    practices = planner.read_practice_file()
-    inputs = plan_inputs.prepare(rows, "msoa", "practices", 800.0, practices=practices)
+    practices = venues.read_practice_sites()
+    inputs = plan.prepare(rows, "msoa", "practices", 800.0, practices=practices)
     n_candidates = len(inputs.candidates)
 
     # Independently: people missed in MSOAs with any located practice within 800 m.
     located = practices.dropna(subset=["easting", "northing"])
-    easting, northing = planner.to_bng(rows["lon"], rows["lat"])
+    easting, northing = optimise.to_bng(rows["lon"], rows["lat"])
     coverable = sum(
         missed
         for e, n, missed in zip(easting, northing, rows["people_missed"])
@@ -134,7 +137,7 @@ def test_centroids_in_a_ward_reach_everyone_when_every_centroid_is_chosen(extrac
         "--format", "csv",
     )  # fmt: skip
     assert code == 0, err
-    assert out.startswith("# SYNTHETIC DEMO DATA")
+    assert out.startswith("site_id,") and "note: SYNTHETIC DEMO DATA" in err
     sites = sites_from(out)
     assert set(sites["site_id"]) == set(rows["area_code"])
     assert sites["share_of_missed"].iloc[-1] == 1.0
@@ -148,8 +151,8 @@ def test_somali_group_on_the_demo_and_must_keep(extracts_dir, capsys):
     best = sites_from(out)["site_id"].iloc[0]
     rows = people_missed_rows(indicator_id="covid_first_dose_demo", level="lsoa",
                               on_or_before=date.max, ethnic_group="Somali")  # fmt: skip
-    inputs = plan_inputs.prepare(rows, "lsoa", "practices", 800.0,
-                                 practices=planner.read_practice_file())  # fmt: skip
+    inputs = plan.prepare(rows, "lsoa", "practices", 800.0,
+                                 practices=venues.read_practice_sites())  # fmt: skip
     other = next(site for site in inputs.candidates["site_id"] if site != best)
     code, out, err = run_plan(capsys, *somali, "--p", "2", "--must-keep", other)
     assert code == 0, err
@@ -221,7 +224,7 @@ def test_bad_requests_exit_2_with_a_message(extracts_dir, capsys, args, message)
 
 
 def test_the_command_line_entry_point(extracts_dir):
-    """Passes once equity/cli.py registers `plan` (plan_cli.add_parser and plan_cli.run)."""
+    """`python -m equity plan` is registered (equity.planner.cli add_parser and run)."""
     result = subprocess.run(
         [sys.executable, "-m", "equity", "plan", *REAL, *CITY, "--sites", "practices",
          "--p", "5", "--radius-m", "800", "--format", "csv"],
@@ -232,35 +235,53 @@ def test_the_command_line_entry_point(extracts_dir):
     assert list(sites.columns) == HEADER and len(sites) == 5
 
 
+def test_csv_on_stdout_is_plain_and_notes_go_to_stderr(extracts_dir):
+    """`plan --format csv | python -c "...csv.DictReader..."` reads sites; notes on stderr."""
+    demo = ["--indicator", "covid_first_dose_demo", "--age-band", "50+", "--p", "3"]
+    result = subprocess.run(
+        [sys.executable, "-m", "equity", "plan", *demo, "--format", "csv"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    reader = csv.DictReader(io.StringIO(result.stdout))
+    rows = list(reader)
+    assert reader.fieldnames == HEADER and len(rows) == 3
+    assert not any(line.startswith(("#", "note")) for line in result.stdout.splitlines())
+    assert "note: SYNTHETIC DEMO DATA" in result.stderr and "Solver status" in result.stderr
+    piped = subprocess.run(
+        [sys.executable, "-c", "import csv,sys; print(csv.DictReader(sys.stdin).fieldnames[0])"],
+        input=result.stdout, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert piped.stdout.strip() == "site_id"
+
+
 # --- the pure glue -------------------------------------------------------------------------
 
 
 def test_area_filter():
     wards = {WYCLIFFE: "E06000016"}
-    assert plan_inputs.area_filter("all", "msoa", wards) == plan_inputs.AreaFilter(None, None)
-    assert plan_inputs.area_filter("LLR", "lsoa", wards) == plan_inputs.AreaFilter(None, None)
-    assert plan_inputs.area_filter("E07000130", "msoa", wards).la_code == "E07000130"
-    assert plan_inputs.area_filter(WYCLIFFE, "lsoa", wards) == plan_inputs.AreaFilter(
-        None, WYCLIFFE
-    )
-    msoa = plan_inputs.area_filter(WYCLIFFE, "msoa", wards)
+    assert plan.area_filter("all", "msoa", wards) == plan.AreaFilter(None, None)
+    assert plan.area_filter("LLR", "lsoa", wards) == plan.AreaFilter(None, None)
+    assert plan.area_filter("E07000130", "msoa", wards).la_code == "E07000130"
+    assert plan.area_filter(WYCLIFFE, "lsoa", wards) == plan.AreaFilter(None, WYCLIFFE)
+    msoa = plan.area_filter(WYCLIFFE, "msoa", wards)
     assert (msoa.la_code, msoa.ward_code) == ("E06000016", None)
     assert "needs LSOA-level data" in msoa.note
-    with pytest.raises(plan_inputs.PlanInputError):
-        plan_inputs.area_filter("E05999999", "lsoa", wards)
+    with pytest.raises(plan.PlanInputError):
+        plan.area_filter("E05999999", "lsoa", wards)
 
 
 def test_demand_level_prefers_the_smallest_areas():
-    assert plan_inputs.demand_level(["la", "msoa", "ward", "lsoa"]) == "lsoa"
-    assert plan_inputs.demand_level(["la", "msoa11", "msoa", "ward"]) == "msoa"
-    assert plan_inputs.demand_level(["practice", "la"]) is None
+    assert plan.demand_level(["la", "msoa", "ward", "lsoa"]) == "lsoa"
+    assert plan.demand_level(["la", "msoa11", "msoa", "ward"]) == "msoa"
+    assert plan.demand_level(["practice", "la"]) is None
 
 
-def small_plan(people: list[float]) -> plan_inputs.Plan:
+def small_plan(people: list[float]) -> plan.Plan:
     """Demand points 100 m apart eastwards; candidates on each point."""
     n = len(people)
     easting = 460000 + 2000 * np.arange(n)
-    lon, lat = planner.from_bng(easting, np.full(n, 304000.0))
+    lon, lat = optimise.from_bng(easting, np.full(n, 304000.0))
     rows = pd.DataFrame(
         {
             "area_code": [f"E0100000{i}" for i in range(n)],
@@ -273,27 +294,27 @@ def small_plan(people: list[float]) -> plan_inputs.Plan:
             "is_modelled": True,
         }
     )
-    return plan_inputs.make_plan(rows, "lsoa", "centroids", p=n, radius_m=800.0)
+    return plan.make_plan(rows, "lsoa", "centroids", p=n, radius_m=800.0)
 
 
 def test_small_counts_are_suppressed_in_tables_and_tooltips():
-    plan = small_plan([120.0, 5.0, 60.0])
-    sites = plan_inputs.site_table(plan.result).set_index("site_name")
+    chosen = small_plan([120.0, 5.0, 60.0])
+    sites = presentation.site_table(chosen.result).set_index("site_name")
     assert sites.loc["Area 0", "people_reached"] == 120
     assert math.isnan(sites.loc["Area 1", "people_reached"])
     assert math.isnan(sites.loc["Area 1", "share_of_missed"])
-    greedy = plan_inputs.greedy_table(plan.result)
+    greedy = presentation.greedy_table(chosen.result)
     assert not (greedy["marginal_reached"].between(1, 7)).any()
-    tooltips = " ".join(plan_inputs.map_frames(plan)["demand"]["tooltip"])
+    tooltips = " ".join(presentation.map_frames(chosen)["demand"]["tooltip"])
     assert "People missed: *" in tooltips and "People missed: 5\n" not in tooltips
     assert "SYNTHETIC DEMO DATA" in tooltips
-    shown = plan_inputs.sites_display(plan_inputs.site_table(plan.result), plan.badges)
+    shown = presentation.sites_display(presentation.site_table(chosen.result), chosen.badges)
     assert "5" not in shown["People reached"].tolist()
 
 
 def test_headline_states_the_finding():
-    plan = small_plan([100.0, 50.0, 50.0])
-    text = plan_inputs.headline(plan, "50+", "All", "Somali", "vaccination", "Wycliffe ward")
+    chosen = small_plan([100.0, 50.0, 50.0])
+    text = presentation.headline(chosen, "50+", "All", "Somali", "vaccination", "Wycliffe ward")
     assert text == (
         "3 sites within 800 m reach 100% of Somali people aged 50+ not yet vaccinated "
         "in Wycliffe ward"
@@ -301,12 +322,12 @@ def test_headline_states_the_finding():
 
 
 def test_parse_site_list():
-    assert plan_inputs.parse_site_list(" C82037, ,C82651,C82037") == ["C82037", "C82651"]
-    assert plan_inputs.parse_site_list("") == []
+    assert plan.parse_site_list(" C82037, ,C82651,C82037") == ["C82037", "C82651"]
+    assert plan.parse_site_list("") == []
 
 
 def test_bench_planner_case():
-    result = plan_inputs.bench_planner_case(seed=1)
+    result = bench_run.bench_planner_case(seed=1)
     assert result["status"] == "Optimal"
     assert result["reached"] > 0 and 0 < result["seconds"] < 60
-    assert plan_inputs.bench_planner_case(seed=1)["reached"] == result["reached"]
+    assert bench_run.bench_planner_case(seed=1)["reached"] == result["reached"]

@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from equity import planner
+from equity import config, db
+from equity.planner import optimise, plan, venues
 
 FIXTURES = Path(__file__).resolve().parent / "data" / "planner"
 RADIUS = 800.0
+PRACTICES_CSV = config.SOURCES_DIR / "gp" / "gp_practices_llr_active_geocoded.csv"
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -76,13 +78,15 @@ def brute_force_best(demand, candidates, p, must_keep=()) -> float:
 
 
 @pytest.fixture(scope="module")
-def codepoint() -> pd.DataFrame:
-    return planner.read_codepoint()
+def codepoint(extracts_dir) -> pd.DataFrame:
+    return venues.read_postcodes()
 
 
 @pytest.fixture(scope="module")
 def practices() -> pd.DataFrame:
-    return planner.read_practice_file()
+    """The shipped geocoded practice list (134 active practices, 3 without coordinates): an
+    independent reference for the extracts' practice sites and postcodes."""
+    return pd.read_csv(PRACTICES_CSV, dtype={"org_code": str, "name": str, "postcode": str})
 
 
 # --- optimisation ------------------------------------------------------------------------
@@ -92,7 +96,7 @@ def practices() -> pd.DataFrame:
 def test_mclp_matches_brute_force_optimum(seed):
     demand, candidates = random_instance(seed, n_demand=8, n_candidates=6)
     for p in range(1, 5):
-        result = planner.plan_sites(demand, candidates, p, radius_m=RADIUS)
+        result = optimise.plan_sites(demand, candidates, p, radius_m=RADIUS)
         assert result.solver_status == "Optimal"
         assert len(result.sites) == p
         assert result.weight_reached == pytest.approx(brute_force_best(demand, candidates, p))
@@ -109,10 +113,10 @@ def test_exact_optimum_beats_greedy_on_a_known_trap():
         }
     )
     candidates = candidate_frame([500.0, 1300.0, 2100.0], [0.0] * 3)
-    greedy = planner.greedy_order(demand, candidates, RADIUS, k=2)
+    greedy = optimise.greedy_order(demand, candidates, RADIUS, k=2)
     assert greedy["site_id"].tolist() == ["s1", "s0"]
     assert greedy["cumulative_reached"].iat[-1] == 17.0
-    result = planner.plan_sites(demand, candidates, 2, radius_m=RADIUS)
+    result = optimise.plan_sites(demand, candidates, 2, radius_m=RADIUS)
     assert set(result.sites["site_id"]) == {"s0", "s2"}
     assert result.total_reached == 22.0
 
@@ -126,7 +130,7 @@ def test_must_keep_sites_are_chosen_and_rest_is_optimal(seed):
         for site in candidates["site_id"]
     ]
     weakest = candidates["site_id"].iat[int(np.argmin(solo))]
-    result = planner.plan_sites(demand, candidates, 2, radius_m=RADIUS, must_keep=[weakest])
+    result = optimise.plan_sites(demand, candidates, 2, radius_m=RADIUS, must_keep=[weakest])
     assert weakest in set(result.sites["site_id"])
     assert result.sites.set_index("site_id").loc[weakest, "must_keep"]
     assert result.sites["must_keep"].sum() == 1
@@ -138,20 +142,20 @@ def test_must_keep_sites_are_chosen_and_rest_is_optimal(seed):
 def test_reach_never_decreases_as_p_grows():
     demand, candidates = random_instance(7, n_demand=60, n_candidates=20, side_m=5000)
     reaches = [
-        planner.plan_sites(demand, candidates, p, radius_m=RADIUS).weight_reached
+        optimise.plan_sites(demand, candidates, p, radius_m=RADIUS).weight_reached
         for p in range(1, 9)
     ]
     assert all(later >= earlier - 1e-9 for earlier, later in itertools.pairwise(reaches))
     assert reaches[-1] > reaches[0]
     # Greedy can never beat the exact optimum with the same number of sites.
-    greedy = planner.greedy_order(demand, candidates, RADIUS, k=8)
+    greedy = optimise.greedy_order(demand, candidates, RADIUS, k=8)
     greedy_cumulative = greedy["marginal_weighted"].cumsum().to_numpy()
     assert all(g <= r + 1e-9 for g, r in zip(greedy_cumulative, reaches, strict=True))
 
 
 def test_all_candidates_cover_every_coverable_point():
     demand, candidates = random_instance(3, n_demand=40, n_candidates=10, side_m=6000)
-    result = planner.plan_sites(demand, candidates, len(candidates), radius_m=RADIUS)
+    result = optimise.plan_sites(demand, candidates, len(candidates), radius_m=RADIUS)
     coverable = covered_by(demand, candidates, candidates["site_id"])
     assert not coverable.all(), "instance should have some unreachable points"
     assert (result.demand["covered"].to_numpy() == coverable).all()
@@ -163,7 +167,7 @@ def test_all_candidates_cover_every_coverable_point():
 @pytest.mark.parametrize("seed", range(3))
 def test_site_rows_add_up_and_coverage_flags_match_chosen_sites(seed):
     demand, candidates = random_instance(seed, n_demand=50, n_candidates=15, side_m=5000)
-    result = planner.plan_sites(demand, candidates, 4, radius_m=RADIUS)
+    result = optimise.plan_sites(demand, candidates, 4, radius_m=RADIUS)
     sites = result.sites
     assert sites["order"].tolist() == [1, 2, 3, 4]
     assert sites["people_reached"].sum() == pytest.approx(result.total_reached)
@@ -192,7 +196,7 @@ def test_people_reached_is_first_assigned_in_greedy_order():
             "weight": [10.0, 5.0, 3.0],
         }
     )
-    result = planner.plan_sites(demand, candidates, 2, radius_m=RADIUS)
+    result = optimise.plan_sites(demand, candidates, 2, radius_m=RADIUS)
     assert result.sites["site_id"].tolist() == ["s1", "s0"]
     assert result.sites["people_reached"].tolist() == [15.0, 3.0]
     assert result.sites["cumulative_reached"].tolist() == [15.0, 18.0]
@@ -211,13 +215,13 @@ def test_core20_weight_changes_the_choice_but_people_are_reported_unweighted():
             "imd_quintile": [1, 4],
         }
     )
-    points_even, _ = planner.demand_points(areas, core20_weight=1.0)
-    points_core20, _ = planner.demand_points(areas, core20_weight=2.0)
+    points_even, _ = plan.demand_points(areas, core20_weight=1.0)
+    points_core20, _ = plan.demand_points(areas, core20_weight=2.0)
     # One candidate on each demand point; the two are ~2 km apart.
     candidates = candidate_frame(points_even["easting"], points_even["northing"])
 
-    even = planner.plan_sites(points_even, candidates, 1)
-    weighted = planner.plan_sites(points_core20, candidates, 1)
+    even = optimise.plan_sites(points_even, candidates, 1)
+    weighted = optimise.plan_sites(points_core20, candidates, 1)
     assert even.sites["site_id"].tolist() == ["s1"]
     assert weighted.sites["site_id"].tolist() == ["s0"]
     assert weighted.sites["people_reached"].iat[0] == 10
@@ -230,7 +234,7 @@ def test_core20_weight_changes_the_choice_but_people_are_reported_unweighted():
 def test_greedy_order_stops_when_no_site_adds_anyone():
     candidates = candidate_frame([0.0, 100.0, 5000.0], [0.0, 0.0, 0.0])
     demand = pd.DataFrame({"easting": [50.0, 900.0], "northing": [0.0, 0.0], "weight": [4.0, 6.0]})
-    greedy = planner.greedy_order(demand, candidates, RADIUS)
+    greedy = optimise.greedy_order(demand, candidates, RADIUS)
     # s1 reaches both points; nobody is left for s0 or the far-away s2.
     assert greedy["site_id"].tolist() == ["s1"]
     assert greedy["marginal_reached"].tolist() == [10.0]
@@ -250,13 +254,13 @@ def test_greedy_order_stops_when_no_site_adds_anyone():
 def test_plan_sites_refuses_bad_requests(kwargs, message):
     demand, candidates = random_instance(0, n_demand=8, n_candidates=6)
     with pytest.raises(ValueError, match=message):
-        planner.plan_sites(demand, candidates, **kwargs)
+        optimise.plan_sites(demand, candidates, **kwargs)
 
 
 def test_duplicate_site_ids_are_refused():
     first = candidate_frame([0.0], [0.0])
     with pytest.raises(ValueError, match="unique"):
-        planner.combine_candidates(first, first)
+        venues.combine_candidates(first, first)
 
 
 # --- demand and candidates ---------------------------------------------------------------
@@ -264,11 +268,11 @@ def test_duplicate_site_ids_are_refused():
 
 def test_to_bng_agrees_with_the_practice_file(practices):
     located = practices.dropna(subset=["lon", "lat"])
-    easting, northing = planner.to_bng(located["lon"], located["lat"])
+    easting, northing = optimise.to_bng(located["lon"], located["lat"])
     # The file's lon/lat were derived from Code-Point eastings/northings (6 decimals).
     assert np.abs(easting - located["easting"]).max() < 1.0
     assert np.abs(northing - located["northing"]).max() < 1.0
-    lon, _lat = planner.from_bng(located["easting"], located["northing"])
+    lon, _lat = optimise.from_bng(located["easting"], located["northing"])
     assert np.abs(lon - located["lon"]).max() < 1e-5
 
 
@@ -283,21 +287,21 @@ def test_demand_points_weight_rule():
             "imd_quintile": [1, 3, 1],
         }
     )
-    points, rule = planner.demand_points(areas, core20_weight=1.5)
+    points, rule = plan.demand_points(areas, core20_weight=1.5)
     assert points["weight"].tolist() == [150.0, 40.0, 0.0]
     assert points["people_missed"].tolist() == [100.0, 40.0, 0.0]
     assert points["is_core20"].tolist() == [True, False, True]
     assert "1.5 times" in rule and "IMD quintile 1" in rule
-    _, even_rule = planner.demand_points(areas, core20_weight=1.0)
+    _, even_rule = plan.demand_points(areas, core20_weight=1.0)
     assert "counts once" in even_rule and "quintile" not in even_rule
     with pytest.raises(ValueError, match="core20_weight"):
-        planner.demand_points(areas, core20_weight=0.5)
+        plan.demand_points(areas, core20_weight=0.5)
 
 
 def test_practice_candidates_skip_the_three_without_coordinates(practices):
-    candidates, skipped = planner.practice_candidates(practices)
+    candidates, skipped = venues.practice_candidates(practices)
     assert len(candidates) == len(practices) - 3
-    assert list(candidates.columns) == planner.CANDIDATE_COLUMNS
+    assert list(candidates.columns) == optimise.CANDIDATE_COLUMNS
     assert candidates[["easting", "northing", "lon", "lat"]].notna().all().all()
     assert candidates["site_id"].is_unique
     assert len(skipped) == 3
@@ -314,9 +318,9 @@ def test_centroid_candidates():
             "lat": [52.63, None],
         }
     )
-    candidates, skipped = planner.centroid_candidates(areas)
+    candidates, skipped = venues.centroid_candidates(areas)
     assert candidates["site_id"].tolist() == ["E01000001"]
-    assert candidates["source"].tolist() == [planner.SOURCE_CENTROID]
+    assert candidates["source"].tolist() == [venues.SOURCE_CENTROID]
     assert 440000 < candidates["easting"].iat[0] < 480000
     assert skipped == ["E01000002 Two: skipped — no centroid"]
 
@@ -325,42 +329,42 @@ def test_centroid_candidates():
 
 
 def venue_problems(name: str, codepoint, **kwargs) -> list[str]:
-    with pytest.raises(planner.VenueFileError) as raised:
-        planner.read_venues(FIXTURES / name, codepoint, **kwargs)
+    with pytest.raises(venues.VenueFileError) as raised:
+        venues.read_venues(FIXTURES / name, codepoint, **kwargs)
     return raised.value.problems
 
 
 def test_venues_with_latitude_and_longitude(codepoint, practices):
-    venues = planner.read_venues(FIXTURES / "venues_latlon.csv", codepoint)
-    assert venues["site_name"].tolist() == [
+    found = venues.read_venues(FIXTURES / "venues_latlon.csv", codepoint)
+    assert found["site_name"].tolist() == [
         "Kibworth Village Hall",
         "Countesthorpe Centre, Main Hall",
     ]
-    assert venues["site_id"].tolist() == ["venue-2", "venue-3"]
-    assert list(venues.columns) == planner.CANDIDATE_COLUMNS
+    assert found["site_id"].tolist() == ["venue-2", "venue-3"]
+    assert list(found.columns) == optimise.CANDIDATE_COLUMNS
     # The coordinates are those of practices C82001 and C82002.
     expected = practices.set_index("org_code").loc[["C82001", "C82002"]]
-    assert np.allclose(venues["easting"], expected["easting"], atol=1.0)
-    assert np.allclose(venues["northing"], expected["northing"], atol=1.0)
+    assert np.allclose(found["easting"], expected["easting"], atol=1.0)
+    assert np.allclose(found["northing"], expected["northing"], atol=1.0)
 
 
 def test_venues_with_postcodes(codepoint, practices):
-    venues = planner.read_venues(FIXTURES / "venues_postcodes.csv", codepoint)
-    assert len(venues) == 2  # the trailing blank line is not a venue
+    found = venues.read_venues(FIXTURES / "venues_postcodes.csv", codepoint)
+    assert len(found) == 2  # the trailing blank line is not a venue
     # "le8  0lg" and "LE16 9BX" are the postcodes of practices C82001 and C82009.
     expected = practices.set_index("org_code").loc[["C82001", "C82009"]]
-    assert venues["easting"].tolist() == expected["easting"].astype(float).tolist()
-    assert venues["northing"].tolist() == expected["northing"].astype(float).tolist()
-    assert np.allclose(venues["lat"], expected["lat"], atol=1e-5)
+    assert found["easting"].tolist() == expected["easting"].astype(float).tolist()
+    assert found["northing"].tolist() == expected["northing"].astype(float).tolist()
+    assert np.allclose(found["lat"], expected["lat"], atol=1e-5)
 
 
 def test_venues_from_an_uploaded_buffer_use_its_name(codepoint):
     buffer = io.BytesIO(b"name,postcode\nHall,LE2 0TA\n")
     buffer.name = "upload.csv"
-    venues = planner.read_venues(buffer, codepoint)
-    assert venues["site_name"].tolist() == ["Hall"]
-    with pytest.raises(planner.VenueFileError) as raised:
-        planner.read_venues(b"name,postcode\n=1+1,LE2 0TA\n", codepoint, filename="mine.csv")
+    found = venues.read_venues(buffer, codepoint)
+    assert found["site_name"].tolist() == ["Hall"]
+    with pytest.raises(venues.VenueFileError) as raised:
+        venues.read_venues(b"name,postcode\n=1+1,LE2 0TA\n", codepoint, filename="mine.csv")
     assert raised.value.problems[0].startswith("mine.csv: row 2, column A (name):")
 
 
@@ -396,8 +400,8 @@ def test_coordinates_outside_great_britain(codepoint):
 
 
 def test_swapped_coordinates_get_a_hint(codepoint):
-    with pytest.raises(planner.VenueFileError) as raised:
-        planner.read_venues(
+    with pytest.raises(venues.VenueFileError) as raised:
+        venues.read_venues(
             b"name,latitude,longitude\nHall,-1.13,52.63\n", codepoint, filename="v.csv"
         )
     assert "look swapped" in raised.value.problems[0]
@@ -455,14 +459,14 @@ def test_oversize_file(codepoint):
         )
     ]
     big = b"name,postcode\n" + b"Hall,LE2 0TA\n" * 420_000  # about 5.5 MB
-    with pytest.raises(planner.VenueFileError, match="5 MB limit"):
-        planner.read_venues(big, codepoint, filename="big.csv")
+    with pytest.raises(venues.VenueFileError, match="5 MB limit"):
+        venues.read_venues(big, codepoint, filename="big.csv")
 
 
 def test_many_problems_are_capped_at_twenty_with_a_count(codepoint):
     body = "".join(f"Hall {row},not a number,-1.1\n" for row in range(2, 32))
-    with pytest.raises(planner.VenueFileError) as raised:
-        planner.read_venues(("name,latitude,longitude\n" + body).encode(), codepoint, "v.csv")
+    with pytest.raises(venues.VenueFileError) as raised:
+        venues.read_venues(("name,latitude,longitude\n" + body).encode(), codepoint, "v.csv")
     error = raised.value
     assert error.total_problems == 30
     assert len(error.problems) == 20
@@ -495,11 +499,43 @@ def test_many_problems_are_capped_at_twenty_with_a_count(codepoint):
     ],
 )
 def test_other_bad_rows(codepoint, content, expected_start):
-    with pytest.raises(planner.VenueFileError) as raised:
-        planner.read_venues(content, codepoint, filename="v.csv")
+    with pytest.raises(venues.VenueFileError) as raised:
+        venues.read_venues(content, codepoint, filename="v.csv")
     assert raised.value.problems[0].startswith(expected_start)
 
 
 def test_normalise_postcode():
-    assert planner.normalise_postcode(" le2  0ta ") == "LE2 0TA"
-    assert planner.normalise_postcode("LE100AA") == "LE10 0AA"
+    assert venues.normalise_postcode(" le2  0ta ") == "LE2 0TA"
+    assert venues.normalise_postcode("LE100AA") == "LE10 0AA"
+
+
+# --- inputs from the extracts ------------------------------------------------------------
+
+
+def test_practice_sites_are_the_located_practices_of_the_shipped_list(extracts_dir, practices):
+    sites = venues.read_practice_sites()
+    located = practices.dropna(subset=["lon", "lat"]).set_index("org_code")
+    assert sorted(sites["org_code"]) == sorted(located.index)
+    sites = sites.set_index("org_code")
+    assert np.allclose(sites["lon"], located.loc[sites.index, "lon"], atol=1e-6)
+    # Eastings come from lon/lat at run time; the shipped file has Code-Point's metres.
+    assert np.abs(sites["easting"] - located.loc[sites.index, "easting"]).max() < 1.0
+    candidates, skipped = venues.practice_candidates(sites.reset_index())
+    assert len(candidates) == len(located) and skipped == []
+
+
+def test_postcodes_carry_their_point_and_lsoa(extracts_dir, codepoint):
+    shipped = pd.read_csv(
+        config.SOURCES_DIR / "gp" / "codepoint_open_2025-4_le.csv", usecols=["postcode"]
+    )
+    assert len(codepoint) == len(shipped) and codepoint["postcode"].is_unique
+    lon, lat = optimise.from_bng(codepoint["easting"], codepoint["northing"])
+    assert np.abs(lon - codepoint["lon"]).max() < 1e-5
+    assert np.abs(lat - codepoint["lat"]).max() < 1e-5
+    lsoas = set(db.run_query("areas_of_type", area_type="lsoa", la_code=None)["area_code"])
+    inside = codepoint["lsoa_code"].dropna()
+    assert set(inside) <= lsoas and len(inside) > 0.9 * len(codepoint)
+    # LE1 1AA is in Leicester city centre (Code-Point ward E05010463, Castle).
+    city = codepoint.set_index("postcode").loc["LE1 1AA", "lsoa_code"]
+    areas = db.run_query("areas_of_type", area_type="lsoa", la_code="E06000016")
+    assert city in set(areas["area_code"])

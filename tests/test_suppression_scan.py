@@ -20,9 +20,9 @@ from tests.conftest import json_records, open_page, registered_pages
 
 SMALL = config.SUPPRESS_MAX_COUNT
 PERIOD = "2021-03-23"
-# A view of the synthetic extract that is full of small counts: Somali women aged 75-79 in
+# A selection of the synthetic extract that is full of small counts: Somali women aged 75-79 in
 # each Leicester LSOA (and, second, the same group by ward).
-VIEWS = [
+SELECTIONS = [
     {
         "indicator": "covid_first_dose_demo",
         "level": "lsoa",
@@ -164,33 +164,33 @@ def page_leaks(at: AppTest, page: str) -> tuple[list[str], int]:
 
 def test_the_views_do_hold_small_counts(extracts_dir: Path) -> None:
     """The scan is only meaningful if the data behind the views have counts of 1..7."""
-    for view, benchmark_type in zip(VIEWS, ("la", "la"), strict=True):
+    for selection, benchmark_type in zip(SELECTIONS, ("la", "la"), strict=True):
         rows = db.run_query(
             "area_values_with_benchmark",
-            indicator_id=view["indicator"],
+            indicator_id=selection["indicator"],
             on_or_before=pd.Timestamp(PERIOD).date(),
-            level=view["level"],
+            level=selection["level"],
             la_code=config.CITY_CODE,
-            sex=view["sex"],
-            age_band=view["age_band"],
-            ethnic_group=view["ethnic_group"],
+            sex=selection["sex"],
+            age_band=selection["age_band"],
+            ethnic_group=selection["ethnic_group"],
             benchmark_code=config.CITY_CODE,
             benchmark_type=benchmark_type,
         )
         counts = rows[["numerator", "denominator"]].to_numpy(dtype=float)
-        assert ((counts > 0) & (counts <= SMALL)).any(), view
+        assert ((counts > 0) & (counts <= SMALL)).any(), selection
 
 
-@pytest.mark.parametrize("view", VIEWS, ids=[v["level"] for v in VIEWS])
+@pytest.mark.parametrize("selection", SELECTIONS, ids=[v["level"] for v in SELECTIONS])
 def test_no_page_shows_a_small_count(
-    view: dict, extracts_dir: Path, monkeypatch: pytest.MonkeyPatch
+    selection: dict, extracts_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     CapturedMedia.install(monkeypatch)
-    small_area = _an_area_with_small_counts(view)
+    small_area = _an_area_with_small_counts(selection)
     leaks: list[str] = []
     pages_scanned = {}
     for page in registered_pages():
-        at = open_page(page, dict(view, area=small_area))
+        at = open_page(page, dict(selection, area=small_area))
         assert not at.exception, (page, at.exception[0].value)
         found, scanned = page_leaks(at, page)
         leaks += found
@@ -199,16 +199,16 @@ def test_no_page_shows_a_small_count(
     assert not leaks, "\n".join(dict.fromkeys(leaks)) + f"\nscanned: {pages_scanned}"
 
 
-def _an_area_with_small_counts(view: dict) -> str:
+def _an_area_with_small_counts(selection: dict) -> str:
     rows = db.run_query(
         "area_values_with_benchmark",
-        indicator_id=view["indicator"],
+        indicator_id=selection["indicator"],
         on_or_before=pd.Timestamp(PERIOD).date(),
-        level=view["level"],
+        level=selection["level"],
         la_code=config.CITY_CODE,
-        sex=view["sex"],
-        age_band=view["age_band"],
-        ethnic_group=view["ethnic_group"],
+        sex=selection["sex"],
+        age_band=selection["age_band"],
+        ethnic_group=selection["ethnic_group"],
         benchmark_code=config.CITY_CODE,
         benchmark_type="la",
     )

@@ -126,11 +126,12 @@ def test_before_after_blanks_pairs_with_disclosive_counts():
     assert table[["difference", "lower_ci", "before_value"]].isna().all(axis=None)
 
 
-def test_the_built_in_intervention_is_the_pop_up_clinic():
+def test_the_built_in_intervention_is_the_pop_up_clinic(extracts_dir):
     (clinic,) = trends.built_in_interventions()
     assert (clinic.start, clinic.end) == (date(2021, 3, 24), date(2021, 3, 30))
     assert clinic.start == synthetic.POPUP_CLINIC["start"]
     assert "Somali" in clinic.group
+    assert clinic.is_synthetic  # from the synthetic demo, and labelled so on the chart
 
 
 def test_interventions_parse_round_trip_and_report_bad_lines():
@@ -147,7 +148,7 @@ def test_interventions_parse_round_trip_and_report_bad_lines():
     assert backwards
 
 
-def test_series_chart_marks_interventions_and_never_shows_small_counts():
+def test_series_chart_marks_interventions_and_never_shows_small_counts(extracts_dir):
     series = pd.DataFrame(
         {
             "period_end": pd.to_datetime(["2021-03-23", "2021-03-30", "2021-04-06"]),

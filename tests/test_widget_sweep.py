@@ -2,7 +2,7 @@
 
 The URL fuzz covers values a link can carry; this covers the combinations a person clicks
 through (an indicator without an "All" sex, an authority the demo data does not cover...).
-Each widget is walked from the page's default view, a bounded number of options each.
+Each widget is walked from the page's default selection, a bounded number of options each.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The view controls most pages share: indicator, areas, period, place, group, benchmark."""
+"""The selection controls most pages share: indicator, areas, period, place, group, benchmark."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import cache, config, options, where_to_act
-from ui import state
+from equity import config, options
+from equity.selection import Selection
+from ui import cache, state
 
 DEFAULT_LEVELS = ("msoa", "ward", "lsoa", "practice")
 
@@ -41,15 +42,15 @@ def indicator_select(
     return indicator_id, catalog.loc[indicator_id]
 
 
-def view_controls(
+def selection_controls(
     catalog: pd.DataFrame,
     indicator_ids: list[str],
     default_indicator: str = "covid_first_dose",
     levels: tuple[str, ...] = DEFAULT_LEVELS,
     any_area_benchmark: bool = False,
     default_within: str = config.CITY_CODE,
-) -> tuple[where_to_act.View, pd.Series]:
-    """Two rows of URL-synced selectboxes; returns the chosen view and its catalog row.
+) -> tuple[Selection, pd.Series]:
+    """Two rows of URL-synced selectboxes; returns the selection and its catalog row.
 
     With any_area_benchmark, the benchmark can also be any authority or any one area of
     the level (the map's "compare with this area"); otherwise the authority or LLR.
@@ -119,7 +120,7 @@ def view_controls(
         if any_area_benchmark
         else None,
     )
-    view = where_to_act.View(
+    selection = Selection(
         indicator_id=indicator_id,
         on_or_before=period,
         level=level,
@@ -129,4 +130,4 @@ def view_controls(
         ethnic_group=ethnic_group,
         benchmark_code=benchmark,
     )
-    return view, indicator
+    return selection, indicator

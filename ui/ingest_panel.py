@@ -8,21 +8,15 @@ never offered back as a download.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
 
 from equity import config, db, ingest, schema, tables
+from equity.labels import escape_markdown
 
 _REPORT = "_ingest_report"  # (what was checked, ValidationReport)
 _DONE = "_ingest_done"  # the one-line summary of the last accepted extract
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def escape_markdown(text: str) -> str:
-    """Show a file's own text literally (a cell could hold a link, an image or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def report_lines(filename: str, report: ingest.ValidationReport) -> list[str]:

@@ -38,7 +38,7 @@ def presenter_mode() -> bool:
 def controls(presenting: bool):
     """Where a page puts its widgets: visible normally, folded away when presenting."""
     if presenting:
-        return st.expander("Change the view", expanded=False)
+        return st.expander("Change the selection", expanded=False)
     return st.container()
 
 

@@ -7,13 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import cache, config, labels, options, profile
-from ui import layout, page_state, state
+from equity import config, labels, options, profile
+from ui import cache, layout, state
 
-SHARED_KEYS = ("area", "indicator", "period", "age_band", "sex", "ethnic_group")
 DEFAULT_AREA = "E02002844"  # St Matthews & Highfields North: the reference story
 
-page_state.keep_widget_values(SHARED_KEYS)
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
 all_areas = pd.concat(

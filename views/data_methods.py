@@ -1,13 +1,14 @@
 """Data & methods: the indicator catalog, sources and licences, the statistical methods in
-words, and a CSV of any view's values. The second tab (adding an extract) is another
+words, and a CSV of any selection's values. The second tab (adding an extract) is another
 part of the app's work."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from equity import cache, labels, methods, options, where_to_act
-from ui import controls, extra_widgets, layout, state
+from equity import labels, methods, options
+from equity.selection import benchmark_type
+from ui import cache, controls, layout, state
 from ui.ingest_panel import render_ingest_panel
 
 TABS = ["Catalog & methods", "Add an extract"]
@@ -20,10 +21,7 @@ la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("a
 ]
 
 st.title("Data & methods")
-extra_widgets.keep_across_pages(
-    "indicator", "level", "period", "within", "age_band", "sex", "ethnic_group"
-)
-extra_widgets.tab_notice("view", TABS)
+state.tab_notice("view", TABS)
 notice_area = st.container()  # filled last: widgets add notices as they read the URL
 tabs = st.tabs(TABS, key="view", bind="query-params")
 
@@ -41,21 +39,25 @@ with tabs[0]:
         catalog_view = methods.catalog_table(catalog)
         layout.table(catalog_view, catalog_view, "indicator_catalog", [])
 
-        st.header("Download the values of a view")
+        st.header("Download the values of a selection")
         with layout.controls(presenting):
-            view, indicator = controls.view_controls(
+            selection, indicator = controls.selection_controls(
                 by_id,
                 catalog["indicator_id"].tolist(),
                 levels=tuple(options.LEVEL_LABELS),
                 default_within="all",
             )
-        indicator_id, level, period = view.indicator_id, view.level, view.on_or_before
-        age_band, sex, ethnic_group = view.age_band, view.sex, view.ethnic_group
+        indicator_id, level, period = (
+            selection.indicator_id,
+            selection.level,
+            selection.on_or_before,
+        )
+        age_band, sex, ethnic_group = selection.age_band, selection.sex, selection.ethnic_group
         frame = cache.run(
             "area_values_with_benchmark",
-            **view.query_params(where_to_act.benchmark_type(view.benchmark_code, level)),
+            **selection.query_params(benchmark_type(selection.benchmark_code, level)),
         )
-        badges = labels.view_badges(
+        badges = labels.selection_badges(
             frame["is_synthetic"], frame["is_modelled"], bool(indicator["is_synthetic"])
         )
         download = methods.view_download(frame, sex, age_band, ethnic_group)

@@ -7,8 +7,8 @@ from datetime import date
 
 import streamlit as st
 
-from equity import cache, config, exports, inequalities, labels, options
-from ui import controls, extra_widgets, layout, state
+from equity import config, exports, inequalities, labels, options
+from ui import cache, controls, layout, state
 
 TABS = ["By deprivation", "By ethnic group", "Life expectancy gap", "Equity audit"]
 LE_SOURCES = {
@@ -90,10 +90,7 @@ def with_ethnic_groups(indicator_ids: list[str]) -> list[str]:
 
 
 st.title("Inequalities")
-extra_widgets.keep_across_pages(
-    "indicator", "period", "age_band", "sex", "ethnic_group", "within", "quantile"
-)
-extra_widgets.tab_notice("view", TABS)
+state.tab_notice("view", TABS)
 notice_area = st.container()  # filled last: widgets add notices as they read the URL
 tabs = st.tabs(TABS, key="view", bind="query-params")
 

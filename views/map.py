@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import cache, charts, config, labels, maps, where_to_act
+from equity import charts, config, labels, maps, targets
 from equity import geo as geography
-from ui import controls, layout, map_cache, page_state, state
+from equity.selection import benchmark_type
+from ui import cache, controls, layout, state
 
 PROFILE_PAGE = "views/area_profile.py"
 CLICK_MARKER = "_map_opened_area"
-SHARED_KEYS = (
-    "indicator",
-    "level",
-    "period",
-    "within",
-    "age_band",
-    "sex",
-    "ethnic_group",
-    "benchmark",
-)
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -27,12 +18,11 @@ la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("a
     "area_name"
 ]
 
-page_state.keep_widget_values(SHARED_KEYS)
 st.title("Map")
-map_cache.require_boundaries()
+cache.require_boundaries()
 notices = st.container()
 with layout.controls(presenting):
-    view, indicator = controls.view_controls(
+    selection, indicator = controls.selection_controls(
         catalog, catalog.index.tolist(), any_area_benchmark=True
     )
     look = st.columns(4)
@@ -52,12 +42,12 @@ with layout.controls(presenting):
 with notices:
     state.show_notices()  # after the widgets, so this run's URL problems show at once
 
-indicator_id, level, period = view.indicator_id, view.level, view.on_or_before
-within = view.la_code or "all"
-age_band, sex, ethnic_group = view.age_band, view.sex, view.ethnic_group
-benchmark = view.benchmark_code
+indicator_id, level, period = selection.indicator_id, selection.level, selection.on_or_before
+within = selection.la_code or "all"
+age_band, sex, ethnic_group = selection.age_band, selection.sex, selection.ethnic_group
+benchmark = selection.benchmark_code
 frame = cache.run(
-    "area_values_with_benchmark", **view.query_params(where_to_act.benchmark_type(benchmark, level))
+    "area_values_with_benchmark", **selection.query_params(benchmark_type(benchmark, level))
 )
 benchmark_names = {
     config.LLR_CODE: "LLR",
@@ -66,8 +56,8 @@ benchmark_names = {
 }
 polarity = indicator["polarity"]
 unit = indicator["unit"]
-ranked = where_to_act.rank_targets(frame, polarity, only_worse=False)
-badges = labels.view_badges(
+ranked = targets.rank_targets(frame, polarity, only_worse=False)
+badges = labels.selection_badges(
     ranked["is_synthetic"], ranked["is_modelled"], bool(indicator["is_synthetic"])
 )
 benchmark_name = benchmark_names.get(benchmark, benchmark).split(" (")[0]
@@ -103,7 +93,7 @@ area_features = None
 practice_records = None
 if level == "practice":
     practice_records = maps.practice_points(coloured)
-    la_shapes = map_cache.level_geometries("la")
+    la_shapes = cache.level_geometries("la")
     wanted = la_names.index if within == "all" else [within]
     outline = {
         "type": "FeatureCollection",
@@ -115,15 +105,15 @@ if level == "practice":
     }
     bounds = geography.geometries_bounds([{"coordinates": p["position"]} for p in practice_records])
 else:
-    geometries = map_cache.level_geometries(level)
+    geometries = cache.level_geometries(level)
     colour_field = "fill" if basemap else "fill_hex"  # RGBA for pydeck, hex for Vega
     area_features = maps.feature_collection(
         geometries, coloured, [colour_field, *maps.TOOLTIP_FIELDS]
     )
     bounds = geography.geometries_bounds([f["geometry"] for f in area_features["features"]])
 
-view_state = geography.fit_view(bounds, width_px=560, height_px=560)
-text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), view_state["zoom"])
+viewport = geography.fit_view(bounds, width_px=560, height_px=560)
+text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), viewport["zoom"])
 map_height = 560 if not presenting else 680
 
 drawn = {
@@ -136,7 +126,7 @@ map_column, bars_column = st.columns([1, 1])
 with map_column, st.container(key="map"):
     if basemap:  # tiles need pydeck (WebGL); without them the lighter Vega map is drawn
         event = st.pydeck_chart(
-            maps.build_deck(**drawn, view=view_state, basemap=basemap),
+            maps.build_deck(**drawn, viewport=viewport, basemap=basemap),
             on_select="rerun",
             selection_mode="single-object",
             key="map_selection",
@@ -220,8 +210,8 @@ if not presenting:
             st.session_state["area"] = pick
             st.switch_page(PROFILE_PAGE, query_params={"area": pick})
         layout.table(
-            where_to_act.display_table(ordered.assign(rank=range(1, len(ordered) + 1)), unit),
-            where_to_act.download_frame(ordered.assign(rank=range(1, len(ordered) + 1))),
+            targets.display_table(ordered.assign(rank=range(1, len(ordered) + 1)), unit),
+            targets.download_frame(ordered.assign(rank=range(1, len(ordered) + 1))),
             name=f"map_{indicator_id}_{level}_{period.isoformat()}",
             badge_list=badges,
         )

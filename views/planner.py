@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
-from equity import cache, config, options, plan_inputs, planner
-from ui import controls, layout, map_cache, state, url_multiselect
+from equity import config, options
+from equity.labels import escape_markdown
+from equity.planner import optimise, plan, presentation, venues
+from ui import cache, controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -19,7 +20,7 @@ breakdowns_by_indicator = {
 plannable = [
     indicator_id
     for indicator_id, breakdowns in breakdowns_by_indicator.items()
-    if plan_inputs.demand_level(breakdowns["area_type"])
+    if plan.demand_level(breakdowns["area_type"])
 ]
 la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("area_code")[
     "area_name"
@@ -31,39 +32,15 @@ city_first = sorted(la_names.index, key=lambda code: (code != config.CITY_CODE, 
 wards_city_first = wards.assign(
     la_order=wards["la_code"].map(lambda code: (code != config.CITY_CODE, la_names.get(code, "")))
 ).sort_values(["la_order", "area_name"])["area_code"]
-area_choices = [*city_first, plan_inputs.ALL_LLR, *wards_city_first]
+area_choices = [*city_first, plan.ALL_LLR, *wards_city_first]
 
 
 def area_label(code: str) -> str:
-    if code == plan_inputs.ALL_LLR:
+    if code == plan.ALL_LLR:
         return "All of LLR"
     if code in ward_names:
         return f"{ward_names[code]} (ward, {la_names.get(ward_la[code], '')})"
     return la_names.get(code, code)
-
-
-@st.cache_data(show_spinner=False)
-def practice_list() -> pd.DataFrame:
-    return planner.read_practice_file()
-
-
-@st.cache_data(show_spinner=False)
-def postcode_list() -> pd.DataFrame:
-    return planner.read_codepoint()
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def uploaded_venues(content: bytes, filename: str) -> pd.DataFrame:
-    return planner.read_venues(content, postcode_list(), filename=filename)
-
-
-@st.cache_data(show_spinner="Choosing sites…", max_entries=64)
-def cached_plan(inputs: plan_inputs.PlanInputs, p: int, radius_m: float, must_keep: tuple):
-    return plan_inputs.choose_sites(inputs, p, radius_m, must_keep)
-
-
-def escape_markdown(text: str) -> str:
-    return "".join("\\" + c if c in "\\`*_[]<>#|~$" else c for c in text)
 
 
 st.title("Pop-up clinic planner")
@@ -76,7 +53,7 @@ with panel:
         top[0], catalog, plannable, "covid_first_dose"
     )
     breakdowns = breakdowns_by_indicator[indicator_id]
-    level = plan_inputs.demand_level(breakdowns["area_type"])
+    level = plan.demand_level(breakdowns["area_type"])
     choices = options.breakdown_choices(breakdowns, level)
     periods = choices["periods"]
     period = state.selectbox(
@@ -99,10 +76,10 @@ with panel:
     source = state.selectbox(
         top[3],
         "Candidate sites",
-        list(plan_inputs.SITE_SOURCES),
+        list(plan.SITE_SOURCES),
         key="sites",
-        default=plan_inputs.SOURCE_PRACTICES,
-        format_func=plan_inputs.SITE_SOURCES.get,
+        default=plan.SOURCE_PRACTICES,
+        format_func=plan.SITE_SOURCES.get,
     )
     groups = st.columns(4)
     age_band = state.selectbox(
@@ -121,7 +98,7 @@ with panel:
     core20_weight = state.selectbox(
         groups[3],
         "Core20 weight",
-        list(plan_inputs.CORE20_WEIGHTS),
+        list(plan.CORE20_WEIGHTS),
         key="core20",
         default=1.0,
         format_func=lambda w: "None (everyone counts once)" if w == 1 else f"×{w:g} in Core20",
@@ -133,13 +110,13 @@ with panel:
         sizes[1],
         "Walking radius (m)",
         key="radius_m",
-        default=int(planner.DEFAULT_RADIUS_M),
+        default=int(optimise.DEFAULT_RADIUS_M),
         min_value=200,
         max_value=3000,
         step=50,
     )
-    venues = None
-    if source == plan_inputs.SOURCE_VENUES:
+    venue_sites = None
+    if source == plan.SOURCE_VENUES:
         upload = st.file_uploader(
             "Venues CSV: a name column and latitude/longitude or postcode columns",
             type=["csv"],
@@ -156,8 +133,8 @@ with panel:
                 state.show_notices()
             st.stop()
         try:
-            venues = uploaded_venues(upload.getvalue(), upload.name)
-        except planner.VenueFileError as error:
+            venue_sites = cache.uploaded_venues(upload.getvalue(), upload.name)
+        except venues.VenueFileError as error:
             hidden = error.total_problems - len(error.problems)
             lines = [*error.problems, *([f"… and {hidden} more"] if hidden else [])]
             st.error(
@@ -169,24 +146,24 @@ with panel:
             st.stop()
 
 try:
-    where = plan_inputs.area_filter(within, level, ward_la)
+    where = plan.area_filter(within, level, ward_la)
     area_rows = cache.run(
         "people_missed_by_area",
-        **plan_inputs.demand_query_params(
+        **plan.demand_query_params(
             indicator_id, period, level, where, sex=sex, age_band=age_band,
             ethnic_group=ethnic_group,
         ),
     )  # fmt: skip
-    inputs = plan_inputs.prepare(
+    inputs = plan.prepare(
         area_rows,
         level,
         source,
         radius_m=float(radius_m),
         core20_weight=float(core20_weight),
-        practices=practice_list() if source == plan_inputs.SOURCE_PRACTICES else None,
-        venues=venues,
+        practices=cache.practice_list() if source == plan.SOURCE_PRACTICES else None,
+        venues=venue_sites,
     )
-except plan_inputs.PlanInputError as error:
+except plan.PlanInputError as error:
     with notices:
         state.show_notices()
     st.warning(f"Nothing to plan: {error}.")
@@ -194,7 +171,7 @@ except plan_inputs.PlanInputError as error:
 
 site_names = dict(zip(inputs.candidates["site_id"], inputs.candidates["site_name"], strict=True))
 with panel:
-    must_keep = url_multiselect.multiselect(
+    must_keep = state.multiselect(
         sizes[2],
         "Must-keep sites (optional)",
         inputs.candidates["site_id"].tolist(),
@@ -206,40 +183,40 @@ with panel:
 with notices:
     state.show_notices()
 try:
-    plan = cached_plan(inputs, int(p), float(radius_m), tuple(must_keep))
-except plan_inputs.PlanInputError as error:
+    chosen = cache.choose_sites(inputs, int(p), float(radius_m), tuple(must_keep))
+except plan.PlanInputError as error:
     st.warning(f"No plan: {error}.")
     st.stop()
-result = plan.result
+result = chosen.result
 
 if where.note is not None:
     place = la_names.get(where.la_code, "")
 elif within in ward_names:
     place = f"{ward_names[within]} ward"
 else:
-    place = "LLR" if within == plan_inputs.ALL_LLR else la_names.get(within, within)
-badges = plan.badges
+    place = "LLR" if within == plan.ALL_LLR else la_names.get(within, within)
+badges = chosen.badges
 layout.badges(badges)
-st.subheader(plan_inputs.headline(plan, age_band, sex, ethnic_group, indicator["domain"], place))
+st.subheader(presentation.headline(chosen, age_band, sex, ethnic_group, indicator["domain"], place))
 if where.note:
     st.info(where.note, icon="ℹ️")
 metrics = st.columns(4)
-metrics[0].metric("People missed in the area", plan_inputs.count_text(result.total_missed))
+metrics[0].metric("People missed in the area", presentation.count_text(result.total_missed))
 metrics[1].metric(
     "Within reach of the chosen sites",
-    plan_inputs.count_text(result.total_reached),
+    presentation.count_text(result.total_reached),
     f"{100 * result.share_reached:.0f}% of those missed",
     delta_color="off",
 )
-metrics[2].metric("Within reach of any candidate", plan_inputs.count_text(result.coverable_missed))
+metrics[2].metric("Within reach of any candidate", presentation.count_text(result.coverable_missed))
 metrics[3].metric("Optimiser status", result.solver_status)
 
 outline_areas = cache.run("areas_of_type", area_type=level, la_code=where.la_code)
 if where.ward_code:
     outline_areas = outline_areas[outline_areas["ward_code"] == where.ward_code]
-geometries = map_cache.level_geometries(level)
+geometries = cache.level_geometries(level)
 outlines = {code: geometries[code] for code in outline_areas["area_code"] if code in geometries}
-st.pydeck_chart(plan_inputs.plan_deck(plan, outlines), height=560)
+st.pydeck_chart(presentation.plan_deck(chosen, outlines), height=560)
 st.caption(
     "● blue: neighbourhood within reach of a chosen site · ● orange: not reached · "
     "size: people missed · black numbered dots: chosen sites (circles: "
@@ -248,11 +225,11 @@ st.caption(
 )
 
 st.markdown("**Chosen sites** (people are counted at the first site, in order, that reaches them)")
-sites = plan_inputs.site_table(result)
+sites = presentation.site_table(result)
 file_stem = f"planner_{indicator_id}_{within}_{p}sites_{radius_m}m"
 layout.table(
-    plan_inputs.sites_display(sites, badges),
-    plan_inputs.sites_download(sites),
+    presentation.sites_display(sites, badges),
+    presentation.sites_download(sites),
     name=file_stem,
     badge_list=badges,
 )
@@ -260,18 +237,18 @@ st.markdown(
     "**Value of each extra site** (greedy order over all candidates: each step adds the "
     "site reaching the most people not yet reached)"
 )
-greedy = plan_inputs.greedy_table(result)
+greedy = presentation.greedy_table(result)
 layout.table(
-    plan_inputs.greedy_display(greedy, badges),
-    plan_inputs.greedy_download(greedy),
+    presentation.greedy_display(greedy, badges),
+    presentation.greedy_download(greedy),
     name=f"{file_stem}_greedy",
     badge_list=badges,
 )
 if not presenting:
-    for note in plan.notes:
+    for note in chosen.notes:
         st.caption(note)
     st.caption(
-        f"{plan.rule_text} Optimiser: maximal covering location model (spopt MCLP, CBC "
-        f"solver), status {result.solver_status}. {planner.DISTANCE_NOTE}"
+        f"{chosen.rule_text} Optimiser: maximal covering location model (spopt MCLP, CBC "
+        f"solver), status {result.solver_status}. {optimise.DISTANCE_NOTE}"
     )
 layout.source_note(indicator)

@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import cache, labels, options, trends
-from ui import controls, extra_widgets, layout, state
+from equity import labels, options, trends
+from ui import cache, controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -26,9 +26,6 @@ count_indicators = [
 
 st.title("Trends & interventions")
 notice_area = st.container()  # filled last: widgets add notices as they read the URL
-extra_widgets.keep_across_pages(
-    "indicator", "level", "area", "age_band", "sex", "ethnic_group", "compare"
-)
 with layout.controls(presenting):
     top = st.columns(3)
     indicator_id, indicator = controls.indicator_select(
@@ -88,7 +85,7 @@ with layout.controls(presenting):
                 prefix = trends.TREND_LEVELS.get(comparison_level, "Region")
                 key = trends.comparison_key(comparison_level, code)
                 comparison_names[key] = f"{name} ({prefix.split(' ')[0].lower()})"
-    compare = extra_widgets.multiselect(
+    compare = state.multiselect(
         st,
         "Compare with",
         list(comparison_names),
@@ -114,7 +111,7 @@ with layout.controls(presenting):
         )
     ]
     hide_builtin = state.toggle(marks[3], "Hide the built-in pop-up clinic", key="hide_popup")
-    events_text = extra_widgets.text_area(
+    events_text = state.text_area(
         st,
         "Other interventions (one per line: date or date..date; place; group; label)",
         key="events",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import cache, charts, config, labels, where_to_act
-from ui import controls, layout, state
+from equity import charts, config, labels, targets, where_to_act
+from equity.selection import benchmark_type
+from ui import cache, controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -15,14 +16,14 @@ st.title("Where to act")
 notices = st.container()  # filled after the widgets, which add notices as they read the URL
 panel = layout.controls(presenting)
 with panel:
-    view, indicator = controls.view_controls(catalog, count_indicators)
-indicator_id, level, period = view.indicator_id, view.level, view.on_or_before
+    selection, indicator = controls.selection_controls(catalog, count_indicators)
+indicator_id, level, period = selection.indicator_id, selection.level, selection.on_or_before
 with notices:
     state.show_notices()
-params = view.query_params(where_to_act.benchmark_type(view.benchmark_code, level))
+params = selection.query_params(benchmark_type(selection.benchmark_code, level))
 frame = cache.run("area_values_with_benchmark", **params)
-ranked = where_to_act.rank_targets(frame, indicator["polarity"], only_worse=False)
-summary = where_to_act.headline(ranked, indicator, view, controls.la_names().to_dict())
+ranked = targets.rank_targets(frame, indicator["polarity"], only_worse=False)
+summary = where_to_act.headline(ranked, indicator, selection, controls.la_names().to_dict())
 
 layout.badges(summary.badges)
 st.subheader(summary.sentence)
@@ -51,8 +52,8 @@ layout.chart(
     presenting=presenting,
 )
 layout.table(
-    where_to_act.display_table(ranked, indicator["unit"]),
-    where_to_act.download_frame(ranked),
+    targets.display_table(ranked, indicator["unit"]),
+    targets.download_frame(ranked),
     name=f"where_to_act_{indicator_id}_{level}_{period.isoformat()}",
     badge_list=summary.badges,
 )
@@ -70,8 +71,8 @@ if worse_codes:
         on_or_before=period,
         area_code=chosen,
         area_type=level,
-        la_code=view.la_code or config.CITY_CODE,
-        age_band=view.age_band,
+        la_code=selection.la_code or config.CITY_CODE,
+        age_band=selection.age_band,
     )
     by_age = where_to_act.missed_by_group(
         cache.run(
@@ -119,7 +120,7 @@ if worse_codes:
                     where_to_act.missed_chart(
                         by_group,
                         "ethnic_group",
-                        f"{names[chosen]}: not reached, by ethnic group ({view.age_band})",
+                        f"{names[chosen]}: not reached, by ethnic group ({selection.age_band})",
                         [labels.SYNTHETIC_BADGE],
                     ),
                     name=f"missed_by_ethnic_group_{chosen}",
@@ -136,8 +137,8 @@ if worse_codes:
     )
     planner_params = {
         "indicator": twin or indicator_id,
-        "age_band": view.age_band,
-        "within": view.la_code or "all",
+        "age_band": selection.age_band,
+        "within": selection.la_code or "all",
     }
     if twin:
         planner_params["ethnic_group"] = "Somali"

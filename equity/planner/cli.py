@@ -1,8 +1,8 @@
 """`python -m equity plan`: choose pop-up clinic sites from the command line.
 
 Prints one row per chosen site (site_id, site_name, lat, lon, people_reached,
-cumulative_reached, share_of_missed); data badges go first as '# ' lines, as in the app's
-downloads, and the weight rule, solver status and notes go to stderr. Any problem with
+cumulative_reached, share_of_missed). With --format csv stdout is plain CSV (header first);
+the data badges (SYNTHETIC, MODELLED), weight rule, solver status and notes go to stderr. Any problem with
 the request or a venues file exits with status 2 and a message, never a traceback.
 """
 
@@ -73,7 +73,8 @@ def _fail(*messages: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Plan sites for the parsed `plan` arguments; 0 on success, 2 on a bad request."""
-    from equity import catalog, db, options, plan_inputs, planner
+    from equity import catalog, db, options
+    from equity.planner import optimise, plan, presentation, venues
 
     indicators = catalog.catalog_frame().set_index("indicator_id")
     if args.indicator not in indicators.index:
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"--core20-weight must be 1 or more, got {args.core20_weight}")
 
     breakdowns = db.run_query("indicator_breakdowns", indicator_id=args.indicator)
-    level = plan_inputs.demand_level(breakdowns["area_type"])
+    level = plan.demand_level(breakdowns["area_type"])
     if indicator["value_type"] != "count" or level is None:
         return _fail(
             f"{args.indicator} has no counts by LSOA, MSOA or ward, so there are no "
@@ -110,12 +111,12 @@ def run(args: argparse.Namespace) -> int:
 
     wards = db.run_query("areas_of_type", area_type="ward", la_code=None)
     try:
-        where = plan_inputs.area_filter(
+        where = plan.area_filter(
             args.area, level, dict(zip(wards["area_code"], wards["la_code"], strict=True))
         )
-    except plan_inputs.PlanInputError as error:
+    except plan.PlanInputError as error:
         return _fail(str(error))
-    params = plan_inputs.demand_query_params(
+    params = plan.demand_query_params(
         args.indicator,
         args.date or date.max,
         level,
@@ -126,13 +127,13 @@ def run(args: argparse.Namespace) -> int:
     )
     area_rows = db.run_query("people_missed_by_area", **params)
 
-    practices = venues = None
+    practices = venue_sites = None
     try:
         if source == "practices":
-            practices = planner.read_practice_file()
+            practices = venues.read_practice_sites()
         elif source == "venues":
-            venues = planner.read_venues(args.venues, planner.read_codepoint())
-    except planner.VenueFileError as error:
+            venue_sites = venues.read_venues(args.venues, venues.read_postcodes())
+    except venues.VenueFileError as error:
         hidden = error.total_problems - len(error.problems)
         more = [f"… and {hidden} more problems"] if hidden else []
         return _fail(f"{error.filename}: venues file refused", *error.problems, *more)
@@ -140,44 +141,48 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot read {args.venues}: {error.strerror or error}")
 
     try:
-        plan = plan_inputs.make_plan(
+        chosen = plan.make_plan(
             area_rows,
             level,
             source,
             args.p,
             radius_m=args.radius_m,
             core20_weight=args.core20_weight,
-            must_keep=plan_inputs.parse_site_list(args.must_keep),
+            must_keep=plan.parse_site_list(args.must_keep),
             practices=practices,
-            venues=venues,
+            venues=venue_sites,
         )
-    except plan_inputs.PlanInputError as error:
+    except plan.PlanInputError as error:
         return _fail(str(error))
 
-    _print_sites(plan, args.format)
+    _print_sites(chosen, args.format)
     for note in [
         *([where.note] if where.note else []),
-        *plan.notes,
-        plan.rule_text,
-        plan_inputs.reach_summary(plan.result),
-        f"Solver status: {plan.result.solver_status} (spopt MCLP, CBC).",
-        planner.DISTANCE_NOTE,
+        *chosen.notes,
+        chosen.rule_text,
+        presentation.reach_summary(chosen.result),
+        f"Solver status: {chosen.result.solver_status} (spopt MCLP, CBC).",
+        optimise.DISTANCE_NOTE,
     ]:
         print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 
-def _print_sites(plan, output_format: str) -> None:
-    from equity import exports, plan_inputs
+def _print_sites(chosen, output_format: str) -> None:
+    """The sites table on stdout; with csv, plain CSV only (the badges go to stderr)."""
+    from equity import exports
+    from equity.planner import presentation
 
-    sites = plan_inputs.site_table(plan.result)[plan_inputs.SITE_COLUMNS]
-    for badge in plan.badges:
-        print(f"# {badge}")
+    sites = presentation.site_table(chosen.result)[presentation.SITE_COLUMNS]
     if output_format == "csv":
+        for badge in chosen.badges:
+            print(f"note: {badge}", file=sys.stderr)
         escaped = sites.copy()
         escaped["site_name"] = escaped["site_name"].map(exports.escape_formula)
         escaped.to_csv(sys.stdout, index=False, float_format="%.10g")
     else:
+        for badge in chosen.badges:
+            print(f"# {badge}")
         shown = sites.copy()
         for column in ("people_reached", "cumulative_reached"):
             shown[column] = [_count_text(value) for value in shown[column]]

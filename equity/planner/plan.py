@@ -1,0 +1,389 @@
+"""From a request to a plan: which areas are demand, how they are weighted, which
+candidate sites are on offer, and the optimiser's choice (shared by the page and the CLI).
+
+Demand is the lowest level an indicator has (LSOA, MSOA, ward) within an area of
+interest, each area a point at its centroid weighted by the people it has missed. All
+functions are pure (data in, data out).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from equity import config, labels
+from equity.planner import optimise
+from equity.planner.venues import centroid_candidates, practice_candidates
+
+PLANNER_LEVELS = ("lsoa", "msoa", "ward")
+LEVEL_WORDS = {"lsoa": "LSOA 2021", "msoa": "MSOA 2021", "ward": "ward"}
+ALL_LLR = "all"
+
+SOURCE_PRACTICES = "practices"
+SOURCE_VENUES = "venues"
+SOURCE_CENTROIDS = "centroids"
+SITE_SOURCES = {
+    SOURCE_PRACTICES: "GP practices",
+    SOURCE_VENUES: "Venues from a CSV file",
+    SOURCE_CENTROIDS: "Area centroids",
+}
+CORE20_WEIGHTS = (1.0, 1.5, 2.0, 3.0)
+
+
+class PlanInputError(ValueError):
+    """The request cannot be planned; the message says why in the user's terms."""
+
+
+# --- demand ------------------------------------------------------------------------------
+
+
+def demand_points(
+    areas: pd.DataFrame, core20_weight: float = 1.0, point_description: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Weight each area centroid by the people missed in the target group.
+
+    ``areas`` has area_code, area_name, lon, lat, people_missed (denominator − numerator)
+    and, for Core20 weighting, imd_quintile. Negative or missing people_missed counts as 0
+    (more vaccinated than the population estimate means nobody is known to be missed).
+    Returns the points with easting, northing, is_core20 and weight added, and a sentence
+    describing the weight rule for the user (``point_description`` replaces its first
+    words, "Each neighbourhood (LSOA) is a point at its centroid", for other levels).
+    """
+    if not (core20_weight >= 1.0 and math.isfinite(core20_weight)):
+        raise ValueError(f"core20_weight must be a number ≥ 1, got {core20_weight!r}")
+    required = ["area_code", "area_name", "lon", "lat", "people_missed"]
+    if core20_weight != 1.0:
+        required.append("imd_quintile")
+    optimise.require_columns(areas, required, "areas")
+
+    points = areas.copy()
+    located = points["lon"].notna() & points["lat"].notna()
+    if not located.all():
+        missing = ", ".join(points.loc[~located, "area_code"].astype(str).head(5))
+        raise ValueError(f"areas without a centroid (lon/lat): {missing}")
+
+    points["people_missed"] = (
+        pd.to_numeric(points["people_missed"], errors="coerce").fillna(0.0).clip(lower=0.0)
+    )
+    if "imd_quintile" in points:
+        points["is_core20"] = pd.to_numeric(points["imd_quintile"], errors="coerce").eq(1)
+    else:
+        points["is_core20"] = False
+    points["easting"], points["northing"] = optimise.to_bng(points["lon"], points["lat"])
+    points["weight"] = points["people_missed"] * np.where(points["is_core20"], core20_weight, 1.0)
+    return points.reset_index(drop=True), weight_rule_text(core20_weight, point_description)
+
+
+def weight_rule_text(core20_weight: float, point_description: str | None = None) -> str:
+    """The demand weighting rule in plain English, to show beside the results."""
+    base = (
+        f"{point_description or 'Each neighbourhood (LSOA) is a point at its centroid'}, "
+        "weighted by the people in the target group it has missed (eligible minus reached)."
+    )
+    if core20_weight == 1.0:
+        return base + " Every person missed counts once, whatever the area's deprivation."
+    return (
+        base + f" People missed in Core20 areas (the most deprived fifth nationally, "
+        f"IMD quintile 1) count {core20_weight:g} times; everyone else counts once."
+    )
+
+
+# --- which areas ---------------------------------------------------------------------------
+
+
+def demand_level(levels: Iterable[str]) -> str | None:
+    """The lowest planner level an indicator has (LSOA, then MSOA 2021, then ward)."""
+    available = set(levels)
+    return next((level for level in PLANNER_LEVELS if level in available), None)
+
+
+@dataclass(frozen=True)
+class AreaFilter:
+    """How the area of interest restricts demand areas (None = no restriction)."""
+
+    la_code: str | None
+    ward_code: str | None
+    note: str | None = None
+
+
+def area_filter(area: str, level: str, ward_la_codes: Mapping[str, str]) -> AreaFilter:
+    """Turn an area of interest (LA code, 'all' for LLR, or a ward code) into filters.
+
+    A ward filter needs areas that nest in wards (LSOAs); for MSOA or ward data the
+    demand is the ward's local authority instead, and ``note`` says so.
+    """
+    if area.lower() in (ALL_LLR, config.LLR_CODE.lower()):
+        return AreaFilter(None, None)
+    if area.startswith("E05"):
+        if area not in ward_la_codes:
+            raise PlanInputError(f"{area} is not a ward in LLR")
+        if level == "lsoa":
+            return AreaFilter(None, area)
+        return AreaFilter(
+            ward_la_codes[area],
+            None,
+            note=(
+                f"A ward filter needs LSOA-level data; this indicator's lowest level is "
+                f"{LEVEL_WORDS.get(level, level)}, so demand covers every "
+                f"{LEVEL_WORDS.get(level, level)} in the ward's local authority."
+            ),
+        )
+    if area in config.LLR_LA_CODES:
+        return AreaFilter(area, None)
+    raise PlanInputError(
+        f"{area!r} is not an area of interest: give a local authority code "
+        f"(e.g. {config.CITY_CODE}), 'all' for all of LLR, or an LLR ward code (E05…)"
+    )
+
+
+def demand_query_params(
+    indicator_id: str,
+    on_or_before: date,
+    level: str,
+    where: AreaFilter,
+    sex: str = "All",
+    age_band: str = "All",
+    ethnic_group: str = "All",
+) -> dict:
+    """Parameters for queries/people_missed_by_area.sql."""
+    return {
+        "indicator_id": indicator_id,
+        "on_or_before": on_or_before,
+        "level": level,
+        "la_code": where.la_code,
+        "ward_code": where.ward_code,
+        "sex": sex,
+        "age_band": age_band,
+        "ethnic_group": ethnic_group,
+    }
+
+
+def point_description(level: str) -> str:
+    return (
+        f"Each {LEVEL_WORDS.get(level, level)} is a point at its area centroid "
+        "(area centroids, not population-weighted)"
+    )
+
+
+# --- candidate sites -----------------------------------------------------------------------
+
+
+# Registered "practices" that are services for a closed group, not venues the public can
+# walk into; a planner can still force one in as a must-keep site.
+NOT_PUBLIC_VENUES = {
+    "Y05412": "South Wigston asylum service serves asylum seekers only, not a public venue",
+}
+
+
+def candidate_sites(
+    source: str,
+    demand: pd.DataFrame,
+    radius_m: float,
+    must_keep: Iterable[str] = (),
+    practices: pd.DataFrame | None = None,
+    venues: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Candidate sites of one source for this demand, and notes for the user.
+
+    GP practices further than the radius from every demand point could reach nobody,
+    so only those within reach (and any must-keep ones) are offered. Area centroids are
+    the demand areas' own centroids; venues are taken as given.
+    """
+    notes: list[str] = []
+    if source == SOURCE_PRACTICES:
+        if practices is None:
+            raise PlanInputError("no GP practice list was given")
+        all_practices, skipped = practice_candidates(practices)
+        if skipped:
+            notes.append(f"{len(skipped)} practices without coordinates were left out.")
+        closed_to_public = all_practices["site_id"].isin(NOT_PUBLIC_VENUES) & ~all_practices[
+            "site_id"
+        ].isin(set(map(str, must_keep)))
+        for site_id in all_practices.loc[closed_to_public, "site_id"]:
+            notes.append(f"{site_id} left out: {NOT_PUBLIC_VENUES[site_id]}.")
+        all_practices = all_practices.loc[~closed_to_public].reset_index(drop=True)
+        keep = set(map(str, must_keep))
+        near = _within_reach(demand, all_practices, radius_m) | all_practices["site_id"].isin(keep)
+        candidates = all_practices.loc[near].reset_index(drop=True)
+        notes.append(
+            f"{len(candidates)} of {len(all_practices)} active GP practices are within "
+            f"{radius_m:,.0f} m of a demand point; the others could reach nobody."
+        )
+    elif source == SOURCE_CENTROIDS:
+        candidates, skipped = centroid_candidates(demand)
+        if skipped:
+            notes.append(f"{len(skipped)} areas without a centroid were left out.")
+    elif source == SOURCE_VENUES:
+        if venues is None:
+            raise PlanInputError("no venues file was given")
+        candidates = venues.reset_index(drop=True)
+        out_of_reach = int((~_within_reach(demand, candidates, radius_m)).sum())
+        if out_of_reach:
+            notes.append(
+                f"{out_of_reach} of {len(candidates)} venues are more than {radius_m:,.0f} m "
+                "from every demand point, so they can reach nobody."
+            )
+    else:
+        raise PlanInputError(f"unknown candidate source {source!r}")
+    return candidates, notes
+
+
+def _within_reach(demand: pd.DataFrame, candidates: pd.DataFrame, radius_m: float) -> pd.Series:
+    if demand.empty or candidates.empty:
+        return pd.Series(False, index=candidates.index)
+    covers = optimise.coverage_matrix(demand, candidates, radius_m)
+    return pd.Series(covers.any(axis=0), index=candidates.index)
+
+
+# --- the plan ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    result: optimise.PlanResult
+    candidates: pd.DataFrame
+    rule_text: str
+    notes: list[str] = field(default_factory=list)
+    is_synthetic: bool = False
+    is_modelled: bool = False
+    modelled_flags: tuple[bool, ...] = ()  # per demand area, so "2 of 38 modelled" can say so
+
+    @property
+    def badges(self) -> list[str]:
+        if self.modelled_flags:
+            return labels.selection_badges(
+                [self.is_synthetic], self.modelled_flags, self.is_synthetic
+            )
+        return labels.data_badges(self.is_synthetic, self.is_modelled)
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Demand points and the candidate sites on offer, before choosing."""
+
+    demand: pd.DataFrame
+    candidates: pd.DataFrame
+    rule_text: str
+    notes: list[str]
+    is_synthetic: bool
+    is_modelled: bool
+    modelled_flags: tuple[bool, ...] = ()
+
+
+def prepare(
+    area_rows: pd.DataFrame,
+    level: str,
+    source: str,
+    radius_m: float = optimise.DEFAULT_RADIUS_M,
+    core20_weight: float = 1.0,
+    must_keep: Iterable[str] = (),
+    practices: pd.DataFrame | None = None,
+    venues: pd.DataFrame | None = None,
+) -> PlanInputs:
+    """Demand from people_missed_by_area rows and the candidates of one source.
+
+    Raises PlanInputError with a user-facing message when there is nothing to plan.
+    """
+    if area_rows.empty:
+        raise PlanInputError(
+            "no areas have data for this indicator, period, group and area of interest"
+        )
+    located = area_rows.dropna(subset=["lon", "lat"])
+    notes = []
+    if len(located) < len(area_rows):
+        notes.append(f"{len(area_rows) - len(located)} areas without a centroid were left out.")
+    try:
+        demand, rule_text = demand_points(
+            located, core20_weight=core20_weight, point_description=point_description(level)
+        )
+    except ValueError as error:
+        raise PlanInputError(str(error)) from None
+    candidates, candidate_notes = candidate_sites(
+        source, demand, radius_m, must_keep, practices=practices, venues=venues
+    )
+    if candidates.empty:
+        raise PlanInputError(
+            f"no candidate sites are within {radius_m:,.0f} m of the demand points — "
+            "try a larger radius, another area or another candidate source"
+        )
+    return PlanInputs(
+        demand=demand,
+        candidates=candidates,
+        rule_text=rule_text,
+        notes=notes + candidate_notes,
+        is_synthetic=_any_flag(area_rows, "is_synthetic"),
+        is_modelled=_any_flag(area_rows, "is_modelled"),
+        modelled_flags=_flags(area_rows, "is_modelled"),
+    )
+
+
+def _flags(frame: pd.DataFrame, column: str) -> tuple[bool, ...]:
+    if column not in frame:
+        return ()
+    return tuple(bool(v) for v in frame[column].fillna(False))
+
+
+def _any_flag(frame: pd.DataFrame, column: str) -> bool:
+    return bool(frame[column].fillna(False).astype(bool).any()) if column in frame else False
+
+
+def choose_sites(inputs: PlanInputs, p: int, radius_m: float, must_keep=()) -> Plan:
+    """Run the optimiser on prepared inputs; p above the candidates on offer uses them all."""
+    must_keep = parse_site_list(",".join(map(str, must_keep)))
+    candidate_ids = set(inputs.candidates["site_id"])
+    unknown = [site for site in must_keep if site not in candidate_ids]
+    if unknown:
+        raise PlanInputError(f"must-keep sites not among the candidates: {', '.join(unknown)}")
+    notes = list(inputs.notes)
+    if p > len(inputs.candidates):
+        notes.append(
+            f"Asked for {p} sites but only {len(inputs.candidates)} candidates are on offer, "
+            f"so all {len(inputs.candidates)} are used."
+        )
+        p = len(inputs.candidates)
+    if len(must_keep) > p:
+        raise PlanInputError(f"{len(must_keep)} must-keep sites but only {p} sites to choose")
+    try:
+        result = optimise.plan_sites(inputs.demand, inputs.candidates, p, radius_m, must_keep)
+    except (ValueError, optimise.PlanningError) as error:
+        raise PlanInputError(str(error)) from None
+    return Plan(
+        result=result,
+        candidates=inputs.candidates,
+        rule_text=inputs.rule_text,
+        notes=notes,
+        is_synthetic=inputs.is_synthetic,
+        is_modelled=inputs.is_modelled,
+        modelled_flags=inputs.modelled_flags,
+    )
+
+
+def make_plan(
+    area_rows: pd.DataFrame,
+    level: str,
+    source: str,
+    p: int,
+    radius_m: float = optimise.DEFAULT_RADIUS_M,
+    core20_weight: float = 1.0,
+    must_keep: Iterable[str] = (),
+    practices: pd.DataFrame | None = None,
+    venues: pd.DataFrame | None = None,
+) -> Plan:
+    """``prepare`` then ``choose_sites``: people_missed_by_area rows to a plan."""
+    must_keep = list(must_keep)
+    inputs = prepare(
+        area_rows, level, source, radius_m, core20_weight, must_keep, practices, venues
+    )
+    return choose_sites(inputs, p, radius_m, must_keep)
+
+
+def parse_site_list(text: str | None) -> list[str]:
+    """'A1, B2,,C3' -> ['A1', 'B2', 'C3'] (blank entries dropped, order kept, no repeats)."""
+    if not text:
+        return []
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))

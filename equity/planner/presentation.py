@@ -1,0 +1,336 @@
+"""How a plan is shown: wording, tables and map layers, never disclosing small counts.
+
+Counts of people from 1 to the disclosure threshold are suppressed everywhere a plan is
+shown or downloaded (tables, tooltips, headline totals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from equity import geo, labels, stats
+from equity.planner import optimise
+from equity.planner.plan import Plan
+
+SITE_COLUMNS = [
+    "site_id",
+    "site_name",
+    "lat",
+    "lon",
+    "people_reached",
+    "cumulative_reached",
+    "share_of_missed",
+]
+MISSED_WORDS = {"vaccination": "not yet vaccinated", "screening": "not yet screened"}
+
+
+def site_table(result: optimise.PlanResult) -> pd.DataFrame:
+    """Chosen sites in order with the CLI's columns (plus order, source, must_keep, core20),
+    people counts rounded to whole people and small counts suppressed (NaN)."""
+    sites = result.sites.copy()
+    for column in ("people_reached", "cumulative_reached", "core20_people_reached"):
+        sites[column] = sites[column].round(0)
+    sites["share_of_missed"] = sites["share_of_missed"].round(4)
+    sites = stats.suppress_counts(
+        sites,
+        count_columns=["people_reached", "cumulative_reached"],
+        rate_columns=["share_of_missed"],
+    )
+    small_core20 = stats.is_disclosive(sites["core20_people_reached"].to_numpy(dtype=float))
+    sites["core20_people_reached"] = sites["core20_people_reached"].mask(small_core20)
+    extra = ["order", "source", "must_keep", "core20_people_reached", "suppressed"]
+    return sites[SITE_COLUMNS + extra]
+
+
+def greedy_table(result: optimise.PlanResult) -> pd.DataFrame:
+    """The greedy order with marginal reach, rounded and with small counts suppressed."""
+    greedy = result.greedy.copy()
+    for column in ("marginal_reached", "cumulative_reached"):
+        greedy[column] = greedy[column].round(0)
+    greedy["share_of_missed"] = greedy["share_of_missed"].round(4)
+    greedy["in_plan"] = greedy["site_id"].isin(set(result.sites["site_id"]))
+    return stats.suppress_counts(
+        greedy,
+        count_columns=["marginal_reached", "cumulative_reached"],
+        rate_columns=["share_of_missed", "marginal_weighted"],
+    )
+
+
+def demand_table(result: optimise.PlanResult) -> pd.DataFrame:
+    """Demand points for the map and download, people missed suppressed when small."""
+    demand = result.demand.copy()
+    demand["people_missed"] = demand["people_missed"].round(0)
+    return stats.suppress_counts(demand, count_columns=["people_missed"], rate_columns=["weight"])
+
+
+def share_text(value) -> str:
+    return stats.SUPPRESSED_MARKER if pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def sites_display(sites: pd.DataFrame, badges: list[str]) -> pd.DataFrame:
+    """The chosen sites as shown on the page (from ``site_table``)."""
+    return pd.DataFrame(
+        {
+            "Order": sites["order"],
+            "Site": sites["site_name"],
+            "Site id": sites["site_id"],
+            "Source": sites["source"],
+            "Must keep": sites["must_keep"].map({True: "yes", False: ""}),
+            "People reached": sites["people_reached"].map(count_text),
+            "Cumulative reached": sites["cumulative_reached"].map(count_text),
+            "Share of all missed": sites["share_of_missed"].map(share_text),
+            "In Core20 areas": sites["core20_people_reached"].map(count_text),
+            "Data": " / ".join(badges) or "published",
+        }
+    )
+
+
+def sites_download(sites: pd.DataFrame) -> pd.DataFrame:
+    columns = ["order", *SITE_COLUMNS, "source", "must_keep", "core20_people_reached"]
+    return sites[columns]
+
+
+def greedy_display(greedy: pd.DataFrame, badges: list[str]) -> pd.DataFrame:
+    """The greedy order as shown on the page (from ``greedy_table``)."""
+    return pd.DataFrame(
+        {
+            "Step": greedy["step"],
+            "Site": greedy["site_name"],
+            "Site id": greedy["site_id"],
+            "In the optimised plan": greedy["in_plan"].map({True: "yes", False: ""}),
+            "Extra people reached": greedy["marginal_reached"].map(count_text),
+            "Cumulative reached": greedy["cumulative_reached"].map(count_text),
+            "Share of all missed": greedy["share_of_missed"].map(share_text),
+            "Data": " / ".join(badges) or "published",
+        }
+    )
+
+
+def greedy_download(greedy: pd.DataFrame) -> pd.DataFrame:
+    columns = [
+        "step", "site_id", "site_name", "in_plan", "must_keep",
+        "marginal_reached", "cumulative_reached", "share_of_missed",
+    ]  # fmt: skip
+    return greedy[columns]
+
+
+def missed_words(domain: str | None) -> str:
+    return MISSED_WORDS.get(domain or "", "missed")
+
+
+def headline(
+    plan: Plan, age_band: str, sex: str, ethnic_group: str, domain: str | None, place: str
+) -> str:
+    """'5 sites within 800 m reach 62% of Somali people aged 50+ not yet vaccinated in …'."""
+    result = plan.result
+    who = labels.group_phrase(age_band, sex, ethnic_group)
+    if who == "everyone":
+        who = "people"
+    sites = "1 site" if result.p == 1 else f"{result.p} sites"
+    share = f"{100 * result.share_reached:.0f}%"
+    if result.total_missed <= 0:
+        return f"Nobody in the target group is known to be missed in {place}"
+    return (
+        f"{sites} within {result.radius_m:,.0f} m reach {share} of {who} "
+        f"{missed_words(domain)} in {place}"
+    )
+
+
+def reach_summary(result: optimise.PlanResult) -> str:
+    """Reached / missed / coverable, in people, with small totals suppressed."""
+
+    return (
+        f"{count_text(result.total_reached)} of {count_text(result.total_missed)} people "
+        f"missed are within {result.radius_m:,.0f} m of a chosen site; "
+        f"{count_text(result.coverable_missed)} are within reach of any candidate."
+    )
+
+
+# --- the map -----------------------------------------------------------------------------
+
+COVERED_RGB = [0, 114, 178]  # Okabe-Ito blue and vermillion: colour-blind safe
+UNCOVERED_RGB = [213, 94, 0]
+SITE_RGB = [17, 17, 17]
+CANDIDATE_RGBA = [120, 120, 120, 90]
+MIN_POINT_PX, MAX_POINT_PX = 3.0, 14.0
+
+
+def count_text(value) -> str:
+    """Whole people, or the suppression marker for a missing or small (1..7) count."""
+    if pd.isna(value) or stats.is_disclosive(round(float(value))):
+        return stats.SUPPRESSED_MARKER
+    return f"{value:,.0f}"
+
+
+def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
+    """What the map draws, one frame per layer, each with a ready-made tooltip.
+
+    demand: covered/uncovered points sized by people missed (small counts suppressed,
+    drawn at the smallest size, as zero is); sites: chosen sites in order with their
+    catchments; candidates: the others on offer.
+    """
+    badge_line = "".join(f"\n⚠ {badge}" for badge in plan.badges)
+    demand = demand_table(plan.result)
+    shown = demand["people_missed"].fillna(0.0)
+    largest = float(shown.max()) if len(shown) and shown.max() > 0 else 1.0
+    demand_points = pd.DataFrame(
+        {
+            "lon": demand["lon"],
+            "lat": demand["lat"],
+            "radius_px": MIN_POINT_PX + (MAX_POINT_PX - MIN_POINT_PX) * np.sqrt(shown / largest),
+            "colour": [
+                [*(COVERED_RGB if covered else UNCOVERED_RGB), 200] for covered in demand["covered"]
+            ],
+            "tooltip": [
+                f"{row.area_name} ({row.area_code})\n"
+                f"People missed: {count_text(row.people_missed)}\n"
+                + (
+                    f"Within reach of: {row.covering_site_name}"
+                    if row.covered
+                    else f"Not reached: nearest chosen site {row.nearest_site_m:,.0f} m away"
+                )
+                + badge_line
+                for row in demand.itertuples()
+            ],
+        }
+    )
+    sites = site_table(plan.result)
+    site_points = pd.DataFrame(
+        {
+            "lon": sites["lon"],
+            "lat": sites["lat"],
+            "label": sites["order"].astype(str),
+            "tooltip": [
+                f"Site {row.order}: {row.site_name} ({row.site_id})\n"
+                f"People first reached here: {count_text(row.people_reached)}\n"
+                f"Catchment: {plan.result.radius_m:,.0f} m straight line" + badge_line
+                for row in sites.itertuples()
+            ],
+        }
+    )
+    others = plan.candidates[~plan.candidates["site_id"].isin(set(sites["site_id"]))]
+    candidate_points = pd.DataFrame(
+        {
+            "lon": others["lon"],
+            "lat": others["lat"],
+            "tooltip": [
+                f"Candidate not chosen: {row.site_name} ({row.site_id})"
+                for row in others.itertuples()
+            ],
+        }
+    )
+    return {"demand": demand_points, "sites": site_points, "candidates": candidate_points}
+
+
+def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px: int = 560):
+    """A pydeck map without a basemap: demand, catchment circles, chosen and other sites.
+
+    ``outlines`` ({area_code: GeoJSON geometry}) draws area boundaries for orientation. String literals are quoted because pydeck reads bare strings as fields.
+    """
+    import pydeck as pdk
+
+    from equity.maps import BLANK_STYLE
+
+    frames = map_frames(plan)
+    layers = []
+    if outlines:
+        features = [
+            {"type": "Feature", "geometry": geometry, "properties": {}}
+            for geometry in outlines.values()
+        ]
+        layers.append(
+            pdk.Layer(
+                "GeoJsonLayer",
+                {"type": "FeatureCollection", "features": features},
+                id="area_outlines",
+                stroked=True,
+                filled=True,
+                get_fill_color=[255, 255, 255, 255],
+                get_line_color=[150, 150, 150, 200],
+                line_width_min_pixels=0.7,
+                pickable=False,
+            )
+        )
+    layers += [
+        pdk.Layer(
+            "ScatterplotLayer",
+            frames["sites"],
+            id="catchments",
+            get_position=["lon", "lat"],
+            get_radius=float(plan.result.radius_m),
+            radius_units='"meters"',
+            get_fill_color=[17, 17, 17, 18],
+            get_line_color=[17, 17, 17, 170],
+            stroked=True,
+            line_width_min_pixels=1.5,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            frames["candidates"],
+            id="other_candidates",
+            get_position=["lon", "lat"],
+            get_radius=3,
+            radius_units='"pixels"',
+            get_fill_color=CANDIDATE_RGBA,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            frames["demand"],
+            id="demand",
+            get_position=["lon", "lat"],
+            get_radius="radius_px",
+            radius_units='"pixels"',
+            get_fill_color="colour",
+            get_line_color=[255, 255, 255, 220],
+            stroked=True,
+            line_width_min_pixels=0.5,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "ScatterplotLayer",
+            frames["sites"],
+            id="chosen_sites",
+            get_position=["lon", "lat"],
+            get_radius=9,
+            radius_units='"pixels"',
+            get_fill_color=SITE_RGB,
+            get_line_color=[255, 255, 255],
+            stroked=True,
+            line_width_min_pixels=2,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            frames["sites"],
+            id="site_numbers",
+            get_position=["lon", "lat"],
+            get_text="label",
+            get_size=12,
+            get_color=[255, 255, 255],
+            get_text_anchor='"middle"',
+            get_alignment_baseline='"center"',
+            font_weight=700,
+        ),
+    ]
+    points = pd.concat([frames["demand"][["lon", "lat"]], frames["sites"][["lon", "lat"]]])
+    viewport = geo.fit_view(
+        (points["lon"].min(), points["lat"].min(), points["lon"].max(), points["lat"].max()),
+        width_px=900,
+        height_px=height_px,
+    )
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(**viewport),
+        map_provider=None,
+        map_style=BLANK_STYLE,
+        height=height_px,
+        tooltip={
+            "text": "{tooltip}",
+            "style": {"whiteSpace": "pre-line", "fontSize": "13px", "maxWidth": "360px"},
+        },
+    )

@@ -1,0 +1,119 @@
+"""Every Streamlit cache in the app: cached wrappers around the pure equity/ functions.
+
+Data results are keyed on the query name and its parameters plus the extracts' fingerprint
+(extracts_version), so a widget change re-runs only the queries whose parameters changed
+and a rebuilt or newly ingested extract is seen at once. Every cache is bounded
+(max_entries); nothing here is mutable shared state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from equity import config, db, geo
+
+if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports them
+    from equity.planner import plan
+
+# --- queries and start-up checks -------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def query(name: str, extracts_version: str, **params) -> pd.DataFrame:
+    """db.run_query, cached; extracts_version changes whenever an extract file changes."""
+    return db.run_query(name, **params)
+
+
+def extracts_version() -> str:
+    """A cheap fingerprint of the extract files (names, sizes, modification times)."""
+    parts = []
+    for path in sorted(config.EXTRACTS_DIR.glob("*.parquet")):
+        stat = path.stat()
+        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def run(name: str, **params) -> pd.DataFrame:
+    return query(name, extracts_version(), **params)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _problems(kind: str, extracts_version: str) -> list[str]:
+    # The verdict only changes when a file's name, size or mtime does, so the files are
+    # opened once per version rather than on every rerun.
+    if kind == "map":
+        return db.check_map_files(config.EXTRACTS_DIR)
+    return db.check_extracts(config.EXTRACTS_DIR)
+
+
+def extracts_problems() -> list[str]:
+    return _problems("data", extracts_version())
+
+
+def map_problems() -> list[str]:
+    return _problems("map", extracts_version())
+
+
+# --- map geometry ----------------------------------------------------------------------
+
+
+# st.cache_resource rather than st.cache_data: the GeoJSON dicts are shared by reference
+# across reruns and sessions instead of being unpickled on every rerun; nothing mutates
+# them (map features wrap them in new dicts).
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _level_geometries(level: str, extracts_version: str) -> dict[str, dict]:
+    return geo.level_geometries(level)
+
+
+def level_geometries(level: str) -> dict[str, dict]:
+    """{area_code: GeoJSON geometry} for ward, msoa, lsoa or la; empty if boundaries are
+    unreadable (app.py already warns, and pages that need them call require_boundaries)."""
+    if map_problems():
+        return {}
+    return _level_geometries(level, extracts_version())
+
+
+def require_boundaries() -> None:
+    """Stop a map-only page with a clear message when the boundary files are broken."""
+    problems = map_problems()
+    if problems:
+        st.error(
+            "The map cannot be drawn: "
+            + "; ".join(problems)
+            + ". Run **`make run`** (it rebuilds the extracts); the other pages still work."
+        )
+        st.stop()
+
+
+# --- pop-up clinic planner -------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def practice_list() -> pd.DataFrame:
+    from equity.planner import venues
+
+    return venues.read_practice_sites()
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def postcode_list() -> pd.DataFrame:
+    from equity.planner import venues
+
+    return venues.read_postcodes()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def uploaded_venues(content: bytes, filename: str) -> pd.DataFrame:
+    from equity.planner import venues
+
+    return venues.read_venues(content, postcode_list(), filename=filename)
+
+
+@st.cache_data(show_spinner="Choosing sites…", max_entries=64)
+def choose_sites(inputs: plan.PlanInputs, p: int, radius_m: float, must_keep: tuple):
+    from equity.planner import plan
+
+    return plan.choose_sites(inputs, p, radius_m, must_keep)
