@@ -200,7 +200,7 @@ def test_a_bad_venues_file_exits_2_with_row_and_column(extracts_dir, capsys, tmp
     code, out, err = run_plan(capsys, *REAL, *CITY, "--venues", path, "--format", "csv")
     assert code == 2
     assert out == ""
-    assert "row 3, column B (latitude)" in err and "not a number" in err
+    assert "row 3, column latitude" in err and "not a number" in err
     assert "Traceback" not in err
 
 
@@ -212,7 +212,7 @@ def test_a_bad_venues_file_exits_2_with_row_and_column(extracts_dir, capsys, tmp
         ([*REAL, "--area", "E99999999"], "is not an area of interest"),
         ([*REAL, "--p", "0"], "--p must be at least 1"),
         ([*REAL, "--sites", "venues"], "--sites venues needs --venues"),
-        ([*REAL, "--venues", "/no/such/venues.csv"], "cannot read /no/such/venues.csv"),
+        ([*REAL, "--venues", "/no/such/venues.csv"], "/no/such/venues.csv: file not found"),
         (["--indicator", "life_expectancy_practice"], "no counts by LSOA, MSOA or ward"),
     ],
 )

@@ -365,13 +365,13 @@ def test_venues_from_an_uploaded_buffer_use_its_name(codepoint):
     assert found["site_name"].tolist() == ["Hall"]
     with pytest.raises(venues.VenueFileError) as raised:
         venues.read_venues(b"name,postcode\n=1+1,LE2 0TA\n", codepoint, filename="mine.csv")
-    assert raised.value.problems[0].startswith("mine.csv: row 2, column A (name):")
+    assert raised.value.problems[0].startswith("mine.csv, row 2, column name:")
 
 
 def test_missing_name_column(codepoint):
     problems = venue_problems("bad_missing_name_column.csv", codepoint)
     assert len(problems) == 1
-    assert problems[0].startswith('bad_missing_name_column.csv: row 1 (header): no "name" column')
+    assert problems[0].startswith('bad_missing_name_column.csv, row 1: no "name" column')
     assert " — add a column headed" in problems[0]
 
 
@@ -380,7 +380,7 @@ def test_unknown_postcode(codepoint):
     problems = venue_problems("bad_unknown_postcode.csv", codepoint)
     assert problems == [
         (
-            "bad_unknown_postcode.csv: row 4, column B (postcode): postcode LE1 9ZZ is not in "
+            "bad_unknown_postcode.csv, row 4, column postcode: postcode LE1 9ZZ is not in "
             "the postcode list (OS Code-Point Open, LE postcodes only) — check it, or give "
             "latitude and longitude instead"
         )
@@ -391,10 +391,10 @@ def test_coordinates_outside_great_britain(codepoint):
     problems = venue_problems("bad_outside_gb.csv", codepoint)
     assert len(problems) == 2
     assert problems[0].startswith(
-        "bad_outside_gb.csv: row 4, column B (latitude): latitude 48.8566 is outside Great Britain"
+        "bad_outside_gb.csv, row 4, column latitude: latitude 48.8566 is outside Great Britain"
     )
     assert problems[1].startswith(
-        "bad_outside_gb.csv: row 4, column C (longitude): longitude 2.3522 is outside"
+        "bad_outside_gb.csv, row 4, column longitude: longitude 2.3522 is outside"
     )
     assert all(" — check the venue's coordinates" in problem for problem in problems)
 
@@ -411,7 +411,7 @@ def test_non_numeric_latitude(codepoint):
     problems = venue_problems("bad_non_numeric.csv", codepoint)
     assert problems == [
         (
-            'bad_non_numeric.csv: row 2, column B (latitude): "fifty-two" is not a number '
+            'bad_non_numeric.csv, row 2, column latitude: "fifty-two" is not a number '
             "— type the latitude in decimal degrees, e.g. 52.6369"
         )
     ]
@@ -419,7 +419,7 @@ def test_non_numeric_latitude(codepoint):
 
 def test_empty_file(codepoint):
     problems = venue_problems("bad_empty.csv", codepoint)
-    assert problems[0].startswith("bad_empty.csv: the file is empty — ")
+    assert problems[0].startswith("bad_empty.csv: file is empty (0 bytes) — ")
 
 
 def test_header_only(codepoint):
@@ -434,8 +434,10 @@ def test_not_utf8(codepoint):
     problems = venue_problems("bad_latin1.csv", codepoint)
     assert problems == [
         (
-            "bad_latin1.csv: row 3, column C: the file is not UTF-8 text (byte 0xE9) — in "
-            'Excel use "Save As" and choose "CSV UTF-8 (Comma delimited)"'
+            "bad_latin1.csv, row 3, column notes: byte 0xE9 ('é' in Windows-1252 (latin-1)) is "
+            "not UTF-8: the file is saved as Windows-1252 (latin-1), not UTF-8 — re-save it as "
+            "UTF-8: in Excel use Save As > 'CSV UTF-8 (Comma delimited)'; in a text editor "
+            "choose encoding UTF-8"
         )
     ]
 
@@ -444,8 +446,8 @@ def test_formula_injection_in_name(codepoint):
     problems = venue_problems("bad_formula.csv", codepoint)
     assert len(problems) == 1
     assert problems[0].startswith(
-        'bad_formula.csv: row 3, column A (name): the name starts with "=", which '
-        "spreadsheets run as a formula — "
+        "bad_formula.csv, row 3, column name: the name starts with '=', which "
+        "spreadsheets run as a formula (formula injection) — "
     )
     assert "HYPERLINK" not in problems[0]
 
@@ -454,12 +456,12 @@ def test_oversize_file(codepoint):
     problems = venue_problems("venues_latlon.csv", codepoint, max_bytes=50)
     assert problems == [
         (
-            "venues_latlon.csv: the file is larger than the 50 bytes limit — keep only the "
+            "venues_latlon.csv: file is 120 bytes, over the 50 bytes limit — keep only the "
             "name and location columns, or split it into smaller files"
         )
     ]
     big = b"name,postcode\n" + b"Hall,LE2 0TA\n" * 420_000  # about 5.5 MB
-    with pytest.raises(venues.VenueFileError, match="5 MB limit"):
+    with pytest.raises(venues.VenueFileError, match="5.0 MB limit"):
         venues.read_venues(big, codepoint, filename="big.csv")
 
 
@@ -470,7 +472,7 @@ def test_many_problems_are_capped_at_twenty_with_a_count(codepoint):
     error = raised.value
     assert error.total_problems == 30
     assert len(error.problems) == 20
-    assert error.problems[-1].startswith("v.csv: row 21, column B (latitude):")
+    assert error.problems[-1].startswith("v.csv, row 21, column latitude:")
     assert "and 10 more problems (30 in all)" in str(error)
 
 
@@ -479,22 +481,22 @@ def test_many_problems_are_capped_at_twenty_with_a_count(codepoint):
     [
         (
             b"name,latitude\nHall,52.6\n",
-            'v.csv: row 1 (header): a "latitude" column but no',
+            'v.csv, row 1: a "latitude" column but no',
         ),
-        (b"name,notes\nHall,x\n", "v.csv: row 1 (header): no location columns"),
-        (b"name;postcode\nHall;LE2 0TA\n", 'v.csv: row 1 (header): no "name" column'),
+        (b"name,notes\nHall,x\n", "v.csv, row 1: no location columns"),
+        (b"name;postcode\nHall;LE2 0TA\n", "v.csv, row 1: columns are separated by semicolons"),
         (
             b"name,postcode\nHall,LE2\n",
-            'v.csv: row 2, column B (postcode): "LE2" is not a UK',
+            'v.csv, row 2, column postcode: "LE2" is not a UK',
         ),
         (
             b"name,postcode\n,LE2 0TA\n",
-            "v.csv: row 2, column A (name): the name is blank",
+            "v.csv, row 2, column name: the name is blank",
         ),
-        (b"name,postcode\nHall,\n", "v.csv: row 2, column B (postcode): no location"),
+        (b"name,postcode\nHall,\n", "v.csv, row 2, column postcode: no location"),
         (
             b"name,postcode\nHall,LE2 0TA,extra\n",
-            "v.csv: row 2: 3 values but the header",
+            "v.csv, row 2: row has 3 cells but the header has 2",
         ),
     ],
 )

@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
         if source == "practices":
             practices = venues.read_practice_sites()
         elif source == "venues":
-            venue_sites = venues.read_venues(args.venues, venues.read_postcodes())
+            venue_sites = venues.read_venues(
+                args.venues, venues.read_postcodes(), filename=args.venues
+            )
     except venues.VenueFileError as error:
         hidden = error.total_problems - len(error.problems)
         more = [f"… and {hidden} more problems"] if hidden else []

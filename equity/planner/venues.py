@@ -7,8 +7,6 @@ queries/postcode_points.sql), never from data/sources at run time.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -18,8 +16,7 @@ from typing import IO
 
 import pandas as pd
 
-from equity import db
-from equity.config import FORMULA_STARTS
+from equity import db, tables
 from equity.planner.optimise import (
     CANDIDATE_COLUMNS,
     check_unique_site_ids,
@@ -28,7 +25,7 @@ from equity.planner.optimise import (
     to_bng,
 )
 
-DEFAULT_MAX_VENUE_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_VENUE_BYTES = 5_000_000  # decimal, as every upload limit (equity.tables)
 MAX_REPORTED_PROBLEMS = 20
 
 SOURCE_PRACTICE = "GP practice"
@@ -129,7 +126,7 @@ def combine_candidates(*frames: pd.DataFrame) -> pd.DataFrame:
 
 class VenueFileError(ValueError):
     """A venues file was refused. ``problems`` holds up to 20 messages, each
-    ``FILE: row R, column C: problem — how to fix``; ``total_problems`` counts them all."""
+    ``FILE, row R, column C: problem — how to fix`` (equity.tables); ``total_problems`` counts them all."""
 
     def __init__(self, filename: str, problems: Sequence[str]):
         self.filename = filename
@@ -156,54 +153,30 @@ def read_venues(
     The file needs a ``name`` column and either ``latitude``/``longitude`` (WGS84) or a
     ``postcode`` (looked up in ``codepoint``: postcode, easting, northing). A row may use
     either when both are present. Rows are numbered as a spreadsheet shows them (the
-    header is row 1) and columns by letter and header. The whole file is refused if any
+    header is row 1) and columns by their header (see equity.tables). The whole file is refused if any
     row is bad, so a planner never plans with half a list.
     """
-    if filename is None:
-        filename = _source_name(source)
-    raw = _read_limited(source, max_bytes)
-    if len(raw) > max_bytes:
-        raise VenueFileError(
-            filename,
-            [
-                (
-                    f"{filename}: the file is larger than the {_format_bytes(max_bytes)} limit "
-                    "— keep only the name and location columns, or split it into smaller files"
-                )
-            ],
-        )
-    text = _decode_utf8(raw, filename)
-    if not text.strip():
-        raise VenueFileError(
-            filename,
-            [
-                (
-                    f"{filename}: the file is empty — add a header row "
-                    '(e.g. "name,postcode") and one row per venue'
-                )
-            ],
-        )
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as error:
-        raise VenueFileError(
-            filename,
-            [f"{filename}: the file is not valid CSV ({error}) — check its quotes"],
-        ) from None
-
-    layout, problems = _venue_layout(rows[0], filename)
-    n_columns = len(rows[0])
-    if problems:
+    filename = filename or tables.source_name(source)
+    read_problems = tables.Problems()
+    table = tables.read_table(
+        source,
+        read_problems,
+        filename=filename,
+        max_bytes=max_bytes,
+        pad_short_rows=True,
+        too_large_fix="keep only the name and location columns, or split it into smaller files",
+    )
+    problems = tables.format_problems(filename, read_problems.kept, limit=read_problems.total)
+    if table is None:
         raise VenueFileError(filename, problems)
+    layout, header_problems = _venue_layout(table.header, filename)
+    if header_problems:
+        raise VenueFileError(filename, problems + header_problems)
 
     postcode_lookup = _postcode_lookup(codepoint) if layout.postcode is not None else {}
     venues: list[dict] = []
-    for row_number, cells in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines (often trailing) are not venues
-        venue, row_problems = _parse_venue_row(
-            cells, row_number, n_columns, layout, postcode_lookup, filename
-        )
+    for row_number, cells in table.records():
+        venue, row_problems = _parse_venue_row(cells, row_number, layout, postcode_lookup, filename)
         problems.extend(row_problems)
         if venue is not None:
             venues.append(venue)
@@ -226,19 +199,17 @@ class _VenueLayout:
     headers: tuple[str, ...] = ()
 
     def label(self, column: int) -> str:
-        """Spreadsheet letter and the header as written, e.g. 'B (latitude)'."""
-        header = self.headers[column] if column < len(self.headers) else ""
-        return f"{_column_letter(column)} ({header})" if header else _column_letter(column)
+        """The header as written (the spreadsheet letter where it is blank)."""
+        return tables.column_label(list(self.headers), column)
 
 
 def _venue_layout(header_cells: list[str], filename: str) -> tuple[_VenueLayout, list[str]]:
     """Which column holds what (headers matched case-insensitively), or header problems."""
     header = [cell.strip().lower() for cell in header_cells]
-    where = f"{filename}: row 1 (header)"
-    problems = []
-    duplicated = sorted({name for name in header if name and header.count(name) > 1})
-    for name in duplicated:
-        problems.append(f'{where}: the column "{name}" appears twice — keep only one')
+    where = tables.where(filename, tables.HEADER_ROW)
+    duplicates = tables.Problems()
+    tables.check_header(header_cells, duplicates, optional=None, ignore_case=True)
+    problems = tables.format_problems(filename, duplicates.kept, limit=duplicates.total)
 
     def find(names: Iterable[str]) -> int | None:
         return next((header.index(name) for name in names if name in header), None)
@@ -247,14 +218,9 @@ def _venue_layout(header_cells: list[str], filename: str) -> tuple[_VenueLayout,
     latitude = find(LATITUDE_HEADERS)
     longitude = find(LONGITUDE_HEADERS)
     postcode = find(["postcode"])
-    hint = (
-        " (the file seems to use semicolons: save it as comma-separated CSV)"
-        if len(header) == 1 and ";" in header[0]
-        else ""
-    )
     if name is None:
         problems.append(
-            f'{where}: no "name" column — add a column headed "name" with each venue\'s name' + hint
+            f'{where}: no "name" column — add a column headed "name" with each venue\'s name'
         )
     if (latitude is None) != (longitude is None):
         have, need = ("latitude", "longitude") if longitude is None else ("longitude", "latitude")
@@ -262,7 +228,7 @@ def _venue_layout(header_cells: list[str], filename: str) -> tuple[_VenueLayout,
     elif latitude is None and postcode is None:
         problems.append(
             f'{where}: no location columns — add "latitude" and "longitude" columns '
-            '(decimal degrees), or a "postcode" column' + hint
+            '(decimal degrees), or a "postcode" column'
         )
     layout = _VenueLayout(
         name=name or 0,
@@ -277,32 +243,21 @@ def _venue_layout(header_cells: list[str], filename: str) -> tuple[_VenueLayout,
 def _parse_venue_row(
     cells: list[str],
     row_number: int,
-    n_columns: int,
     layout: _VenueLayout,
     postcode_lookup: dict[str, tuple[float, float]],
     filename: str,
 ) -> tuple[dict | None, list[str]]:
     def at(column: int) -> str:
-        return f"{filename}: row {row_number}, column {layout.label(column)}"
+        return tables.where(filename, row_number, layout.label(column))
 
-    if len(cells) > n_columns:
-        return None, [
-            (
-                f"{filename}: row {row_number}: {len(cells)} values but the header has "
-                f"{n_columns} columns — put quotes around names that contain commas"
-            )
-        ]
-    cells = [cell.strip() for cell in cells] + [""] * (n_columns - len(cells))
     problems = []
 
     name = cells[layout.name]
     if not name:
         problems.append(f"{at(layout.name)}: the name is blank — give each venue a name")
-    elif name.startswith(FORMULA_STARTS):
-        problems.append(
-            f'{at(layout.name)}: the name starts with "{name[0].strip() or "a tab"}", which '
-            "spreadsheets run as a formula — remove that character or the formula"
-        )
+    elif tables.starts_like_formula(name):
+        problem, fix = tables.formula_problem(name, "the name")
+        problems.append(f"{at(layout.name)}: {problem} — {fix}")
 
     location, location_problems = _venue_location(cells, layout, postcode_lookup, at)
     problems.extend(location_problems)
@@ -429,44 +384,6 @@ def _venue_frame(venues: list[dict]) -> pd.DataFrame:
     return frame.astype({"lon": float, "lat": float, "easting": float, "northing": float})
 
 
-def _read_limited(source, max_bytes: int) -> bytes:
-    """At most max_bytes + 1 bytes, so an oversize file is detected without reading it all."""
-    if isinstance(source, bytes):
-        return source[: max_bytes + 1]
-    if isinstance(source, (str, Path)):
-        with open(source, "rb") as handle:
-            return handle.read(max_bytes + 1)
-    return source.read(max_bytes + 1)
-
-
-def _decode_utf8(raw: bytes, filename: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        prefix = raw[: error.start].decode("utf-8-sig")
-        row, column = _position_in_csv(prefix)
-        bad = raw[error.start : error.start + 1].hex().upper()
-        where = f"{filename}: row {row}, column {_column_letter(column)}"
-        raise VenueFileError(
-            filename,
-            [
-                (
-                    f"{where}: the file is not UTF-8 text (byte 0x{bad}) — in Excel use "
-                    '"Save As" and choose "CSV UTF-8 (Comma delimited)"'
-                )
-            ],
-        ) from None
-
-
-def _position_in_csv(prefix: str) -> tuple[int, int]:
-    """Spreadsheet row (1-based) and column index (0-based) at the end of a CSV prefix."""
-    records = list(csv.reader(io.StringIO(prefix + "\x00", newline="")))
-    # The sentinel keeps a final empty field (and an ending newline) visible to the parser.
-    if not records:
-        return 1, 0
-    return len(records), len(records[-1]) - 1
-
-
 def _parse_number(text: str) -> float | None:
     try:
         value = float(text)
@@ -475,28 +392,5 @@ def _parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
 def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _format_bytes(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):g} MB"
-    if size >= 1024:
-        return f"{size / 1024:g} KB"
-    return f"{size} bytes"
-
-
-def _source_name(source) -> str:
-    if isinstance(source, (str, Path)):
-        return Path(source).name
-    return Path(getattr(source, "name", "") or "venues.csv").name
