@@ -3,7 +3,13 @@
 Pure numpy/pandas functions, no I/O. Each method is tested against the package's own
 reference data in tests/reference/ (see SOURCES.md there for the quirks):
 
-- Wilson score intervals for proportions (``wilson_interval``, ``proportion_with_ci``)
+- Wilson score intervals for proportions (``wilson_interval``, ``proportion_with_ci``).
+  The interval a user sees on a page is computed in SQL by the ``wilson_lower`` /
+  ``wilson_upper`` macros in queries/_macros.sql, after counts are summed; this function
+  is the reference they are tested against (tests/test_profile.py, tests/test_stats.py).
+- crude rates with exact Poisson / Byar's limits (``rate_with_ci``; in SQL the
+  ``rate_lower`` / ``rate_upper`` macros), funnel-plot limits, the recent-trend test and
+  the probability of being among the k worst (``probability_among_worst``)
 - benchmark comparison and its colour (``compare_to_benchmark``, ``comparison_rag``)
 - life expectancy by the Chiang II abridged life table (``life_table``,
   ``life_expectancy``, ``life_expectancy_by_area``)

@@ -2,6 +2,8 @@
 -- as PHEindicatormethods' phe_proportion, on the 0-100 scale. NIMS denominators are of a
 -- later vintage than some numerators, so a numerator can exceed its denominator; the CI is
 -- computed on the numerator capped at the denominator and the value is left as published.
+-- These macros are what the pages show; equity/stats.py's wilson_interval is the Python
+-- reference they are tested against (PHEindicatormethods' own test data).
 CREATE OR REPLACE MACRO wilson_lower(n, d, z) AS
     CASE WHEN d > 0 AND n IS NOT NULL THEN
         100 * (2 * least(n, d) + z * z

@@ -60,6 +60,25 @@ def test_wilson_interval_vectorised_matches_reference_on_0_1_scale():
         np.testing.assert_allclose(upper, rows["uppercl"], rtol=0, atol=1e-9)
 
 
+def test_sql_wilson_macros_match_reference_on_percent_scale():
+    """The interval the pages show comes from queries/_macros.sql, not from stats.py."""
+    import duckdb
+
+    from equity import db
+
+    rows = WILSON[WILSON["multiplier"] == 100]
+    con = duckdb.connect(":memory:")
+    con.execute(db.query_text("_macros"))
+    for row in rows.itertuples(index=False):
+        z = stats.z_value(row.confidence)
+        lower, upper = con.execute(
+            "SELECT wilson_lower($n, $d, $z), wilson_upper($n, $d, $z)",
+            {"n": row.numerator, "d": row.denominator, "z": z},
+        ).fetchone()
+        assert lower == pytest.approx(row.lowercl, abs=1e-9), row.case_id
+        assert upper == pytest.approx(row.uppercl, abs=1e-9), row.case_id
+
+
 def test_proportion_with_ci_array_input_gives_dataframe():
     frame = stats.proportion_with_ci(np.array([1, 5]), np.array([100, 100]))
     assert isinstance(frame, pd.DataFrame)
