@@ -22,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from equity import catalog, db
+from equity import catalog, db, schema
 from equity import geo as geo_module
 
 WORK_DIR = Path(__file__).resolve().parent / "scratch"
@@ -32,7 +32,7 @@ REGION_CODE = "E92000001"
 AGE_BANDS = ["16-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80+", "All"]
 AGE_SHARES = [0.52, 0.08, 0.08, 0.07, 0.07, 0.06, 0.05, 0.07, 1.0]
 AGE_UPTAKE = [0.55, 0.78, 0.82, 0.86, 0.90, 0.92, 0.93, 0.91, 0.72]
-SEXES = ["All", "Female", "Male"]
+SEXES = list(schema.SEXES)
 SEX_SHARES = [1.0, 0.51, 0.49]
 ETHNIC_GROUPS = ["All", "Asian", "Black", "Mixed", "Other", "White"]
 ETHNIC_SHARES = [1.0, 0.10, 0.04, 0.03, 0.02, 0.81]
