@@ -29,6 +29,7 @@ import concurrent.futures
 import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -48,6 +49,7 @@ from deploy.serve import HOST, free_port  # noqa: F401  (HOST, free_port: this m
 
 REPO = Path(__file__).resolve().parent.parent
 LOAD_MD = Path(__file__).resolve().parent / "LOAD.md"
+LOGS_DIR = Path(__file__).resolve().parent / "scratch" / "load-logs"  # runs with errors
 # Widgets a user changes in a meeting; the key is the suffix of the widget's id.
 WIDGET_KEYS = ("indicator", "level", "age_band", "ethnic_group", "sex", "period", "within")
 
@@ -287,6 +289,12 @@ def run_scenario(
                 results = [SessionResult(errors=[f"overall deadline of {deadline:.0f} s passed"])]
             wall = time.perf_counter() - started
             memory = [memory_mb(worker.pid) for worker in cluster.workers]
+        errors = [error for result in results for error in result.errors]
+        if errors:  # the app redacts tracebacks in the page; the workers' logs have them
+            kept = LOGS_DIR / f"{data}-{scenario.name}-{workers}"
+            shutil.copytree(
+                run_dir, kept, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.pid")
+            )
         # After the with: nginx has stopped, so its log holds every websocket.
         per_worker = (
             websockets_per_worker(Path(run_dir) / "access.log", cluster.worker_ports)
@@ -300,7 +308,7 @@ def run_scenario(
         sessions=scenario.sessions,
         interactions=scenario.interactions,
         latencies=[latency for result in results for latency in result.latencies],
-        errors=[error for result in results for error in result.errors],
+        errors=errors,
         wall_seconds=wall,
         worker_rss_mb=[rss for rss, _ in memory],
         worker_hwm_mb=[hwm for _, hwm in memory],
@@ -330,6 +338,11 @@ def england_extract(say=print) -> Path:
 # ----------------------------------------------------------------------------- the report
 
 
+def short(error: str) -> str:
+    """An error without Streamlit's redaction notice (the worker's log has the traceback)."""
+    return re.sub(r"This app has encountered an error\..*", "(traceback in the worker log)", error)
+
+
 def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
     rows = "\n".join(
         f"| {r.data} | {r.scenario} | {r.setup} | "
@@ -340,7 +353,8 @@ def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
         for r in results
     )
     errors = "\n".join(
-        f"- {r.data}, {r.scenario}, {r.setup}: {'; '.join(r.errors[:5])}"
+        f"- {r.data}, {r.scenario}, {r.setup}: "
+        + "; ".join(f"{count} × {error}" for error, count in Counter(map(short, r.errors)).items())
         for r in results
         if r.errors
     )
@@ -373,7 +387,9 @@ so a run that started on a busy machine is slower for reasons outside the app.
 |---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
-Errors (first 5 per run): {chr(10) + errors if errors else "none"}
+Errors, by kind (tracebacks: the workers' logs, kept in `bench/scratch/load-logs/`):
+
+{errors or "none"}
 
 Reading it: Streamlit runs every rerun of a process on threads of one Python interpreter, so
 one worker uses about one core however many viewers it has, and reruns queue behind each
