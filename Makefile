@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast build lint format bench clean
+.PHONY: run serve test test-fast build lint format bench clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,13 @@ build: $(STAMP)
 
 run: build
 	$(BIN)/streamlit run app.py
+
+# N workers behind nginx on 127.0.0.1:PORT (docs/DEPLOY.md); `make run` stays one process.
+WORKERS ?= 2
+PORT ?= 8501
+serve: build
+	scripts/install-proxy
+	$(BIN)/python deploy/serve.py --workers $(WORKERS) --port $(PORT)
 
 test: build
 	$(BIN)/ruff check .

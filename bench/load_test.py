@@ -1,15 +1,24 @@
-"""Load test: N concurrent sessions against one `streamlit run app.py` on 127.0.0.1.
+"""Load test: viewers of a meeting against one `streamlit run app.py`, or N behind nginx.
 
 Each session speaks Streamlit's own websocket protocol (BackMsg/ForwardMsg protobufs, as the
 browser does) instead of driving a browser, so 30 sessions fit on a 2-core machine and the
-numbers measure the server, not Chromium. A session opens the app, then makes M interactions:
-every third switches page, the others change a selectbox (indicator, level, age band, …) to
-another of its options. The latency of an interaction is from sending the rerun to the
-server's script_finished. Bounded: N × M interactions, a per-interaction timeout and an
-overall deadline; loopback only.
+numbers measure the server, not Chromium. A session opens the app, then interacts: every
+third interaction switches page, the others change a selectbox (indicator, level, age band,
+…) to another of its options. The latency of an interaction is from sending the rerun to
+the server's script_finished. Two scenarios:
 
-    .venv/bin/python bench/load_test.py                 # 30 sessions x 10 interactions
-    .venv/bin/python bench/load_test.py --sessions 4 --interactions 3 --no-write
+- meeting: 30 viewers open the shared link within 10 s, then each interacts every 5-15 s
+  (think time, random, seeded) for 2 minutes;
+- stress: 30 sessions at once, 10 interactions each, no think time.
+
+Targets: one worker on its own port, or N workers behind nginx (deploy/serve.py, the same
+as `make serve`); each worker's peak RSS comes from its /proc. Bounded: a per-interaction
+timeout and an overall deadline; loopback only.
+
+    python -m bench.load_test                   # the whole table -> bench/LOAD.md (~25 min)
+    python -m bench.load_test --shipped-only    # the same, shipped data only
+    python -m bench.load_test --scenario meeting --workers 2      # one run, printed
+    python -m bench.load_test --scenario stress --sessions 4 --interactions 3
 """
 
 from __future__ import annotations
@@ -17,16 +26,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
-import contextlib
 import os
 import random
-import socket
+import re
+import shutil
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,11 +44,29 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from deploy import serve
+from deploy.serve import HOST, free_port  # noqa: F401  (HOST, free_port: this module's API too)
+
 REPO = Path(__file__).resolve().parent.parent
 LOAD_MD = Path(__file__).resolve().parent / "LOAD.md"
-HOST = "127.0.0.1"  # loopback only, whatever the caller passes
+LOGS_DIR = Path(__file__).resolve().parent / "scratch" / "load-logs"  # runs with errors
 # Widgets a user changes in a meeting; the key is the suffix of the widget's id.
 WIDGET_KEYS = ("indicator", "level", "age_band", "ethnic_group", "sex", "period", "within")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    sessions: int
+    interactions: int | None = None  # per session, counting the opening; None: until duration
+    arrival_seconds: float = 0  # sessions open at uniform random moments in [0, this)
+    think_seconds: tuple[float, float] | None = None  # pause before each interaction
+    duration_seconds: float | None = None  # after its opening, a session stops interacting
+
+
+MEETING = Scenario("meeting", 30, arrival_seconds=10, think_seconds=(5, 15), duration_seconds=120)
+STRESS = Scenario("stress", 30, interactions=10)
+SCENARIOS = {scenario.name: scenario for scenario in (MEETING, STRESS)}
 
 
 @dataclass
@@ -51,15 +78,28 @@ class SessionResult:
 
 @dataclass
 class LoadResult:
+    scenario: str
+    workers: int
+    proxied: bool
     sessions: int
-    interactions: int
+    interactions: int | None
     latencies: list[float]
     errors: list[str]
     wall_seconds: float
-    server_rss_mb: float
-    server_hwm_mb: float
+    worker_rss_mb: list[float]  # at the end of the run, one per worker
+    worker_hwm_mb: list[float]  # peak (VmHWM), one per worker
+    sessions_per_worker: list[int]  # websockets each worker took (from nginx's log), if proxied
     cpu_count: int
     load_average: float = float("nan")  # 1-minute load average before the run (shared machine?)
+    data: str = "shipped"
+
+    @property
+    def server_rss_mb(self) -> float:
+        return max(self.worker_rss_mb)
+
+    @property
+    def server_hwm_mb(self) -> float:
+        return max(self.worker_hwm_mb)
 
     @property
     def p50(self) -> float:
@@ -71,60 +111,20 @@ class LoadResult:
             return self.latencies[0] if self.latencies else float("nan")
         return statistics.quantiles(self.latencies, n=20, method="inclusive")[18]
 
+    @property
+    def setup(self) -> str:
+        if not self.proxied:
+            return "1 worker, direct"
+        return f"{self.workers} worker{'s' if self.workers > 1 else ''} behind nginx"
+
     def line(self) -> str:
         return (
-            f"{self.sessions} sessions x {self.interactions} interactions: "
-            f"{len(self.latencies)} done, {len(self.errors)} errors, "
+            f"{self.data}, {self.scenario}, {self.setup}: {self.sessions} sessions, "
+            f"{len(self.latencies)} interactions done, {len(self.errors)} errors, "
             f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {max(self.latencies or [0]):.2f} s, "
-            f"wall {self.wall_seconds:.0f} s, server RSS {self.server_rss_mb:.0f} MB "
-            f"(peak VmHWM {self.server_hwm_mb:.0f} MB)"
+            f"wall {self.wall_seconds:.0f} s, peak RSS per worker "
+            f"{' / '.join(f'{mb:.0f}' for mb in self.worker_hwm_mb)} MB"
         )
-
-
-# ----------------------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port: int, extracts_dir: Path | None = None) -> subprocess.Popen:
-    env = dict(os.environ)
-    if extracts_dir is not None:
-        env["EQUITY_EXTRACTS_DIR"] = str(extracts_dir)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(REPO / "app.py"),
-        "--server.address",
-        HOST,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    return subprocess.Popen(
-        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-
-
-def wait_until_healthy(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited: {server.stderr.read().decode()[-2000:]}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        time.sleep(0.3)
-    raise TimeoutError(f"server on port {port} not healthy after {timeout:.0f} s")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -138,13 +138,15 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmRSS", float("nan")), fields.get("VmHWM", float("nan"))
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=5)
+def websockets_per_worker(access_log: Path, worker_ports: list[int]) -> list[int]:
+    """How many /_stcore/stream connections nginx sent to each worker (its access log)."""
+    upstream = re.compile(r'"GET /_stcore/stream[^"]*" \d+ .*upstream=\S+:(\d+)')
+    counts = Counter()
+    if access_log.exists():
+        for line in access_log.read_text(encoding="utf-8").splitlines():
+            if match := upstream.search(line):
+                counts[int(match[1])] += 1
+    return [counts[port] for port in worker_ports]
 
 
 # ----------------------------------------------------------------------------- one session
@@ -152,7 +154,7 @@ def stop_server(server: subprocess.Popen) -> None:
 
 class Session:
     def __init__(self, port: int, rng: random.Random, timeout: float) -> None:
-        self.url = f"ws://{HOST}:{port}/_stcore/stream"
+        self.url = f"ws://{HOST}:{port}/_stcore/stream"  # a worker's, or the proxy's
         self.rng = rng
         self.timeout = timeout
         self.pages: list[str] = []
@@ -217,15 +219,26 @@ class Session:
         widget.string_value = self.rng.choice(options)
         return state, f"set {key} on {self.page or 'home'}"
 
-    async def run(self, interactions: int) -> SessionResult:
+    async def run(self, scenario: Scenario) -> SessionResult:
+        if scenario.arrival_seconds:
+            await asyncio.sleep(self.rng.uniform(0, scenario.arrival_seconds))
         try:
             async with websockets.connect(
                 self.url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout
             ) as socket_:
                 await self.rerun(socket_, ClientState(), "open the app")
-                for step in range(1, interactions):
+                opened = time.monotonic()
+                step = 1
+                while scenario.interactions is None or step < scenario.interactions:
+                    if scenario.think_seconds:
+                        await asyncio.sleep(self.rng.uniform(*scenario.think_seconds))
+                    if scenario.duration_seconds is not None and (
+                        time.monotonic() - opened > scenario.duration_seconds
+                    ):
+                        break
                     state, action = self.next_state(step)
                     await self.rerun(socket_, state, action)
+                    step += 1
         except TimeoutError:
             self.result.errors.append("timed out waiting for the server")
         except (OSError, websockets.WebSocketException) as exc:
@@ -237,120 +250,220 @@ class Session:
 
 
 async def _run_sessions(
-    port: int, sessions: int, interactions: int, timeout: float, deadline: float, seed: int
+    port: int, scenario: Scenario, timeout: float, deadline: float, seed: int
 ) -> list[SessionResult]:
     runs = [
-        Session(port, random.Random(seed + number), timeout).run(interactions)
-        for number in range(sessions)
+        Session(port, random.Random(seed + number), timeout).run(scenario)
+        for number in range(scenario.sessions)
     ]
     return await asyncio.wait_for(asyncio.gather(*runs), deadline)
 
 
-def run_load(
-    sessions: int = 30,
-    interactions: int = 10,
+def run_scenario(
+    scenario: Scenario,
     *,
+    workers: int = 1,
+    proxy: bool | None = None,
     timeout: float = 120,
     deadline: float = 900,
     seed: int = 5,
     extracts_dir: Path | None = None,
+    data: str = "shipped",
 ) -> LoadResult:
-    """Start a server, run the sessions, stop the server; the measurements."""
+    """Start the worker(s) (behind nginx when `proxy`, by default when workers > 1), run the
+    scenario's sessions against them, stop everything; the measurements."""
+    proxy = workers > 1 if proxy is None else proxy
     load_average = os.getloadavg()[0]
-    port = free_port()
-    server = start_server(port, extracts_dir)
-    try:
-        wait_until_healthy(port, server)
-        started = time.perf_counter()
-        try:
-            # A thread of its own: the caller may already run an event loop (pytest with
-            # Playwright's sync API alive), and asyncio.run refuses to nest.
-            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-                results = pool.submit(
-                    asyncio.run,
-                    _run_sessions(port, sessions, interactions, timeout, deadline, seed),
-                ).result()
-        except TimeoutError:
-            results = [SessionResult(errors=[f"overall deadline of {deadline:.0f} s passed"])]
-        wall = time.perf_counter() - started
-        rss, hwm = memory_mb(server.pid)
-    finally:
-        stop_server(server)
+    with tempfile.TemporaryDirectory(prefix="load-test-") as run_dir:
+        with serve.running(workers, None, Path(run_dir), extracts_dir, proxy=proxy) as cluster:
+            started = time.perf_counter()
+            try:
+                # A thread of its own: the caller may already run an event loop (pytest with
+                # Playwright's sync API alive), and asyncio.run refuses to nest.
+                with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                    results = pool.submit(
+                        asyncio.run,
+                        _run_sessions(cluster.port, scenario, timeout, deadline, seed),
+                    ).result()
+            except TimeoutError:
+                results = [SessionResult(errors=[f"overall deadline of {deadline:.0f} s passed"])]
+            wall = time.perf_counter() - started
+            memory = [memory_mb(worker.pid) for worker in cluster.workers]
+        errors = [error for result in results for error in result.errors]
+        if errors:  # the app redacts tracebacks in the page; the workers' logs have them
+            kept = LOGS_DIR / f"{data}-{scenario.name}-{workers}"
+            shutil.copytree(
+                run_dir, kept, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.pid")
+            )
+        # After the with: nginx has stopped, so its log holds every websocket.
+        per_worker = (
+            websockets_per_worker(Path(run_dir) / "access.log", cluster.worker_ports)
+            if proxy
+            else [scenario.sessions]
+        )
     return LoadResult(
-        sessions=sessions,
-        interactions=interactions,
+        scenario=scenario.name,
+        workers=workers,
+        proxied=proxy,
+        sessions=scenario.sessions,
+        interactions=scenario.interactions,
         latencies=[latency for result in results for latency in result.latencies],
-        errors=[error for result in results for error in result.errors],
+        errors=errors,
         wall_seconds=wall,
-        server_rss_mb=rss,
-        server_hwm_mb=hwm,
+        worker_rss_mb=[rss for rss, _ in memory],
+        worker_hwm_mb=[hwm for _, hwm in memory],
+        sessions_per_worker=per_worker,
         cpu_count=os.cpu_count() or 0,
         load_average=load_average,
+        data=data,
     )
 
 
-def markdown(result: LoadResult, command: str) -> str:
+def run_load(sessions: int = 30, interactions: int = 10, **options) -> LoadResult:
+    """The stress scenario with these sizes: all sessions at once, no think time."""
+    return run_scenario(replace(STRESS, sessions=sessions, interactions=interactions), **options)
+
+
+def england_extract(say=print) -> Path:
+    """The England-scale extract of the benchmark (bench/README.md), generated if missing."""
+    from bench import generate, run  # the harness imports this module: import it late
+
+    folder = generate.WORK_DIR / "england"
+    run.ensure_extract(
+        folder, run.Settings().rows, generate.ENGLAND, generate.Layout(order="group"), say
+    )
+    return folder
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def short(error: str) -> str:
+    """An error without Streamlit's redaction notice (the worker's log has the traceback)."""
+    return re.sub(r"This app has encountered an error\..*", "(traceback in the worker log)", error)
+
+
+def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
+    rows = "\n".join(
+        f"| {r.data} | {r.scenario} | {r.setup} | "
+        f"{' / '.join(map(str, r.sessions_per_worker))} | {len(r.latencies)} | "
+        f"{len(r.errors)} | {r.p50:.2f} | {r.p95:.2f} | {max(r.latencies or [0]):.2f} | "
+        f"{r.wall_seconds:.0f} | {' / '.join(f'{mb:.0f}' for mb in r.worker_hwm_mb)} | "
+        f"{r.load_average:.1f} |"
+        for r in results
+    )
+    errors = "\n".join(
+        f"- {r.data}, {r.scenario}, {r.setup}: "
+        + "; ".join(f"{count} × {error}" for error, count in Counter(map(short, r.errors)).items())
+        for r in results
+        if r.errors
+    )
+    cpu_count = results[0].cpu_count if results else 0
     return f"""# Load test
 
-`{command}` — one `streamlit run app.py` server on 127.0.0.1; each session speaks
-Streamlit's websocket protocol (as a browser tab does): open the app, then every third
-interaction switches page (Where to act, Map, Inequalities, Trends, …) and the others change a
-selectbox (indicator, level, age band, ethnic group, sex, period, within) to another option.
-Latency = rerun sent → `script_finished` received. All sessions start at once (a meeting
-room opening the link together). Server memory from /proc (VmRSS at the end, VmHWM = peak).
+`{command}` ({minutes:.0f} min), measured {datetime.now(UTC):%Y-%m-%d} on {cpu_count} CPU
+cores, every run in the same invocation. Each session speaks Streamlit's websocket protocol
+(as a browser tab does): it opens the app, then every third interaction switches page (Where
+to act, Map, Inequalities, Trends, …) and the others change a selectbox (indicator, level,
+age band, ethnic group, sex, period, within) to another option. Latency = rerun sent →
+`script_finished` received, over every interaction including the opening.
 
-| measured {datetime.now(UTC):%Y-%m-%d} on {result.cpu_count} CPU cores | value |
-|---|---|
-| sessions × interactions | {result.sessions} × {result.interactions} |
-| interactions completed | {len(result.latencies)} |
-| errors | {len(result.errors)} |
-| p50 interaction latency | {result.p50:.2f} s |
-| p95 interaction latency | {result.p95:.2f} s |
-| max interaction latency | {max(result.latencies or [0]):.2f} s |
-| wall time | {result.wall_seconds:.0f} s |
-| server RSS at end | {result.server_rss_mb:.0f} MB |
-| server peak RSS (VmHWM) | {result.server_hwm_mb:.0f} MB |
-| machine load average before the run | {result.load_average:.1f} |
+- **meeting**: {MEETING.sessions} viewers open the shared link within
+  {MEETING.arrival_seconds:.0f} s, then each interacts every
+  {MEETING.think_seconds[0]:.0f}–{MEETING.think_seconds[1]:.0f} s (random, seeded) for
+  {MEETING.duration_seconds / 60:.0f} minutes.
+- **stress**: {STRESS.sessions} sessions at once, {STRESS.interactions} interactions each, no
+  think time.
 
-Errors (first 10): {"; ".join(result.errors[:10]) or "none"}
+Setups: one `streamlit run app.py` on its own port (what `make run` starts), or workers
+behind nginx exactly as `make serve WORKERS=2` starts them (deploy/serve.py; a session
+without the affinity cookie is placed by a hash of a random id, so the split is uneven).
+Data: the shipped LLR extract, and the England-scale synthetic extract of bench/README.md
+(`EQUITY_EXTRACTS_DIR=bench/scratch/england`). Peak RSS is each worker's VmHWM from /proc.
+The load average is the machine's 1-minute figure before the run: this machine is shared,
+so a run that started on a busy machine is slower for reasons outside the app.
 
-Reading it: every session starts at the same moment and Streamlit runs each rerun on a thread
-of one Python process, so reruns queue for the cores; a latency here is mostly waiting behind
-the other sessions' reruns (about {result.wall_seconds / max(len(result.latencies), 1):.2f} s
-of server time per interaction), not the cost of one rerun on a quiet server.
+| data | scenario | setup | sessions per worker | interactions done | errors | p50 s | p95 s | max s | wall s | peak RSS per worker MB | load avg before |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+{rows}
 
-A smaller run (4 sessions × 3 interactions) is `tests/test_load_small.py` in CI.
+Errors, by kind (tracebacks: the workers' logs, kept in `bench/scratch/load-logs/`):
+
+{errors or "none"}
+
+Reading it: Streamlit runs every rerun of a process on threads of one Python interpreter, so
+one worker uses about one core however many viewers it has, and reruns queue behind each
+other; a second worker is a second interpreter and can use the second core. That is the
+whole gain available on {cpu_count} cores: beyond one worker per core, workers only add
+memory (each holds its own copy of the app's caches; see the RSS column). In the meeting
+scenario most of the time is think time, so the latency a viewer feels is what matters; in
+stress the queue is the point. Across machines, the same proxy spreads sessions over workers
+on several hosts (docs/DEPLOY.md).
+
+A smaller run (4 sessions × 3 interactions, one worker) is `tests/test_load_small.py` in
+CI; two workers behind nginx with a real browser are `tests/browser/test_serve_proxy.py`.
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=30)
-    parser.add_argument("--interactions", type=int, default=10)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), help="one run, printed")
+    parser.add_argument("--workers", type=int, default=1, help="with --scenario; > 1: nginx")
+    parser.add_argument("--proxy", action="store_true", help="with --scenario: nginx even for 1")
+    parser.add_argument("--england", action="store_true", help="with --scenario: England data")
+    parser.add_argument("--sessions", type=int, help="with --scenario: instead of 30")
+    parser.add_argument("--interactions", type=int, help="with --scenario stress: instead of 10")
+    parser.add_argument("--shipped-only", action="store_true", help="the table without England")
     parser.add_argument("--timeout", type=float, default=120, help="per interaction, seconds")
-    parser.add_argument("--deadline", type=float, default=900, help="whole run, seconds")
+    parser.add_argument("--deadline", type=float, default=900, help="per run, seconds")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help=f"do not write {LOAD_MD.name}")
     args = parser.parse_args(argv)
-    if not (1 <= args.sessions <= 200 and 1 <= args.interactions <= 100):
-        parser.error("keep it bounded: 1-200 sessions, 1-100 interactions")
-    result = run_load(
-        args.sessions,
-        args.interactions,
-        timeout=args.timeout,
-        deadline=args.deadline,
-        seed=args.seed,
-    )
-    print(result.line())
-    for error in result.errors[:10]:
-        print(f"  error: {error}", file=sys.stderr)
-    if not args.no_write:
-        command = (
-            f"python bench/load_test.py --sessions {args.sessions} "
-            f"--interactions {args.interactions}"
+    options = {"timeout": args.timeout, "deadline": args.deadline, "seed": args.seed}
+
+    if args.scenario:
+        scenario = SCENARIOS[args.scenario]
+        if args.sessions:
+            scenario = replace(scenario, sessions=args.sessions)
+        if args.interactions and scenario.interactions:
+            scenario = replace(scenario, interactions=args.interactions)
+        if not (1 <= scenario.sessions <= 200 and 1 <= (scenario.interactions or 1) <= 100):
+            parser.error("keep it bounded: 1-200 sessions, 1-100 interactions")
+        if not 1 <= args.workers <= 8:
+            parser.error("--workers: 1 to 8")
+        say = lambda text: print(text, file=sys.stderr)  # noqa: E731
+        result = run_scenario(
+            scenario,
+            workers=args.workers,
+            proxy=args.proxy or None,
+            extracts_dir=england_extract(say) if args.england else None,
+            data="England" if args.england else "shipped",
+            **options,
         )
-        LOAD_MD.write_text(markdown(result, command), encoding="utf-8")
-    return 0 if not result.errors else 1
+        results = [result]
+    else:
+        started = time.perf_counter()
+        datasets: list[tuple[str, Path | None]] = [("shipped", None)]
+        if not args.shipped_only:
+            datasets.append(("England", england_extract(lambda t: print(t, file=sys.stderr))))
+        results = []
+        for data, extracts_dir in datasets:
+            for scenario in (MEETING, STRESS):
+                for workers in (1, 2):
+                    result = run_scenario(
+                        scenario, workers=workers, extracts_dir=extracts_dir, data=data, **options
+                    )
+                    print(result.line(), file=sys.stderr, flush=True)
+                    results.append(result)
+        if not args.no_write:
+            command = "python -m bench.load_test" + (" --shipped-only" if args.shipped_only else "")
+            minutes = (time.perf_counter() - started) / 60
+            LOAD_MD.write_text(markdown(results, command, minutes), encoding="utf-8")
+    for result in results:
+        print(result.line())
+        for error in result.errors[:10]:
+            print(f"  error: {error}", file=sys.stderr)
+    return 0 if not any(result.errors for result in results) else 1
 
 
 if __name__ == "__main__":

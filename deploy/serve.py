@@ -1,0 +1,218 @@
+"""`make serve WORKERS=N`: N `streamlit run app.py` workers on loopback behind nginx.
+
+Each worker is its own process (Streamlit runs every session of a process on one
+interpreter, so a second process is the way to use a second core). nginx listens on
+127.0.0.1:PORT, keeps each browser on one worker (a cookie it sets itself, see
+deploy/nginx.conf.template) and proxies the /_stcore/stream websocket. The config is
+written from the template into a run folder (git-ignored) and nginx runs from there in the
+foreground, without root. Ctrl-C or SIGTERM stops nginx and every worker; so does any of
+them dying.
+
+    .venv/bin/python deploy/serve.py --workers 2 --port 8501
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
+RUN_ROOT = Path(__file__).resolve().parent / "run"
+HOST = "127.0.0.1"  # loopback only: workers and proxy alike
+NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
+
+
+class ServeError(RuntimeError):
+    """A worker or the proxy would not start; the message says what to do."""
+
+
+@dataclass
+class Cluster:
+    """What is running: the proxy's port and each worker's port and process."""
+
+    port: int
+    worker_ports: list[int]
+    workers: list[subprocess.Popen]
+    proxy: subprocess.Popen | None
+    run_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def nginx_binary() -> str:
+    for candidate in NGINX_CANDIDATES:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    raise ServeError("nginx is not installed: run scripts/install-proxy (as root) first")
+
+
+def start_worker(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO / "app.py"),
+        "--server.address",
+        HOST,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log.open("w", encoding="utf-8") as out:
+        return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def healthy(port: int) -> bool:
+    with contextlib.suppress(OSError):
+        with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as reply:
+            return reply.status == 200
+    return False
+
+
+def wait_until_healthy(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServeError(f"the server on port {port} exited with {process.returncode}")
+        if healthy(port):
+            return
+        time.sleep(0.3)
+    raise ServeError(f"the server on port {port} was not healthy after {timeout:.0f} s")
+
+
+def nginx_config(port: int, worker_ports: list[int], run_dir: Path) -> str:
+    servers = "\n".join(
+        f"        server {HOST}:{worker} max_fails=3 fail_timeout=10s;" for worker in worker_ports
+    )
+    return (
+        TEMPLATE.read_text(encoding="utf-8")
+        .replace("@RUN_DIR@", str(run_dir))
+        .replace("@LISTEN_PORT@", str(port))
+        .replace("@UPSTREAM_SERVERS@", servers)
+    )
+
+
+def start_proxy(port: int, worker_ports: list[int], run_dir: Path) -> subprocess.Popen:
+    nginx = nginx_binary()
+    config = run_dir / "nginx.conf"
+    config.write_text(nginx_config(port, worker_ports, run_dir), encoding="utf-8")
+    command = [nginx, "-p", str(run_dir), "-c", str(config), "-e", str(run_dir / "error.log")]
+    check = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise ServeError(f"nginx rejected {config}: {check.stderr.strip()}")
+    return subprocess.Popen([*command, "-g", "daemon off;"], cwd=run_dir)
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def running(
+    workers: int,
+    port: int | None = None,
+    run_dir: Path | None = None,
+    extracts_dir: Path | None = None,
+    proxy: bool = True,
+) -> Iterator[Cluster]:
+    """Start the workers (all healthy) and, with `proxy`, nginx in front; stop them all on exit.
+
+    Without `proxy` there must be one worker, and it listens on `port` itself.
+    """
+    if not proxy and workers != 1:
+        raise ValueError("without the proxy there is exactly one worker")
+    port = port or free_port()
+    run_dir = run_dir or RUN_ROOT / str(port)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        # One secret for all: a browser's XSRF cookie stays valid if it lands on another worker.
+        "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32),
+    }
+    if extracts_dir is not None:
+        env["EQUITY_EXTRACTS_DIR"] = str(extracts_dir)
+    worker_ports = [free_port() for _ in range(workers)] if proxy else [port]
+    processes: list[subprocess.Popen] = []
+    nginx = None
+    try:
+        for number, worker_port in enumerate(worker_ports):
+            processes.append(start_worker(worker_port, env, run_dir / f"worker-{number}.log"))
+        for worker_port, process in zip(worker_ports, processes):
+            wait_until_healthy(worker_port, process)
+        if proxy:
+            nginx = start_proxy(port, worker_ports, run_dir)
+            wait_until_healthy(port, nginx, timeout=15)
+        yield Cluster(port, worker_ports, processes, nginx, run_dir)
+    finally:
+        for process in ([nginx] if nginx else []) + processes:
+            stop(process)
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8501, help="the proxy's port on 127.0.0.1")
+    parser.add_argument("--run-dir", type=Path, help=f"default {RUN_ROOT}/PORT")
+    args = parser.parse_args(argv)
+    if not 1 <= args.workers <= 16:
+        parser.error("--workers: 1 to 16")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        with running(args.workers, args.port, args.run_dir) as cluster:
+            print(
+                f"serving {cluster.url} -> {args.workers} workers on ports "
+                f"{', '.join(map(str, cluster.worker_ports))}; logs in {cluster.run_dir}; "
+                "Ctrl-C stops all",
+                file=sys.stderr,
+            )
+            while all(process.poll() is None for process in [cluster.proxy, *cluster.workers]):
+                time.sleep(1)
+            print("a worker or the proxy stopped; stopping the rest", file=sys.stderr)
+            return 1
+    except ServeError as error:
+        print(f"serve: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
