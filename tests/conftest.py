@@ -26,6 +26,14 @@ APP_RUN_TIMEOUT_S = 120
 URL_SEEDED_PREFIX = "_url_seeded"
 
 
+@pytest.fixture(autouse=True)
+def audit_log(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Ingests in tests write their audit lines here, never to data/audit/ingest.log."""
+    path = tmp_path_factory.mktemp("audit") / "ingest.log"
+    monkeypatch.setenv("EQUITY_INGEST_AUDIT_LOG", str(path))  # equity.ingest.AUDIT_LOG_ENV
+    return path
+
+
 @pytest.fixture(scope="session")
 def extracts_dir() -> Path:
     """The project's extracts, built if missing or stale (as `make test` does)."""

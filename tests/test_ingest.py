@@ -135,7 +135,7 @@ def sha256_of_every_file(directory: Path) -> dict[str, str]:
     return {
         path.name: hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(directory.iterdir())
-        if path.is_file() and path.name != ingest.LOCK_NAME
+        if path.is_file()
     }
 
 
