@@ -1483,7 +1483,8 @@ def _validate_other_shape(
         return _refused(path, problems)
     for name in PERIOD_COLUMNS:
         values[name] = pd.to_datetime(values[name])
-    defaults = mappings.catalog_defaults(pd.DataFrame(rows), values)
+    declared = pd.DataFrame(rows).drop(columns=["default_sex", "default_age_band"])
+    defaults = mappings.catalog_defaults(declared, values)
     rows = [
         {**row, **{key: defaults.iloc[i][key] for key in ("default_sex", "default_age_band")}}
         for i, row in enumerate(rows)

@@ -120,6 +120,12 @@ BAD_CASES = [
             (5, "area_code", ("unknown area code", "e0101")),
         ],
     ),
+    Case("fractional_count.csv", [(4, "numerator", ("12.5", "not a whole number"))]),
+    Case("zero_denominator.csv", [(4, "denominator", ("denominator is 0",))]),
+    Case(
+        "value_disagrees_with_counts.csv",
+        [(2, "value", ("value 140.0 disagrees", "656 / denominator 800", "= 82"))],
+    ),
     # 26 numerators over their denominators and one bad sex: 20 shown, then "… and 7 more"
     Case(
         "combo_many_problems.csv",
