@@ -39,11 +39,16 @@ def store_hashes(directory: Path) -> dict[str, str]:
 
 @pytest.fixture
 def store(tmp_path: Path, extracts_dir: Path) -> Path:
-    """A temp extracts folder holding the real areas and catalog (never the real folder)."""
+    """A temp extracts folder holding the real areas and catalog (never the real folder).
+
+    Shipped Fingertips indicators are dropped from its catalog, so the export can come in
+    under its default id here whatever the build ships."""
     copy = tmp_path / "extracts"
     copy.mkdir()
-    for name in ("areas.parquet", "indicators.parquet"):
-        shutil.copy2(extracts_dir / name, copy / name)
+    shutil.copy2(extracts_dir / "areas.parquet", copy / "areas.parquet")
+    catalog = pd.read_parquet(extracts_dir / "indicators.parquet")
+    catalog = catalog[~catalog["indicator_id"].str.startswith(("fingertips_", "smoking"))]
+    catalog.to_parquet(copy / "indicators.parquet", index=False)
     return copy
 
 
@@ -415,3 +420,16 @@ def test_upload_audit_names_the_session(store: Path, audit_log: Path) -> None:
     assert first[1:4] == ["upload:session-1", "returns.csv", hashlib.sha256(data).hexdigest()]
     assert first[4].startswith("refused: returns.csv, row 4, column denominator: denominator is 0")
     assert second[1:3] == ["upload:session-1", "good.csv"] and second[4].startswith("accepted ")
+
+
+def test_a_shipped_id_is_never_taken_by_an_export(store: Path) -> None:
+    catalog = pd.read_parquet(store / "indicators.parquet")
+    shipped = catalog.iloc[[0]].assign(indicator_id="fingertips_91547", source="OHID")
+    report = ingest.validate_extract(
+        SMOKING,
+        ingest.read_areas(store),
+        pd.concat([catalog, shipped], ignore_index=True),
+        new_indicator={"unit": "percent", "polarity": "lower_is_better"},
+    )
+    assert not report.ok and "never overwrites" in report.problems[0].problem
+    assert "--indicator-id" in report.problems[0].fix
