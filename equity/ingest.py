@@ -4,7 +4,14 @@ A user's file (a GP-system export, a screening return, life-expectancy inputs) i
 against the `values` contract in docs/ARCHITECTURE.md. Every failure becomes a Problem with a
 spreadsheet row number (header = row 1, first data row = row 2), the column, what is wrong and
 how to fix it; bad input never raises. Accepted files are written with a temp file + fsync +
-os.replace under a lock, so a refused or interrupted ingest leaves the store byte-identical.
+os.replace under the extracts lock the build also takes (equity.locks), so a refused or
+interrupted ingest leaves the store byte-identical and a build never loses one.
+
+Besides the values layout: a Fingertips "Download data" export is recognised by its header
+(equity.fingertips; published values and limits kept, rows outside LLR left out in one line),
+and any other shape comes with a mapping file (equity.mappings). Count-based indicators come
+as whole counts with a non-zero denominator; a value written beside them must agree with them
+within its rounding. Every accepted or refused ingest adds one line to the audit log.
 """
 
 from __future__ import annotations
@@ -809,7 +816,7 @@ def _validate_values_form(
                 "indicator_id",
                 f"indicator_id '{indicator_id}' is not in the catalog{_rows_note(count)}",
                 f"to add it as a new indicator pass --indicator-id {indicator_id} --label TEXT "
-                "--unit percent|years|rate --polarity higher_is_better|lower_is_better",
+                f"--unit {'|'.join(UNITS)} --polarity {'|'.join(POLARITIES)}",
             )
             bad_id |= (indicator_ids == indicator_id).to_numpy()
     value_type = _map_distinct(
@@ -1329,6 +1336,13 @@ def _from_fingertips(
 ) -> tuple[pd.DataFrame, list[dict], list[str]] | None:
     """A Fingertips "Download data" export: rows of our areas, published values kept."""
     _check_unit_and_polarity(dict(flags, counted=False), problems)
+    if flags.get("domain") and flags["domain"] not in DOMAINS:
+        problems.add(
+            None,
+            None,
+            f"--domain '{flags['domain']}' is not one of {', '.join(DOMAINS)}",
+            "pick one",
+        )
     cells = _cells(table)
     ids = sorted(set(cells["Indicator ID"]) - {""})
     renames = _renamed(ids, flags, problems)
@@ -2156,11 +2170,11 @@ def run_ingest(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         areas = read_areas(extracts_dir)
         catalog = _read_catalog(extracts_dir)
     except (OSError, ValueError) as exc:
-        print(
-            f"{extracts_dir}: cannot read areas/indicators ({exc}) — run `python -m equity "
-            "build` first",
-            file=stderr,
-        )
+        problem = f"{extracts_dir}: cannot read areas/indicators ({exc})"
+        fix = "run `python -m equity build` first"
+        refused = ValidationReport(False, [Problem(None, None, problem, fix)], None, "", 1)
+        audit(os_user(), Path(args.path).name, file_sha256(args.path), refused)
+        print(f"{problem} — {fix}", file=stderr)
         return 2
     mapping = None
     if getattr(args, "mapping", None):

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from equity import config, db, ingest, tables
+from tests.conftest import SMOKING_EXPORT as SMOKING
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "data" / "ingest"
@@ -119,15 +120,6 @@ def test_validate_upload_names_the_upload_and_deletes_the_temp_file(tmp_path: Pa
     report = ingest.validate_upload("x.csv", b"", store)
     assert not report.ok and "x.csv" in report.summary and ".upload." not in report.summary
     assert not leftovers(store)
-
-
-SMOKING = (
-    REPO
-    / "data"
-    / "sources"
-    / "smoking"
-    / "heec_fingertips91547_smoking_prevalence_qof_gp_llr_2022-23_2023-24.csv"
-)
 
 
 def test_fingertips_export_is_taken_as_it_is_with_every_polarity_and_unit(store: Path) -> None:

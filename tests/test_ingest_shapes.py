@@ -16,16 +16,10 @@ import pandas as pd
 import pytest
 
 from equity import build, ingest, locks, mappings, stats
+from tests.conftest import SMOKING_EXPORT as SMOKING
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "data" / "ingest"
-SMOKING = (
-    REPO
-    / "data"
-    / "sources"
-    / "smoking"
-    / "heec_fingertips91547_smoking_prevalence_qof_gp_llr_2022-23_2023-24.csv"
-)
 SMOKING_MAPPING = REPO / "data" / "sources" / "mappings" / "smoking_qof_2023_24.toml"
 
 
