@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from equity import catalog, config, db, geo, schema
+from equity.locks import ExtractsBusy, extracts_lock
 
 # 2: boundaries_simplified.parquet carries each area's GeoJSON text;
 # 3: values files carry their breakdowns index in the Parquet footer
@@ -830,17 +831,18 @@ def build(
         if progress:
             progress(f"[{time.monotonic() - started:5.1f}s] {message}")
 
-    extracts_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".extracts-build-", dir=extracts_dir.parent))
-    try:
-        counts = _build_into(sources_dir, staging, say)
-        _carry_over_user_extracts(extracts_dir, staging)
-        _swap_in(staging, extracts_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    db.reset()
-    say(f"done: {sum(counts.values()):,} rows in {len(counts)} files -> {extracts_dir}")
+    with extracts_lock(extracts_dir):  # ingest waits; its extract lands in the new folder
+        extracts_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".extracts-build-", dir=extracts_dir.parent))
+        try:
+            counts = _build_into(sources_dir, staging, say)
+            _carry_over_user_extracts(extracts_dir, staging)
+            _swap_in(staging, extracts_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        db.reset()
+        say(f"done: {sum(counts.values()):,} rows in {len(counts)} files -> {extracts_dir}")
     return counts
 
 
@@ -962,5 +964,9 @@ def main_build(force: bool = False) -> int:
     if not force and not is_stale():
         print(f"extracts are up to date in {config.EXTRACTS_DIR}", file=sys.stderr)
         return 0
-    build(progress=lambda message: print(message, file=sys.stderr, flush=True))
+    try:
+        build(progress=lambda message: print(message, file=sys.stderr, flush=True))
+    except ExtractsBusy as busy:
+        print(busy, file=sys.stderr)
+        return 2
     return 0

@@ -31,6 +31,7 @@ _COLUMNS = [
     "short_label",
     "domain",
     "unit",
+    "multiplier",
     "polarity",
     "target",
     "value_type",

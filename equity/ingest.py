@@ -4,22 +4,31 @@ A user's file (a GP-system export, a screening return, life-expectancy inputs) i
 against the `values` contract in docs/ARCHITECTURE.md. Every failure becomes a Problem with a
 spreadsheet row number (header = row 1, first data row = row 2), the column, what is wrong and
 how to fix it; bad input never raises. Accepted files are written with a temp file + fsync +
-os.replace under a lock, so a refused or interrupted ingest leaves the store byte-identical.
+os.replace under the extracts lock the build also takes (equity.locks), so a refused or
+interrupted ingest leaves the store byte-identical and a build never loses one.
+
+Besides the values layout: a Fingertips "Download data" export is recognised by its header
+(equity.fingertips; published values and limits kept, rows outside LLR left out in one line),
+and any other shape comes with a mapping file (equity.mappings). Count-based indicators come
+as whole counts with a non-zero denominator; a value written beside them must agree with them
+within its rounding. Every accepted or refused ingest adds one line to the audit log.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
+import getpass
+import hashlib
+import logging
 import math
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,18 +37,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from equity import fingertips, mappings
+from equity.locks import ExtractsBusy, extracts_lock
 from equity.schema import (
     AREA_TYPES,
     CATEGORY_COLUMNS,
     COUNT_COLUMNS,
     DOMAINS,
     FLAG_COLUMNS,
-    JUDGED_POLARITIES,
+    KEY_COLUMNS,
     PERIOD_COLUMNS,
+    POLARITIES,
     REQUIRED_VALUES_COLUMNS,
     SEXES,
     SORT_COLUMNS,
     UNIT_RANGES,
+    UNITS,
     USER_SOURCE_PREFIX,
     VALUE_COLUMNS,
     VALUE_TYPES,
@@ -47,6 +60,7 @@ from equity.schema import (
     VALUES_COLUMNS,
     VALUES_DTYPES,
 )
+from equity.stats import rate_with_ci
 from equity.tables import (
     Problem,
     Problems,
@@ -101,8 +115,18 @@ ALL_SYNONYMS = {
 AGE_BAND_PATTERN = re.compile(r"^(?:All|(\d{1,3})-(\d{1,3})|(\d{1,3})\+)$")
 INDICATOR_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 SOURCE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
-LOCK_NAME = ".ingest.lock"
 CATALOG_NAME = "indicators.parquet"
+# Units whose files bring value and limits (no counts); percent and rate come as counts.
+VALUE_UNITS = ("years", "ratio")
+UNIT_FIX = (
+    "pass --unit percent (proportions), rate (count per --multiplier people), years (life "
+    "expectancy) or ratio (e.g. standardised ratios)"
+)
+POLARITY_FIX = (
+    "pass --polarity higher_is_better (e.g. uptake), lower_is_better (e.g. mortality) or "
+    "no_judgement (compared, never judged: e.g. recorded prevalence)"
+)
+MULTIPLIER_FIX = "pass --multiplier 100000 (per 100,000 people; or 100, 1000 ...)"
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
 
@@ -114,8 +138,11 @@ class ValidationReport:
     frame: pd.DataFrame | None
     summary: str
     problem_count: int = 0  # total found; `problems` may hold fewer (capped per check)
-    catalog_row: dict | None = None  # the new indicator's catalog row, when one is added
+    # the new indicators' catalog rows: one dict (a values file), or a list (an export)
+    catalog_row: dict | list[dict] | None = None
     notes: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)  # columns a mapping did not place
+    sha256: str = ""  # of the checked file's bytes, for the audit log
 
 
 class IngestConflict(Exception):
@@ -234,7 +261,17 @@ def _value_type(row: dict) -> str:
     declared = row.get("value_type")
     if isinstance(declared, str) and declared in VALUE_TYPES:
         return declared
-    return "value" if row.get("unit") == "years" else "count"
+    return "value" if row.get("unit") in VALUE_UNITS else "count"
+
+
+def _multiplier(row: dict) -> float | None:
+    """The rate multiplier (per 100,000 ...) of a catalog row; None where it has none."""
+    scale = row.get("multiplier")
+    try:
+        scale = float(scale)
+    except (TypeError, ValueError):
+        return None
+    return scale if math.isfinite(scale) and scale > 0 else None
 
 
 def _collision_problem(indicator_id: str, row: dict) -> tuple[str, str]:
@@ -269,7 +306,7 @@ def _check_new_indicator(
     if existing is not None and not _is_user_indicator(existing):
         problems.add(None, None, *_collision_problem(indicator_id, existing))
         return None
-    flags = {key: new_indicator.get(key) for key in ("label", "unit", "polarity")}
+    flags = {key: new_indicator.get(key) for key in ("label", "unit", "polarity", "multiplier")}
     if existing is not None and not any(flags.values()):
         return None  # re-supplying an indicator an earlier ingest added: its catalog row stands
     label = str(flags["label"] or "").strip()
@@ -282,20 +319,7 @@ def _check_new_indicator(
         )
     elif starts_like_formula(label):
         problems.add(None, None, *formula_problem(label, "--label"))
-    if flags["unit"] not in UNIT_RANGES:
-        problems.add(
-            None,
-            None,
-            f"--unit '{flags['unit'] or ''}' is not one of {', '.join(UNIT_RANGES)}",
-            "pass --unit percent (proportions), years (life expectancy) or rate",
-        )
-    if flags["polarity"] not in JUDGED_POLARITIES:
-        problems.add(
-            None,
-            None,
-            f"--polarity '{flags['polarity'] or ''}' is not one of {', '.join(JUDGED_POLARITIES)}",
-            "pass --polarity higher_is_better (e.g. uptake) or lower_is_better (e.g. mortality)",
-        )
+    _check_unit_and_polarity(flags, problems)
     domain = new_indicator.get("domain") or (
         "life_expectancy" if flags["unit"] == "years" else "context"
     )
@@ -306,28 +330,90 @@ def _check_new_indicator(
     if problems:
         return None
     value_type = new_indicator.get("value_type") or (
-        "value" if flags["unit"] == "years" else "count"
+        "value" if flags["unit"] in VALUE_UNITS else "count"
     )
     target = new_indicator.get("target")
+    return _catalog_row(
+        indicator_id,
+        label,
+        unit=flags["unit"],
+        polarity=flags["polarity"],
+        multiplier=flags["multiplier"],
+        domain=domain,
+        value_type=value_type,
+        target=target,
+        licence=new_indicator.get("licence"),
+        method=new_indicator.get("method"),
+        caveat=new_indicator.get("caveat"),
+    )
+
+
+def _check_unit_and_polarity(flags: dict, problems: Problems) -> None:
+    """--unit, --polarity and (for rates) --multiplier: present and known."""
+    if flags.get("unit") not in UNITS:
+        problems.add(
+            None,
+            None,
+            f"--unit '{flags.get('unit') or ''}' is not one of {', '.join(UNITS)}",
+            UNIT_FIX,
+        )
+    if flags.get("polarity") not in POLARITIES:
+        problems.add(
+            None,
+            None,
+            f"--polarity '{flags.get('polarity') or ''}' is not one of {', '.join(POLARITIES)}",
+            POLARITY_FIX,
+        )
+    scale = flags.get("multiplier")
+    if scale is not None and _multiplier({"multiplier": scale}) is None:
+        problems.add(None, None, f"--multiplier '{scale}' is not a positive number", MULTIPLIER_FIX)
+    elif flags.get("unit") == "rate" and scale is None and flags.get("counted", True):
+        problems.add(
+            None,
+            None,
+            "a count-based rate needs its multiplier (value = count / denominator x multiplier)",
+            MULTIPLIER_FIX,
+        )
+
+
+def _catalog_row(
+    indicator_id: str,
+    label: str,
+    *,
+    unit: str,
+    polarity: str,
+    multiplier: object,
+    domain: str,
+    value_type: str,
+    target: object = None,
+    licence: str | None = None,
+    method: str | None = None,
+    caveat: str | None = None,
+    is_modelled: bool = False,
+) -> dict:
+    """A catalog row for an indicator a user's file adds (source completed by add_extract)."""
     return {
         "indicator_id": indicator_id,
         "label": label,
         "short_label": label[:40],
         "domain": domain,
-        "unit": flags["unit"],
-        "polarity": flags["polarity"],
+        "unit": unit,
+        # only rates carry a multiplier; percent is always x 100, value types have none
+        "multiplier": (_multiplier({"multiplier": multiplier}) or math.nan)
+        if unit == "rate"
+        else math.nan,
+        "polarity": polarity,
         "target": float(target) if target is not None else math.nan,
         "value_type": value_type,
         "source": USER_SOURCE_PREFIX,  # completed with the source name by add_extract
-        "licence": new_indicator.get("licence") or "user-supplied",
+        "licence": licence or "user-supplied",
         "vintage": "",
-        "method": new_indicator.get("method") or "",
-        "caveat": new_indicator.get("caveat")
-        or "Added by a user's extract; not checked against published figures.",
+        "method": method or "",
+        "caveat": caveat or "Added by a user's extract; not checked against published figures.",
         "default_sex": "All",
         "default_age_band": "All",
         "is_synthetic": False,
-        "is_modelled": False,
+        "is_modelled": is_modelled,
     }
 
 
@@ -584,6 +670,83 @@ def _check_numbers(
     return numbers.where(applies, np.nan)
 
 
+def _check_count_rows(
+    rows: _Rows,
+    numerator: pd.Series,
+    denominator: pd.Series,
+    is_count: np.ndarray,
+    is_percent: np.ndarray,
+    problems: Problems,
+) -> np.ndarray:
+    """Counts are whole people and a denominator is never 0; the mask of rows that pass."""
+    whole_checked = (("numerator", numerator, is_count), ("denominator", denominator, is_percent))
+    passing = is_count & (numerator >= 0).to_numpy() & (denominator >= 0).to_numpy()
+    for name, numbers, applies in whole_checked:
+        fractional = applies & (numbers.notna() & (numbers != np.floor(numbers))).to_numpy()
+        problems.add_rows(
+            fractional,
+            rows.rows,
+            name,
+            lambda p, n=name, s=numbers: (
+                f"{n} {s.iloc[p]:g} is not a whole number: a count-based indicator counts people",
+                f"write the count of people (a whole number), not a rate or an average, in {n}",
+            ),
+        )
+        passing &= ~fractional
+    zero = is_count & (denominator == 0).to_numpy()
+    problems.add_rows(
+        zero,
+        rows.rows,
+        "denominator",
+        lambda _p: (
+            "denominator is 0: no proportion or rate can be computed for nobody",
+            "correct the denominator, or leave numerator and denominator empty if the figure "
+            "was withheld",
+        ),
+    )
+    return passing & ~zero
+
+
+def _check_published_values(
+    rows: _Rows,
+    numerator: pd.Series,
+    denominator: pd.Series,
+    scale: pd.Series,
+    counts_ok: np.ndarray,
+    problems: Problems,
+) -> None:
+    """A value written beside its counts must be what they give, within its own rounding.
+
+    Tolerance: half a unit in the last decimal place written (55.0 stands for 54.95–55.05),
+    as equity.fingertips checks published exports; a value that disagrees means the counts or
+    the value belong to another row or measure, so the row is refused."""
+    if not rows.has("value"):
+        return
+    raw = _as_text(rows.raw("value"))
+    published = pd.to_numeric(raw, errors="coerce")
+    scale = pd.to_numeric(scale, errors="coerce")
+    checked = counts_ok & published.notna().to_numpy() & scale.notna().to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recomputed = (numerator / denominator * scale).to_numpy(dtype=float)
+    disagrees = np.zeros(rows.length, dtype=bool)
+    for position in np.flatnonzero(checked):
+        disagrees[position] = not fingertips.agrees_within_rounding(
+            str(raw.iloc[position]), float(recomputed[position])
+        )
+    problems.add_rows(
+        disagrees,
+        rows.rows,
+        "value",
+        lambda p: (
+            f"value {raw.iloc[p]} disagrees with its own counts: numerator {numerator.iloc[p]:g} "
+            f"/ denominator {denominator.iloc[p]:g} x {scale.iloc[p]:g} = {recomputed[p]:.4g} "
+            "(allowed: half a unit in the value's last decimal place)",
+            "correct the value, numerator or denominator of this row (or leave value empty: it "
+            "is computed from the counts)",
+        ),
+    )
+
+
 def _check_flags(rows: _Rows, problems: Problems) -> dict[str, pd.Series]:
     flags = {}
     for name in FLAG_COLUMNS:
@@ -653,7 +816,7 @@ def _validate_values_form(
                 "indicator_id",
                 f"indicator_id '{indicator_id}' is not in the catalog{_rows_note(count)}",
                 f"to add it as a new indicator pass --indicator-id {indicator_id} --label TEXT "
-                "--unit percent|years|rate --polarity higher_is_better|lower_is_better",
+                f"--unit {'|'.join(UNITS)} --polarity {'|'.join(POLARITIES)}",
             )
             bad_id |= (indicator_ids == indicator_id).to_numpy()
     value_type = _map_distinct(
@@ -717,6 +880,17 @@ def _validate_values_form(
             "columns are not swapped",
         ),
     )
+    scale = _map_distinct(
+        indicator_ids,
+        lambda v: (
+            (100.0 if indicator_of[v].get("unit") == "percent" else _multiplier(indicator_of[v]))
+            if v in indicator_of
+            else None
+        ),
+    )
+    counts_ok = _check_count_rows(rows, numerator, denominator, is_count, is_percent, problems)
+    counts_ok &= ~too_many
+    _check_published_values(rows, numerator, denominator, scale, counts_ok, problems)
 
     value_numbers = {}
     outside_any = np.zeros(rows.length, dtype=bool)
@@ -1001,11 +1175,16 @@ def validate_extract(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     new_indicator: dict | None = None,
+    mapping: mappings.Mapping | None = None,
 ) -> ValidationReport:
-    """Check a user's CSV/Parquet extract; never raises for bad input."""
+    """Check a user's CSV/Parquet extract; never raises for bad input.
+
+    Three shapes: the values layout (or life-expectancy inputs); a Fingertips "Download
+    data" export, recognised by its header (`new_indicator` then gives unit, polarity and
+    optionally multiplier, id and label); any other table a `mapping` file describes."""
     path = Path(path)
     try:
-        return _validate(path, areas, catalog, max_bytes, new_indicator)
+        return _validate(path, areas, catalog, max_bytes, new_indicator, mapping)
     except Exception as exc:  # last resort: the caller gets a Problem, never a traceback
         problems = Problems()
         problems.add(
@@ -1023,16 +1202,23 @@ def _validate(
     catalog: pd.DataFrame | None,
     max_bytes: int,
     new_indicator: dict | None,
+    mapping: mappings.Mapping | None = None,
 ) -> ValidationReport:
     problems = Problems()
     catalog_by_id = _catalog_by_id(catalog)
-    catalog_row = _check_new_indicator(new_indicator, catalog_by_id, problems)
-    if problems:
-        return _refused(path, problems)
     table = read_table(
         path, problems, max_bytes=max_bytes, parquet=True, too_large_fix=TOO_LARGE_FIX
     )
     if table is None or problems.total and not len(table.frame):
+        return _refused(path, problems)
+    if mapping is not None or fingertips.is_fingertips_export(table.header):
+        return _validate_other_shape(
+            path, table, areas, catalog_by_id, new_indicator or {}, mapping, problems
+        )
+    if new_indicator and not new_indicator.get("indicator_id"):
+        new_indicator = None  # flags without an id describe exports; a values file names its own
+    catalog_row = _check_new_indicator(new_indicator, catalog_by_id, problems)
+    if problems:
         return _refused(path, problems)
     life_expectancy_form = set(LE_REQUIRED_COLUMNS[1:]) <= set(table.header)
     if life_expectancy_form:
@@ -1075,20 +1261,255 @@ def _validate(
             problems.add(None, None, "could not be checked", "check the file layout")
         return _refused(path, problems, VALUES_COLUMNS + LE_REQUIRED_COLUMNS)
     if not life_expectancy_form:
-        unit_of = {
-            indicator_id: (row or {}).get("unit")
-            for indicator_id in frame["indicator_id"].unique()
-            for row in [
+        row_of = {
+            indicator_id: (
                 catalog_row
                 if catalog_row and catalog_row["indicator_id"] == indicator_id
                 else catalog_by_id.get(indicator_id)
-            ]
+            )
+            or {}
+            for indicator_id in frame["indicator_id"].unique()
         }
-        frame, rollup_notes = complete_extract(frame, areas, unit_of)
+        unit_of = {indicator_id: row.get("unit") for indicator_id, row in row_of.items()}
+        multiplier_of = {indicator_id: _multiplier(row) for indicator_id, row in row_of.items()}
+        frame, rollup_notes = complete_extract(frame, areas, unit_of, multiplier_of)
         notes = notes + rollup_notes
     frame = conform_to_values_schema(frame)
     summary = _summary(path, frame, notes)
     return ValidationReport(True, [], frame, summary, 0, catalog_row, notes)
+
+
+# --------------------------------------------------------------------------- other table shapes
+
+
+def _problem_from_line(line: str, prefix: str, row_numbers: np.ndarray) -> Problem:
+    """A "FILE, row N, column C: what — fix" line of fingertips/mappings back into a Problem.
+
+    Their row N counts data rows from 2; row_numbers maps that onto the file's own rows."""
+    rest = line[len(prefix) :] if line.startswith(prefix) else line
+    match = re.match(r"^(?:, row (\d+))?(?:, column ([^:]+))?: (.*)$", rest, re.S)
+    if match is None:
+        return Problem(None, None, line, "check the file")
+    row_text, column, text = match.groups()
+    what, _, fix = text.partition(" — ")
+    row = None
+    if row_text is not None:
+        position = int(row_text) - 2
+        row = int(row_numbers[position]) if 0 <= position < len(row_numbers) else int(row_text)
+    return Problem(row, column, what, fix or "check the file")
+
+
+def _cells(table: Table) -> pd.DataFrame:
+    """The table as stripped text ("" for blank), as fingertips and mappings read files."""
+    return pd.DataFrame(
+        {
+            name: _as_text(table.column(position)).fillna("").astype(str)
+            for position, name in enumerate(table.header)
+        }
+    )
+
+
+def _renamed(ids: list[str], flags: dict, problems: Problems) -> dict[str, str]:
+    """--indicator-id renames the one indicator a file holds (e.g. a shipped id is taken)."""
+    wanted = str(flags.get("indicator_id") or "").strip()
+    if not wanted:
+        return {}
+    if len(ids) != 1:
+        problems.add(
+            None,
+            None,
+            f"the file holds {len(ids)} indicators ({', '.join(ids)}); --indicator-id names one",
+            "bring one indicator per file, or leave --indicator-id out",
+        )
+    elif not INDICATOR_ID_PATTERN.fullmatch(wanted):
+        problems.add(
+            None,
+            None,
+            f"--indicator-id '{wanted}' is not a valid id",
+            "use 2–64 lower-case letters, digits and underscores, starting with a letter",
+        )
+    return {ids[0]: wanted} if len(ids) == 1 else {}
+
+
+def _from_fingertips(
+    path: Path, table: Table, areas: pd.DataFrame, flags: dict, problems: Problems
+) -> tuple[pd.DataFrame, list[dict], list[str]] | None:
+    """A Fingertips "Download data" export: rows of our areas, published values kept."""
+    _check_unit_and_polarity(dict(flags, counted=False), problems)
+    if flags.get("domain") and flags["domain"] not in DOMAINS:
+        problems.add(
+            None,
+            None,
+            f"--domain '{flags['domain']}' is not one of {', '.join(DOMAINS)}",
+            "pick one",
+        )
+    cells = _cells(table)
+    ids = sorted(set(cells["Indicator ID"]) - {""})
+    renames = _renamed(ids, flags, problems)
+    if problems:
+        return None
+    result = fingertips.convert_export(
+        cells,
+        areas,
+        file_name=path.name,
+        unit=flags["unit"],
+        polarity=flags["polarity"],
+        indicator_ids=renames,
+        multiplier=_multiplier(flags),
+    )
+    for line in result.problems:
+        problems.add(*_as_tuple(_problem_from_line(line, path.name, table.row_numbers)))
+    if problems:
+        return None
+    if result.values.empty:
+        problems.add(
+            None,
+            None,
+            f"no rows about our areas ({result.left_out})",
+            "download the export for LLR areas (Leicester, Leicestershire, Rutland, their wards, "
+            "MSOAs or GP practices)",
+        )
+        return None
+    rows = []
+    for declared in result.indicators.to_dict("records"):
+        fingertips_id = next(
+            (key for key, ours in renames.items() if ours == declared["indicator_id"]),
+            declared["indicator_id"].removeprefix("fingertips_"),
+        )
+        rows.append(
+            _catalog_row(
+                declared["indicator_id"],
+                str(flags.get("label") or declared["label"]).strip(),
+                unit=flags["unit"],
+                polarity=flags["polarity"],
+                multiplier=flags.get("multiplier"),
+                domain=flags.get("domain") or "context",
+                value_type=declared["value_type"],
+                licence=declared["licence"],
+                method=declared["method"],
+                caveat=f"From OHID Fingertips indicator {fingertips_id} ('Download data' export "
+                f"{path.name}), added by a user; values and 95% limits as published.",
+            )
+        )
+    return result.values, rows, [result.left_out]
+
+
+def _from_mapping(
+    path: Path,
+    table: Table,
+    areas: pd.DataFrame,
+    flags: dict,
+    mapping: mappings.Mapping,
+    problems: Problems,
+) -> tuple[pd.DataFrame, list[dict], list[str], list[str]] | None:
+    """A table another shape declared by a mapping file (wide or long)."""
+    declared = mappings.mapping_indicators(mapping)
+    renames = _renamed(list(declared["indicator_id"]), flags, problems)
+    if problems:
+        return None
+    values, unplaced, lines = mappings.apply_mapping(_cells(table), mapping)
+    prefix = Path(mapping.source_file).name
+    for line in lines:
+        problems.add(*_as_tuple(_problem_from_line(line, prefix, table.row_numbers)))
+    if problems:
+        return None
+    values["indicator_id"] = values["indicator_id"].replace(renames)
+    ours = set(zip(areas["area_code"].astype(str), areas["area_type"].astype(str), strict=True))
+    is_ours = np.array(
+        [(str(c), str(t)) in ours for c, t in zip(values["area_code"], values["area_type"])],
+        dtype=bool,
+    )
+    kept = values[is_ours].reset_index(drop=True)
+    notes = [
+        f"{path.name}: kept {len(kept):,} rows"
+        + (
+            f"; left out {int((~is_ours).sum()):,}: areas outside LLR or not held by us"
+            if (~is_ours).any()
+            else ""
+        )
+    ]
+    if kept.empty:
+        problems.add(
+            None, None, "no rows about our areas", "check the mapping's [area] column and type"
+        )
+        return None
+    scale = mapping.spec.get("measures", {}).get("multiplier")
+    rows = [
+        _catalog_row(
+            renames.get(item["indicator_id"], item["indicator_id"]),
+            str(flags.get("label") or item["label"]).strip(),
+            unit=item["unit"],
+            polarity=item["polarity"],
+            multiplier=scale,
+            domain=flags.get("domain") or item.get("domain") or "context",
+            value_type=item["value_type"],
+            licence=item.get("licence"),
+            method=item.get("method"),
+            caveat=item.get("caveat"),
+            is_modelled=bool(item.get("is_modelled")),
+        )
+        for item in declared.to_dict("records")
+    ]
+    return kept, rows, notes, unplaced
+
+
+def _as_tuple(problem: Problem) -> tuple:
+    return (problem.row, problem.column, problem.problem, problem.fix)
+
+
+def _validate_other_shape(
+    path: Path,
+    table: Table,
+    areas: pd.DataFrame,
+    catalog_by_id: dict[str, dict],
+    flags: dict,
+    mapping: mappings.Mapping | None,
+    problems: Problems,
+) -> ValidationReport:
+    """A Fingertips export (recognised by its header) or a table a mapping file describes."""
+    unplaced: list[str] = []
+    if mapping is None:
+        converted = _from_fingertips(path, table, areas, flags, problems)
+    else:
+        converted = _from_mapping(path, table, areas, flags, mapping, problems)
+        if converted is not None:
+            *converted, unplaced = converted
+    if converted is None or problems:
+        return _refused(path, problems)
+    values, rows, notes = converted
+    for row in rows:
+        existing = catalog_by_id.get(row["indicator_id"])
+        if existing is not None and not _is_user_indicator(existing):
+            problems.add(None, None, *_collision_problem(row["indicator_id"], existing))
+    keys = values[list(KEY_COLUMNS)].astype(str)
+    if keys.duplicated().any():
+        first = values[keys.duplicated(keep=False).to_numpy()].iloc[0]
+        problems.add(
+            None,
+            None,
+            f"two rows for the same area, period and breakdown ({first['indicator_id']}, "
+            f"{first['area_code']}, {first['period_start']:%Y-%m-%d} to "
+            f"{first['period_end']:%Y-%m-%d}, {first['sex']}, {first['age_band']}, "
+            f"{first['ethnic_group']})",
+            "keep one row per area, period, sex, age and ethnic group",
+        )
+    if problems:
+        return _refused(path, problems)
+    for name in PERIOD_COLUMNS:
+        values[name] = pd.to_datetime(values[name])
+    declared = pd.DataFrame(rows).drop(columns=["default_sex", "default_age_band"])
+    defaults = mappings.catalog_defaults(declared, values)
+    rows = [
+        {**row, **{key: defaults.iloc[i][key] for key in ("default_sex", "default_age_band")}}
+        for i, row in enumerate(rows)
+    ]
+    if unplaced:
+        notes.append(
+            f"columns the mapping does not place (left unused): {', '.join(unplaced)} — map them "
+            "or list them under ignore"
+        )
+    frame = conform_to_values_schema(values)
+    return ValidationReport(True, [], frame, _summary(path, frame, notes), 0, rows, notes, unplaced)
 
 
 def _summary(path: Path, frame: pd.DataFrame, notes: list[str]) -> str:
@@ -1213,9 +1634,13 @@ def _rolled_up(
 
 
 def complete_extract(
-    frame: pd.DataFrame, areas: pd.DataFrame, unit_of: dict[str, str]
+    frame: pd.DataFrame,
+    areas: pd.DataFrame,
+    unit_of: dict[str, str],
+    multiplier_of: dict[str, float | None] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Count rows get 'All' margins (where the file has none), parent levels and Wilson CIs.
+    """Count rows get 'All' margins (where the file has none), parent levels and their limits:
+    Wilson for percentages, exact Poisson (Byar) for rates (count / denominator x multiplier).
 
     A leaf-level extract (LSOA or practice) becomes queryable at MSOA, ward, LA and LLR the
     way the build's own extracts are: the build's SQL adds margins, sums children into each
@@ -1240,8 +1665,14 @@ def complete_extract(
                 [margined.drop(columns=list(VALUE_COLUMNS), errors="ignore"), rolled],
                 ignore_index=True,
             )
+            scale = (multiplier_of or {}).get(indicator_id)
             if unit_of.get(indicator_id) == "percent":
                 combined = _run_sql(con, "build_fill_proportion_ci", count_values=combined)
+            elif unit_of.get(indicator_id) == "rate" and scale:
+                limits = rate_with_ci(
+                    combined["numerator"], combined["denominator"], multiplier=scale
+                )
+                combined = combined.assign(**{name: limits[name].to_numpy() for name in limits})
             else:
                 combined = combined.assign(value=np.nan, lower_ci=np.nan, upper_ci=np.nan)
             completed.append(combined)
@@ -1265,16 +1696,6 @@ def complete_extract(
 
 
 # --------------------------------------------------------------------------- public: add atomically
-
-
-@contextlib.contextmanager
-def _ingest_lock(extracts_dir: Path) -> Iterator[None]:
-    with open(extracts_dir / LOCK_NAME, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _write_temp(table: pa.Table, directory: Path, final_name: str) -> Path:
@@ -1317,14 +1738,20 @@ def add_extract(
     frame: pd.DataFrame,
     extracts_dir: str | os.PathLike,
     source_name: str,
-    catalog_row: dict | None = None,
+    catalog_row: dict | list[dict] | None = None,
+    *,
+    lock_timeout: float | None = None,
 ) -> Path:
-    """Write values_user_<source_name>.parquet (+ the catalog row) atomically, under a lock.
+    """Write values_user_<source_name>.parquet (+ the catalog rows) atomically, under the
+    extracts lock the build also takes (equity.locks).
 
     Rows for indicators already in that file are replaced; other indicators in it are kept.
     Raises IngestConflict if an indicator belongs to a shipped or another user's source,
-    OSError if the disk write fails; in both cases every existing file is unchanged.
+    ExtractsBusy if the lock is not free within the timeout, OSError if the disk write fails;
+    in each case every existing file is unchanged.
     """
+    new_rows = [catalog_row] if isinstance(catalog_row, dict) else list(catalog_row or [])
+    new_row_of = {row["indicator_id"]: row for row in new_rows}
     extracts_dir = Path(extracts_dir)
     if not SOURCE_NAME_PATTERN.fullmatch(source_name):
         raise IngestConflict(
@@ -1335,14 +1762,14 @@ def add_extract(
     owner = USER_SOURCE_PREFIX + source_name
     new_ids = set(frame["indicator_id"].astype(str))
     temp_files: list[Path] = []
-    with _ingest_lock(extracts_dir):
+    with extracts_lock(extracts_dir, lock_timeout):
         try:
             catalog = _read_catalog(extracts_dir)
             catalog_by_id = _catalog_by_id(catalog)
             for indicator_id in sorted(new_ids):
                 existing = catalog_by_id.get(indicator_id)
                 if existing is None:
-                    if catalog_row is None or catalog_row["indicator_id"] != indicator_id:
+                    if indicator_id not in new_row_of:
                         raise IngestConflict(f"indicator '{indicator_id}' is not in the catalog")
                 elif existing.get("source") != owner:
                     raise IngestConflict(
@@ -1366,9 +1793,12 @@ def add_extract(
             temp_values = _write_temp(table, extracts_dir, final_name)
             temp_files.append(temp_values)
             temp_catalog = None
-            if catalog_row is not None:
-                row = dict(catalog_row, source=owner, vintage=_vintage(frame))
-                updated = _catalog_with(catalog, row)
+            if new_rows:
+                updated = catalog
+                for row in new_rows:
+                    rows_of_it = frame[frame["indicator_id"] == row["indicator_id"]]
+                    row = dict(row, source=owner, vintage=_vintage(rows_of_it))
+                    updated = _catalog_with(updated, row)
                 temp_catalog = _write_temp(
                     pa.Table.from_pandas(updated, preserve_index=False), extracts_dir, CATALOG_NAME
                 )
@@ -1394,11 +1824,23 @@ def _catalog_with(catalog: pd.DataFrame | None, row: dict) -> pd.DataFrame:
     if catalog is None or catalog.empty:
         return addition
     kept = catalog[catalog["indicator_id"].astype(str) != row["indicator_id"]]
-    combined = pd.concat([kept, addition.reindex(columns=catalog.columns)], ignore_index=True)
+    # a column the row brings a value for (a rate's multiplier) joins a catalog built before it
+    brought = [
+        name
+        for name in ("multiplier",)
+        if name not in catalog.columns and not _is_missing(row.get(name))
+    ]
+    combined = pd.concat(
+        [kept, addition.reindex(columns=[*catalog.columns, *brought])], ignore_index=True
+    )
     for name in catalog.columns:
         with contextlib.suppress(TypeError, ValueError):
             combined[name] = combined[name].astype(catalog[name].dtype)
     return combined
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _replace_all(moves: list[tuple[Path, Path]], directory: Path) -> None:
@@ -1447,24 +1889,48 @@ def ingest_file(
     areas: pd.DataFrame,
     catalog: pd.DataFrame | None,
     new_indicator: dict | None = None,
+    mapping: mappings.Mapping | None = None,
     source_name: str | None = None,
     dry_run: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    who: str | None = None,
+    lock_timeout: float | None = None,
 ) -> ValidationReport:
-    """Validate, then (unless dry_run) add atomically. Failures of either step are Problems."""
+    """Validate, then (unless dry_run) add atomically. Failures of either step are Problems.
+
+    Either way one line goes to the audit log (who, when, file, SHA-256, outcome)."""
     report = validate_extract(
-        path, areas, catalog, max_bytes=max_bytes, new_indicator=new_indicator
+        path, areas, catalog, max_bytes=max_bytes, new_indicator=new_indicator, mapping=mapping
     )
-    if not report.ok:
-        return report
-    if dry_run:
+    report.sha256 = file_sha256(path)
+    if report.ok and dry_run:
         report.summary += " (dry run: nothing written)"
-        return report
-    source = source_name or source_name_for(path)
+    elif report.ok:
+        report = _add(
+            report, path, extracts_dir, source_name or source_name_for(path), lock_timeout
+        )
+    audit(who or os_user(), Path(path).name, report.sha256, report, dry_run=dry_run)
+    return report
+
+
+def _add(
+    report: ValidationReport,
+    path: str | os.PathLike,
+    extracts_dir: str | os.PathLike,
+    source: str,
+    lock_timeout: float | None = None,
+) -> ValidationReport:
+    """report.frame written by add_extract; its failures become a refused report."""
     try:
-        written = add_extract(report.frame, extracts_dir, source, report.catalog_row)
+        written = add_extract(
+            report.frame, extracts_dir, source, report.catalog_row, lock_timeout=lock_timeout
+        )
     except IngestConflict as exc:
-        return _write_failed(path, report, f"{exc}", "choose a new --indicator-id or --source name")
+        return _write_failed(
+            path, report, f"{exc}", "choose a new --indicator-id (or indicator id) or --source name"
+        )
+    except ExtractsBusy as exc:
+        return _write_failed(path, report, f"{exc}; nothing was changed", "try again later")
     except OSError as exc:
         return _write_failed(
             path,
@@ -1481,8 +1947,87 @@ def _write_failed(
 ) -> ValidationReport:
     problems = [Problem(None, None, problem, fix)]
     return ValidationReport(
-        False, problems, None, f"{path}: refused — {problem}", 1, report.catalog_row
+        False,
+        problems,
+        None,
+        f"{path}: refused — {problem}",
+        1,
+        report.catalog_row,
+        sha256=report.sha256,
     )
+
+
+# --------------------------------------------------------------------------- audit log
+
+AUDIT_LOG_ENV = "EQUITY_INGEST_AUDIT_LOG"
+_audit_logger = logging.getLogger("equity.ingest.audit")
+_audit_logger.propagate = False  # the audit trail is its own file, not the app's console
+
+
+def audit_log_path() -> Path:
+    """data/audit/ingest.log (git-ignored), or the file named by $EQUITY_INGEST_AUDIT_LOG."""
+    from equity.config import REPO_ROOT
+
+    configured = os.environ.get(AUDIT_LOG_ENV)
+    return Path(configured) if configured else REPO_ROOT / "data" / "audit" / "ingest.log"
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or password database
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return "unreadable"
+    return digest.hexdigest()
+
+
+def _audit_handler(path: Path) -> logging.Handler:
+    """The logger's one file handler, re-pointed when the configured path changes."""
+    for handler in list(_audit_logger.handlers):
+        if getattr(handler, "baseFilename", None) == str(path.resolve()):
+            return handler
+        _audit_logger.removeHandler(handler)
+        handler.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    _audit_logger.addHandler(handler)
+    _audit_logger.setLevel(logging.INFO)
+    return handler
+
+
+def audit(
+    who: str, file_name: str, sha256: str, report: ValidationReport, *, dry_run: bool = False
+) -> None:
+    """One line per ingest: ISO UTC time, who, file, SHA-256 of its bytes, outcome.
+
+    Tab-separated so a file name with spaces stays one field. A log that cannot be written
+    never blocks an ingest (the outcome is already decided)."""
+    if report.ok:
+        outcome = f"accepted {len(report.frame) if report.frame is not None else 0} rows"
+        outcome += " (dry run: nothing written)" if dry_run else ""
+    else:
+        first = report.problems[0] if report.problems else None
+        outcome = "refused: " + (
+            format_problems(file_name, [first])[0] if first else report.summary
+        )
+    when = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    fields = [when, who, file_name, sha256, outcome]
+    line = "\t".join(" ".join(str(field_text).split()) for field_text in fields)
+    try:
+        _audit_handler(audit_log_path())
+        _audit_logger.info(line)
+    except OSError as exc:
+        print(f"audit log not written ({exc})", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- uploads (the app)
@@ -1503,11 +2048,15 @@ def validate_upload(
     extracts_dir: str | os.PathLike,
     *,
     new_indicator: dict | None = None,
+    mapping: mappings.Mapping | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    who: str = "upload",
 ) -> ValidationReport:
     """Check uploaded bytes as ingest would a file; the temp copy is deleted before returning.
 
-    Problems name the uploaded file by its own name (not the temp path)."""
+    Problems name the uploaded file by its own name (not the temp path). A refusal is
+    audited here; an accepted upload when it is added (add_validated_upload)."""
+    sha256 = hashlib.sha256(data).hexdigest()
     suffix = Path(filename).suffix.lower()
     suffix = suffix if suffix in UPLOAD_SUFFIXES else ".csv"
     descriptor, temp_name = tempfile.mkstemp(
@@ -1528,45 +2077,50 @@ def validate_upload(
                 f"the app's areas/indicators extracts cannot be read ({exc})",
                 "run `make run` (it rebuilds the extracts), then try again",
             )
-            return _refused(Path(filename), problems)
-        report = validate_extract(
-            temp, areas, catalog, max_bytes=max_bytes, new_indicator=new_indicator
-        )
+            report = _refused(Path(filename), problems)
+        else:
+            report = validate_extract(
+                temp,
+                areas,
+                catalog,
+                max_bytes=max_bytes,
+                new_indicator=new_indicator,
+                mapping=mapping,
+            )
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    report.summary = report.summary.replace(str(temp), filename)
+    report.summary = report.summary.replace(str(temp), filename).replace(temp.name, filename)
+    report.notes = [note.replace(temp.name, filename) for note in report.notes]
+    report.sha256 = sha256
+    if not report.ok:
+        audit(who, filename, sha256, report)
     return report
 
 
 def add_validated_upload(
-    report: ValidationReport, filename: str, extracts_dir: str | os.PathLike
+    report: ValidationReport,
+    filename: str,
+    extracts_dir: str | os.PathLike,
+    who: str = "upload",
 ) -> ValidationReport:
     """Add an accepted upload's rows atomically (as ingest_file does after validating)."""
     if not report.ok or report.frame is None:
         return report
-    try:
-        written = add_extract(
-            report.frame, extracts_dir, source_name_for(filename), report.catalog_row
-        )
-    except IngestConflict as exc:
-        return _write_failed(filename, report, f"{exc}", "choose a new indicator id")
-    except OSError as exc:
-        return _write_failed(
-            filename,
-            report,
-            f"could not be written ({exc}); nothing was changed",
-            "check disk space and permissions",
-        )
-    return ValidationReport(
+    accepted = ValidationReport(
         True,
         [],
         report.frame,
-        f"{report.summary} → {written.name}",
+        report.summary,
         0,
         report.catalog_row,
-        report.notes,
+        list(report.notes),
+        list(report.unplaced),
+        report.sha256,
     )
+    added = _add(accepted, filename, extracts_dir, source_name_for(filename))
+    audit(who, filename, report.sha256, added)
+    return added
 
 
 # ------------------------------------------------------------ CLI glue (wired by cli.py)
@@ -1577,8 +2131,17 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     parser.add_argument("--indicator-id", help="id of the new indicator the file carries")
     parser.add_argument("--label", help="label of the new indicator")
-    parser.add_argument("--unit", help="percent | years | rate")
-    parser.add_argument("--polarity", help="higher_is_better | lower_is_better")
+    parser.add_argument("--unit", help=" | ".join(UNITS))
+    parser.add_argument(
+        "--multiplier",
+        type=float,
+        help="for --unit rate: value = count / denominator x multiplier (e.g. 100000)",
+    )
+    parser.add_argument("--polarity", help=" | ".join(POLARITIES))
+    parser.add_argument(
+        "--mapping",
+        help="a mapping TOML (see data/sources/mappings/) for a table in another shape",
+    )
     parser.add_argument("--domain", help="life_expectancy | screening | vaccination | context")
     parser.add_argument("--source", help="source name (default: from the file name)")
     parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1e6)
@@ -1607,31 +2170,38 @@ def run_ingest(args: argparse.Namespace, stdout=None, stderr=None) -> int:
         areas = read_areas(extracts_dir)
         catalog = _read_catalog(extracts_dir)
     except (OSError, ValueError) as exc:
-        print(
-            f"{extracts_dir}: cannot read areas/indicators ({exc}) — run `python -m equity "
-            "build` first",
-            file=stderr,
-        )
+        problem = f"{extracts_dir}: cannot read areas/indicators ({exc})"
+        fix = "run `python -m equity build` first"
+        refused = ValidationReport(False, [Problem(None, None, problem, fix)], None, "", 1)
+        audit(os_user(), Path(args.path).name, file_sha256(args.path), refused)
+        print(f"{problem} — {fix}", file=stderr)
         return 2
-    new_indicator = None
-    if args.indicator_id:
-        new_indicator = {
-            key: value
-            for key, value in {
-                "indicator_id": args.indicator_id,
-                "label": args.label,
-                "unit": args.unit,
-                "polarity": args.polarity,
-                "domain": args.domain,
-            }.items()
-            if value
-        }
+    mapping = None
+    if getattr(args, "mapping", None):
+        try:
+            mapping = mappings.load_mapping(Path(args.mapping))
+        except (mappings.MappingError, OSError, UnicodeDecodeError) as exc:
+            fix = "fix the mapping file (see data/sources/mappings/ for examples)"
+            refused = ValidationReport(False, [Problem(None, None, str(exc), fix)], None, "", 1)
+            audit(os_user(), Path(args.path).name, file_sha256(args.path), refused)
+            print(f"{args.mapping}: {exc} — {fix}", file=stderr)
+            return 2
+    flags = {
+        "indicator_id": args.indicator_id,
+        "label": args.label,
+        "unit": args.unit,
+        "polarity": args.polarity,
+        "domain": args.domain,
+        "multiplier": getattr(args, "multiplier", None),
+    }
+    new_indicator = {key: value for key, value in flags.items() if value is not None} or None
     report = ingest_file(
         args.path,
         extracts_dir,
         areas=areas,
         catalog=catalog,
         new_indicator=new_indicator,
+        mapping=mapping,
         source_name=args.source,
         dry_run=args.dry_run,
         max_bytes=int(args.max_mb * 1e6),

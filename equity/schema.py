@@ -81,7 +81,12 @@ JUDGED_POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
 POLARITIES = (*JUDGED_POLARITIES, NO_JUDGEMENT)
 DOMAINS = ("life_expectancy", "screening", "vaccination", "context")
 # Each unit's plausible value range (percent is 0–100, not a fraction).
-UNIT_RANGES = {"percent": (0.0, 100.0), "years": (0.0, 130.0), "rate": (0.0, math.inf)}
+UNIT_RANGES = {
+    "percent": (0.0, 100.0),
+    "years": (0.0, 130.0),
+    "rate": (0.0, math.inf),
+    "ratio": (0.0, math.inf),  # e.g. standardised ratios (100 = as expected); value-type
+}
 UNITS = tuple(UNIT_RANGES)
 VALUE_TYPES = ("count", "value")
 

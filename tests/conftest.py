@@ -24,6 +24,19 @@ APP = REPO / "app.py"
 APP_RUN_TIMEOUT_S = 120
 # Session keys where ui/ remembers which widgets were already given their value from the URL.
 URL_SEEDED_PREFIX = "_url_seeded"
+# The shipped Fingertips export (91547, smoking), ingested as a user would bring one.
+SMOKING_EXPORT = (
+    REPO
+    / "data/sources/smoking/heec_fingertips91547_smoking_prevalence_qof_gp_llr_2022-23_2023-24.csv"
+)
+
+
+@pytest.fixture(autouse=True)
+def audit_log(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Ingests in tests write their audit lines here, never to data/audit/ingest.log."""
+    path = tmp_path_factory.mktemp("audit") / "ingest.log"
+    monkeypatch.setenv("EQUITY_INGEST_AUDIT_LOG", str(path))  # equity.ingest.AUDIT_LOG_ENV
+    return path
 
 
 @pytest.fixture(scope="session")

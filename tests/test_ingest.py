@@ -120,6 +120,12 @@ BAD_CASES = [
             (5, "area_code", ("unknown area code", "e0101")),
         ],
     ),
+    Case("fractional_count.csv", [(4, "numerator", ("12.5", "not a whole number"))]),
+    Case("zero_denominator.csv", [(4, "denominator", ("denominator is 0",))]),
+    Case(
+        "value_disagrees_with_counts.csv",
+        [(2, "value", ("value 140.0 disagrees", "656 / denominator 800", "= 82"))],
+    ),
     # 26 numerators over their denominators and one bad sex: 20 shown, then "… and 7 more"
     Case(
         "combo_many_problems.csv",
@@ -135,7 +141,7 @@ def sha256_of_every_file(directory: Path) -> dict[str, str]:
     return {
         path.name: hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(directory.iterdir())
-        if path.is_file() and path.name != ingest.LOCK_NAME
+        if path.is_file()
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from equity import config, db, ingest, tables
+from tests.conftest import SMOKING_EXPORT as SMOKING
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "data" / "ingest"
@@ -119,3 +120,33 @@ def test_validate_upload_names_the_upload_and_deletes_the_temp_file(tmp_path: Pa
     report = ingest.validate_upload("x.csv", b"", store)
     assert not report.ok and "x.csv" in report.summary and ".upload." not in report.summary
     assert not leftovers(store)
+
+
+def test_fingertips_export_is_taken_as_it_is_with_every_polarity_and_unit(store: Path) -> None:
+    at = AppTest.from_file(str(PANEL_APP), default_timeout=60).run()
+    assert "no judgement" in at.selectbox(key="ingest_polarity").options  # shown with spaces
+    assert "ratio" in at.selectbox(key="ingest_unit").options
+    at.selectbox(key="ingest_polarity").set_value("lower_is_better")
+    upload(at, "smoking.csv", SMOKING.read_bytes(), id="smoking_local")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    summary = at.success[0].value.replace("\\", "")
+    assert "smoking_local" in summary and "left out 128" in summary
+    at.button(key="ingest_confirm").click().run()
+    assert not at.exception
+    assert (store / "values_user_smoking.parquet").exists()
+    catalog = db.run_query("indicator_catalog").set_index("indicator_id")
+    assert catalog.loc["smoking_local", "polarity"] == "lower_is_better"
+
+
+def test_uploaded_mapping_shows_the_columns_it_could_not_place(store: Path) -> None:
+    mapping = REPO / "data" / "sources" / "mappings" / "smoking_qof_2023_24.toml"
+    edited = mapping.read_text(encoding="utf-8").replace('"Value note", ', "")
+    at = AppTest.from_file(str(PANEL_APP), default_timeout=60).run()
+    at.selectbox(key="ingest_mapping").set_value("Upload a mapping (TOML)").run()
+    at.file_uploader(key="ingest_mapping_file").set_value(
+        ("edited.toml", edited.encode("utf-8"), "application/toml")
+    )
+    upload(at, "smoking.csv", SMOKING.read_bytes(), id="smoking_2023_local")
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Value note" in at.warning[0].value
+    assert not (store / "values_user_smoking.parquet").exists()  # not before Confirm

@@ -9,7 +9,7 @@ import streamlit as st
 from equity import labels, methods, options
 from equity.selection import benchmark_type
 from ui import cache, controls, layout, state
-from ui.ingest_panel import render_ingest_panel
+from ui.ingest_panel import FINGERTIPS_HOWTO, render_ingest_panel
 
 TABS = ["Catalog & methods", "Add an extract"]
 
@@ -85,6 +85,7 @@ with tabs[0]:
 
 with tabs[1]:
     if tabs[1].open:
+        st.markdown(FINGERTIPS_HOWTO)
         render_ingest_panel()
 
 with notice_area:

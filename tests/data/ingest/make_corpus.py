@@ -168,6 +168,16 @@ def corpus() -> dict[str, bytes]:
         LE_INPUT_HEADER, le_input_rows(drop_final_band_of="E05010478")
     )
 
+    # accepted before the stricter checks: half a person, nobody to divide by, a value that
+    # is not what its own counts give (140% where 656 / 800 is 82%)
+    files["fractional_count.csv"] = csv_text(HEADER, with_cell(good, 4, "numerator", "12.5"))
+    files["zero_denominator.csv"] = csv_text(
+        HEADER, with_cell(with_cell(good, 4, "numerator", "0"), 4, "denominator", "0")
+    )
+    files["value_disagrees_with_counts.csv"] = csv_text(
+        HEADER, with_cell(with_cell(good, 2, "numerator", "656"), 2, "value", "140.0")
+    )
+
     # combination 1: one row wrong four ways (type, date, formula, area)
     combo = with_cell(good, 5, "numerator", "n/a")
     combo = with_cell(combo, 5, "period_end", "31/13/2022")
