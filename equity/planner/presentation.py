@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from equity import geo, labels, stats
-from equity.planner import optimise
+from equity.planner import optimise, spread
 from equity.planner.plan import Plan
 
 SITE_COLUMNS = [
@@ -43,6 +43,52 @@ def site_table(result: optimise.PlanResult) -> pd.DataFrame:
     sites["core20_people_reached"] = sites["core20_people_reached"].mask(small_core20)
     extra = ["order", "source", "must_keep", "core20_people_reached", "suppressed"]
     return sites[SITE_COLUMNS + extra]
+
+
+DIMENSION_PREFIX = {
+    "age_band": "age ",
+    "ethnic_group": "ethnic group ",
+    "language": "language ",
+    "ethnic_detail": "ethnic detail ",
+}
+DEMAND_LABELS = {spread.DEMAND_SPREAD: "spread (modelled)", spread.DEMAND_CENTROID: "centroid"}
+BASE_COUNT_COLUMNS = ("people_reached", "cumulative_reached")
+
+
+def composition_wide(groups: pd.DataFrame) -> pd.DataFrame:
+    """catchment_groups rows -> one row per site_id, one column per group ('age 50-64',
+    'ethnic group Asian', 'language Main language English', 'ethnic detail Somali'), in
+    whole people with small counts suppressed (NaN)."""
+    if groups.empty:
+        return pd.DataFrame({"site_id": []})
+    named = groups.assign(
+        column=groups["dimension"].map(DIMENSION_PREFIX) + groups["category"].astype(str)
+    )
+    wide = named.pivot_table(
+        index="site_id", columns="column", values="people", aggfunc="sum", sort=False
+    )
+    order = [
+        column
+        for prefix in DIMENSION_PREFIX.values()
+        for column in sorted(wide.columns)
+        if column.startswith(prefix)
+    ]
+    wide = wide[order].fillna(0.0).round(0)
+    return wide.mask(stats.is_disclosive(wide.to_numpy(dtype=float))).reset_index()
+
+
+def reach_table(plan: Plan, groups: pd.DataFrame) -> pd.DataFrame:
+    """The CLI/CSV reach table: ``SITE_COLUMNS``, the demand model, then the modelled
+    people missed in reach by group (``composition_wide``)."""
+    sites = site_table(plan.result)[SITE_COLUMNS]
+    sites = sites.assign(demand=DEMAND_LABELS.get(plan.demand_mode, plan.demand_mode))
+    return sites.merge(composition_wide(groups), on="site_id", how="left")
+
+
+def count_columns(table: pd.DataFrame) -> list[str]:
+    """The people-count columns of a reach table (shown as whole people or '*')."""
+    prefixes = tuple(DIMENSION_PREFIX.values())
+    return [*BASE_COUNT_COLUMNS, *(c for c in table.columns if str(c).startswith(prefixes))]
 
 
 def greedy_table(result: optimise.PlanResult) -> pd.DataFrame:
