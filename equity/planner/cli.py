@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 from equity import config
 
@@ -231,13 +232,15 @@ def read_residents():
     )
 
 
-def read_walk_network():
-    """The loaded OpenStreetMap walking network, or None when there is none."""
+def read_walk_network(folder: Path | None = None):
+    """The loaded OpenStreetMap walking network (in ``folder``, default the extracts), or
+    None when there is none."""
     from equity import db
     from equity.planner import walking
 
-    nodes_path = config.EXTRACTS_DIR / walking.NODES_FILE
-    edges_path = config.EXTRACTS_DIR / walking.EDGES_FILE
+    folder = Path(folder or config.EXTRACTS_DIR)
+    nodes_path = folder / walking.NODES_FILE
+    edges_path = folder / walking.EDGES_FILE
     if not (nodes_path.is_file() and edges_path.is_file()):
         return None
     return walking.WalkNetwork(
@@ -246,7 +249,7 @@ def read_walk_network():
     )
 
 
-def load_walk_network(path: str) -> int:
+def load_walk_network(path: str, folder: Path | None = None) -> int:
     """`build --walk-network FILE`: keep the walkable ways of an OSM extract in the extracts."""
     from equity.planner import walking
 
@@ -254,7 +257,7 @@ def load_walk_network(path: str) -> int:
         network = walking.read_osm(path)
     except (OSError, RuntimeError, ValueError) as error:
         return _fail(f"{path}: cannot read the walking network: {error}")
-    counts = walking.write_network(network, config.EXTRACTS_DIR)
+    counts = walking.write_network(network, Path(folder or config.EXTRACTS_DIR))
     for name, count in counts.items():
         print(f"{name}: {count:,} rows", file=sys.stderr)
     print(f"note: walking network from {path}; {walking.OSM_ATTRIBUTION}", file=sys.stderr)

@@ -267,6 +267,7 @@ class Plan:
     demand_mode: str = spread.DEMAND_CENTROID
     distance_note: str = optimise.DISTANCE_NOTE
     uses_network: bool = False
+    detour: float = 1.0
     catchments: dict = field(default_factory=dict)  # {site_id: [[lon, lat], …]} isochrones
 
     @property
@@ -446,6 +447,7 @@ def choose_sites(inputs: PlanInputs, p: int, radius_m: float, must_keep=()) -> P
         demand_mode=inputs.demand_mode,
         distance_note=inputs.distance_note,
         uses_network=inputs.network is not None,
+        detour=1.0 if inputs.network is not None else inputs.detour,
         catchments=catchments,
     )
 
