@@ -241,12 +241,21 @@ def _solve_mclp(
     """Indices of the chosen candidates and the solver's status word.
 
     Demand points with the same set of candidates in reach are merged first (weights
-    summed): the optimum is the same, and thousands of postcode points become a few hundred
-    rows for the solver.
+    summed) and points no candidate reaches are dropped: the optimum is the same, and
+    thousands of postcode points become a few hundred rows for the solver.
     """
-    patterns, inverse = np.unique(distances <= radius_m, axis=0, return_inverse=True)
-    weights = np.bincount(inverse.ravel(), weights=weights, minlength=len(patterns))
-    distances = np.where(patterns, 0.0, 2.0 * radius_m)
+    covers = distances <= radius_m
+    # Rows as bytes (packed bits) make np.unique fast on thousands of rows.
+    packed = np.packbits(covers, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    pattern_weights = np.bincount(inverse.ravel(), weights=weights, minlength=len(first))
+    patterns = covers[first]
+    useful = patterns.any(axis=1) & (pattern_weights > 0)
+    if not useful.any():  # nobody reachable: keep one row so the model is well formed
+        useful[0] = True
+    weights = pattern_weights[useful]
+    distances = np.where(patterns[useful], 0.0, 2.0 * radius_m)
     with warnings.catch_warnings():
         # PuLP 3.3 warns about its own 4.0 API changes on every variable spopt makes.
         warnings.simplefilter("ignore", DeprecationWarning)

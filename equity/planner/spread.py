@@ -156,16 +156,18 @@ def catchment_composition(
         _split(reached, groups[groups["dimension"].eq("language")], "msoa_code", "language"),
     ]
     somali = groups[groups["dimension"].eq("ethnic_detail")]
+    columns = ["site_id", "dimension", "category", "people"]
+    if somali.empty:
+        return pd.concat([frame[columns] for frame in frames], ignore_index=True)
     ward_totals = groups[groups["dimension"].eq("ethnic_group") & groups["area_type"].eq("lsoa")]
     ward_totals = (
         ward_totals.merge(lsoas[["area_code", "ward_code"]], on="area_code", how="inner")
         .groupby("ward_code")["residents"]
         .sum()
     )
-    somali_share = (
-        somali.set_index("area_code")["residents"]
-        / ward_totals.reindex(somali["area_code"]).to_numpy()
-    )
+    somali_share = somali.set_index("area_code")["residents"].astype(float) / ward_totals.reindex(
+        somali["area_code"]
+    ).to_numpy(dtype=float)
     known = reached["ward_code"].isin(somali_share.dropna().index)
     detail = reached[known].assign(
         people=lambda f: f["people"] * f["ward_code"].map(somali_share).clip(upper=1.0)
@@ -175,7 +177,6 @@ def catchment_composition(
         .sum()
         .assign(dimension="ethnic_detail", category="Somali")
     )
-    columns = ["site_id", "dimension", "category", "people"]
     return pd.concat([frame[columns] for frame in frames], ignore_index=True)
 
 
