@@ -398,3 +398,14 @@ def test_bench_planner_spread_case(extracts_dir):
     assert case["status"] == "Optimal"
     assert case["demand_points"] > 5000  # postcodes, not 38 MSOA centroids
     assert 0 < case["reached"] and case["seconds"] > 0
+
+
+def test_network_plan_map_draws_the_walking_isochrone():
+    network, site, homes, _ = _osm_points()
+    inputs = plan.prepare(homes, "msoa", plan.SOURCE_VENUES, 1000.0, venues=site, network=network)
+    chosen = plan.choose_sites(inputs, 1, 1000.0)
+    assert len(chosen.catchments["S"]) == 3
+    deck_json = presentation.plan_deck(chosen).to_json()
+    assert "walking_catchments" in deck_json
+    tooltips = presentation.map_frames(chosen)["demand"]["tooltip"].tolist()
+    assert "no chosen site within a 1,000 m walk" in tooltips[0]
