@@ -409,3 +409,23 @@ def test_network_plan_map_draws_the_walking_isochrone():
     assert "walking_catchments" in deck_json
     tooltips = presentation.map_frames(chosen)["demand"]["tooltip"].tolist()
     assert "no chosen site within a 1,000 m walk" in tooltips[0]
+
+
+def test_resident_groups_extract_matches_the_census_files(extracts_dir):
+    from equity import config
+
+    table = residents.resident_groups(config.SOURCES_DIR)
+    stored = db.run_query("resident_groups")
+    assert len(stored) == len(table)
+    assert stored["residents"].sum() == pytest.approx(table["residents"].sum())
+    census = pd.read_csv(config.SOURCES_DIR / "population" / "census21_age6_lsoa21_llr.csv")
+    ages = table[table["dimension"].eq("age_band")]
+    assert ages["residents"].sum() == pytest.approx(census["usual_residents"].sum())
+    assert set(ages["category"]) == set(residents.AGE_BANDS)
+    assert set(table.loc[table["dimension"].eq("ethnic_group"), "category"]) == {
+        "Asian", "Black", "Mixed", "White", "Other",
+    }  # fmt: skip
+    assert table.loc[table["dimension"].eq("language"), "category"].nunique() == 5
+    assert table.loc[table["dimension"].eq("language"), "area_type"].eq("msoa").all()
+    somali = table[table["dimension"].eq("ethnic_detail")]
+    assert somali["area_code"].str.startswith("E05").all() and somali["residents"].sum() > 1000
