@@ -25,6 +25,7 @@ import pandas as pd
 
 from equity import catalog, config, db, geo, schema
 from equity.locks import ExtractsBusy, extracts_lock
+from equity.planner import residents
 
 # 2: boundaries_simplified.parquet carries each area's GeoJSON text;
 # 3: values files carry their breakdowns index in the Parquet footer
@@ -34,6 +35,7 @@ COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 USER_FILES = "*_user_*.parquet"
+WALK_FILES = "walk_*.parquet"  # the OSM walking network (build --walk-network), kept on rebuild
 
 # Code whose change must trigger a rebuild, besides the source files themselves.
 _BUILD_CODE = [
@@ -41,6 +43,7 @@ _BUILD_CODE = [
     Path(__file__).with_name("catalog.py"),
     Path(__file__).with_name("synthetic.py"),
     Path(__file__).with_name("schema.py"),
+    Path(__file__).with_name("planner") / "residents.py",
     *sorted(config.QUERIES_DIR.glob("build_*.sql")),
     config.QUERIES_DIR / "_macros.sql",
 ]
@@ -848,7 +851,7 @@ def build(
 
 def _carry_over_user_extracts(old: Path, new: Path) -> None:
     """Keep what analysts added with `ingest`: their values files and catalog rows."""
-    for user_file in sorted(old.glob(USER_FILES)):
+    for user_file in sorted([*old.glob(USER_FILES), *old.glob(WALK_FILES)]):
         shutil.copy2(user_file, new / user_file.name)
     old_catalog = old / "indicators.parquet"
     if not old_catalog.is_file():
@@ -900,6 +903,9 @@ def _build_into(sources_dir: Path, out: Path, say: Callable[[str], None]) -> dic
     postcodes = postcode_points(sources_dir, boundaries)
     postcodes.to_parquet(out / "postcodes.parquet", index=False)
     counts["postcodes.parquet"] = len(postcodes)
+    resident_groups = residents.resident_groups(sources_dir)
+    resident_groups.to_parquet(out / "resident_groups.parquet", index=False)
+    counts["resident_groups.parquet"] = len(resident_groups)
     interventions = interventions_frame()
     interventions.to_parquet(out / "interventions.parquet", index=False)
     counts["interventions.parquet"] = len(interventions)

@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build data/extracts from data/sources")
     build.add_argument("--if-stale", action="store_true", help="only if sources or code changed")
+    build.add_argument(
+        "--walk-network",
+        metavar="FILE",
+        default=None,
+        help="OpenStreetMap extract (.osm.pbf or .osm) whose walkable ways the planner uses",
+    )
 
     targets = commands.add_parser("targets", help="areas to act on, ranked by people missed")
     targets.add_argument("--indicator", required=True)
@@ -130,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from equity import build
 
-        return build.main_build(force=not args.if_stale)
+        status = build.main_build(force=not args.if_stale)
+        if status or not args.walk_network:
+            return status
+        return plan_cli.load_walk_network(args.walk_network)
     if args.command == "targets":
         return _targets(args)
     if args.command == "plan":

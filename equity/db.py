@@ -27,6 +27,7 @@ VIEW_FILES = {
     "indicators": "indicators.parquet",
     "postcodes": "postcodes.parquet",
     "interventions": "interventions.parquet",
+    "resident_groups": "resident_groups.parquet",
 }
 VALUES_GLOB = "values_*.parquet"
 BREAKDOWNS_KEY = "equity.breakdowns"

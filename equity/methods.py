@@ -57,6 +57,20 @@ the two Wilson intervals and is what PHE recommends. The method treats the two d
 independent samples. For cumulative uptake in the same people, that makes the interval
 wider than it needs to be.
 
+**Pop-up clinic planner: where people live and how far they walk.** By default each
+area's people missed are spread over where its residents live: among its LSOAs by the
+Census 2021 residents of the target age band (a band that cuts a census band takes its
+share of the years of age; 65+ counts as 65–89), then equally among each LSOA's postcodes
+(OS Code-Point Open has no delivery-point counts). This is *modelled* and labelled so; the
+area-centroid plan is kept for comparison. Without a street network a walk is the straight
+line × a detour factor (default {detour}; {detour_source}). With an OpenStreetMap walking
+network loaded (`python -m equity build --walk-network FILE`), walks are shortest paths
+along footways, paths and streets open to people on foot (Dijkstra, scipy), and the map
+shows © OpenStreetMap contributors, ODbL. Who is in each catchment (age band, ethnic group,
+main language and English, Somali in Leicester) is people missed in reach × the Census 2021
+residents' share of each group: modelled, because the uptake counts are not broken down
+that way.
+
 **Disclosure control.** A count between 1 and {threshold} is never shown: not in a table,
 tooltip, chart label or download. That includes "eligible minus reached" when it would
 reveal a small number. The percentage and CI worked out from such a count are blanked
@@ -89,7 +103,13 @@ def source_documents(sources_dir: Path | None = None) -> list[SourceDocument]:
 
 
 def statistical_methods() -> str:
-    return STATISTICAL_METHODS.replace("{threshold}", str(config.SUPPRESS_MAX_COUNT))
+    from equity.planner import walking
+
+    return (
+        STATISTICAL_METHODS.replace("{threshold}", str(config.SUPPRESS_MAX_COUNT))
+        .replace("{detour}", f"{walking.DEFAULT_DETOUR:g}")
+        .replace("{detour_source}", walking.DETOUR_SOURCE)
+    )
 
 
 def data_kind(is_synthetic: bool, is_modelled: bool) -> str:

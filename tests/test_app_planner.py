@@ -24,7 +24,13 @@ def test_defaults_run_and_a_widget_change_replans(extracts_dir):
     assert len(greedy) >= 5 and flagged == set(sites["Site id"]) & set(greedy["Site id"])
     assert len(flagged) >= 3
     assert at.query_params["p"] == "5" and at.query_params["radius_m"] == "800"
-    assert any("not population-weighted" in caption.value for caption in at.caption)
+    # Demand is spread over where people live by default (was: area centroids; the
+    # centroid wording is now asserted in test_centroid_demand_and_detour_from_the_url).
+    assert any("spread over where its residents live" in caption.value for caption in at.caption)
+    assert any("Centroid vs spread demand" in info.value for info in at.info)
+    reach = at.dataframe[2].value
+    assert len(reach) == 5 and (reach["Demand"] == "spread (modelled)").all()
+    assert "age 50-64" in reach.columns and "ethnic detail Somali" in reach.columns
 
     at.number_input(key="p").set_value(2).run()
     assert not at.exception
@@ -88,3 +94,16 @@ def test_must_keep_from_the_url_is_chosen_first(extracts_dir):
     sites = at.dataframe[0].value
     assert sites["Site id"].iloc[0] == "C82020" and sites["Must keep"].iloc[0] == "yes"
     assert at.query_params["must_keep"] == "C82020"
+
+
+def test_centroid_demand_and_detour_from_the_url(extracts_dir):
+    at = open_page(PAGE, {"demand": "centroid", "detour": "150"})
+    assert not at.exception
+    assert at.selectbox(key="demand").value == "centroid"
+    assert at.number_input(key="detour").value == 150
+    assert any("not population-weighted" in caption.value for caption in at.caption)
+    assert any("straight line × 1.5" in caption.value for caption in at.caption)
+    assert not any("Centroid vs spread demand" in info.value for info in at.info)
+    assert (at.dataframe[2].value["Demand"] == "centroid").all()
+    at.number_input(key="detour").set_value(100).run()
+    assert not at.exception and at.query_params["detour"] == "100"

@@ -112,6 +112,30 @@ def uploaded_venues(content: bytes, filename: str) -> pd.DataFrame:
     return venues.read_venues(content, postcode_list(), filename=filename)
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _planner_residents(extracts_version: str):
+    from equity.planner import cli
+
+    return cli.read_residents()
+
+
+def planner_residents():
+    """Where people live (LSOAs, Census 2021 groups, postcodes) for spreading demand."""
+    return _planner_residents(extracts_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _walk_network(extracts_version: str):
+    from equity.planner import cli
+
+    return cli.read_walk_network()
+
+
+def walk_network():
+    """The OpenStreetMap walking network from `build --walk-network`, or None."""
+    return _walk_network(extracts_version())
+
+
 @st.cache_data(show_spinner="Choosing sites…", max_entries=64)
 def choose_sites(inputs: plan.PlanInputs, p: int, radius_m: float, must_keep: tuple):
     from equity.planner import plan

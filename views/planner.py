@@ -8,7 +8,7 @@ import streamlit as st
 
 from equity import config, options
 from equity.labels import escape_markdown
-from equity.planner import optimise, plan, presentation, venues
+from equity.planner import optimise, plan, presentation, spread, venues, walking
 from ui import cache, controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
@@ -115,6 +115,32 @@ with panel:
         max_value=3000,
         step=50,
     )
+    walk = st.columns([2, 1, 1])
+    demand_mode = state.selectbox(
+        walk[0],
+        "People missed are placed",
+        list(spread.DEMAND_MODES),
+        key="demand",
+        default=spread.DEMAND_SPREAD,
+        format_func=spread.DEMAND_MODES.get,
+        help="Where people live: each area's people missed spread over its residents' "
+        "postcodes by Census 2021 age (modelled). Area centroids: one point per area.",
+    )
+    network = cache.walk_network()
+    detour_percent = state.number(
+        walk[1],
+        "Walking detour (% of straight line)",
+        key="detour",
+        default=round(100 * walking.DEFAULT_DETOUR),
+        min_value=100,
+        max_value=300,
+        step=5,
+    )
+    walk[2].caption(
+        "Walks follow the loaded OpenStreetMap network (the detour is not used)."
+        if network is not None
+        else f"No street network loaded: walk = straight line × {detour_percent / 100:g}."
+    )
     venue_sites = None
     if source == plan.SOURCE_VENUES:
         upload = st.file_uploader(
@@ -154,15 +180,25 @@ try:
             ethnic_group=ethnic_group,
         ),
     )  # fmt: skip
-    inputs = plan.prepare(
-        area_rows,
-        level,
-        source,
-        radius_m=float(radius_m),
-        core20_weight=float(core20_weight),
-        practices=cache.practice_list() if source == plan.SOURCE_PRACTICES else None,
-        venues=venue_sites,
-    )
+    people = cache.planner_residents()
+
+    def planner_inputs(mode: str) -> plan.PlanInputs:
+        return plan.prepare(
+            area_rows,
+            level,
+            source,
+            radius_m=float(radius_m),
+            core20_weight=float(core20_weight),
+            practices=cache.practice_list() if source == plan.SOURCE_PRACTICES else None,
+            venues=venue_sites,
+            demand_mode=mode,
+            people=people,
+            age_band=age_band,
+            detour=detour_percent / 100,
+            network=network,
+        )
+
+    inputs = planner_inputs(demand_mode)
 except plan.PlanInputError as error:
     with notices:
         state.show_notices()
@@ -184,6 +220,12 @@ with notices:
     state.show_notices()
 try:
     chosen = cache.choose_sites(inputs, int(p), float(radius_m), tuple(must_keep))
+    comparison = None
+    if demand_mode == spread.DEMAND_SPREAD:
+        centroid_plan = cache.choose_sites(
+            planner_inputs(spread.DEMAND_CENTROID), int(p), float(radius_m), tuple(must_keep)
+        )
+        comparison = plan.compare_demand(inputs, chosen, centroid_plan, float(radius_m))
 except plan.PlanInputError as error:
     st.warning(f"No plan: {error}.")
     st.stop()
@@ -217,12 +259,20 @@ if where.ward_code:
 geometries = cache.level_geometries(level)
 outlines = {code: geometries[code] for code in outline_areas["area_code"] if code in geometries}
 st.pydeck_chart(presentation.plan_deck(chosen, outlines), height=560)
-st.caption(
-    "● blue: neighbourhood within reach of a chosen site · ● orange: not reached · "
-    "size: people missed · black numbered dots: chosen sites (circles: "
-    f"{radius_m:,} m catchments) · grey dots: other candidates. "
-    + " ".join(f"⚠ {badge}." for badge in badges)
+catchment_words = (
+    f"outlines: where a {radius_m:,} m walk along streets reaches"
+    if chosen.catchments
+    else f"circles: {radius_m:,} m walk at ×{chosen.detour:g} detour"
 )
+st.caption(
+    "● blue: homes within reach of a chosen site · ● orange: not reached · "
+    f"size: people missed · black numbered dots: chosen sites ({catchment_words}) · "
+    "grey dots: other candidates. "
+    + " ".join(f"⚠ {badge}." for badge in badges)
+    + (f" Streets: {walking.OSM_ATTRIBUTION}." if chosen.uses_network else "")
+)
+if comparison is not None:
+    st.info(comparison.text(), icon="ℹ️")
 
 st.markdown("**Chosen sites** (people are counted at the first site, in order, that reaches them)")
 sites = presentation.site_table(result)
@@ -244,11 +294,23 @@ layout.table(
     name=f"{file_stem}_greedy",
     badge_list=badges,
 )
+st.markdown(
+    "**Who each site reaches** (modelled: people missed in reach × the Census 2021 residents' "
+    "share of each group in their neighbourhood)"
+)
+reach = presentation.reach_table(chosen, plan.catchment_groups(chosen, level, people, age_band))
+layout.table(
+    presentation.reach_display(reach, badges),
+    reach,
+    name=f"{file_stem}_reach",
+    badge_list=badges,
+)
 if not presenting:
     for note in chosen.notes:
         st.caption(note)
     st.caption(
         f"{chosen.rule_text} Optimiser: maximal covering location model (spopt MCLP, CBC "
-        f"solver), status {result.solver_status}. {optimise.DISTANCE_NOTE}"
+        f"solver), status {result.solver_status}. {chosen.distance_note} "
+        f"{spread.COMPOSITION_NOTE}"
     )
 layout.source_note(indicator)

@@ -119,6 +119,7 @@ def plan_sites(
     radius_m: float = DEFAULT_RADIUS_M,
     must_keep: Iterable[str] = (),
     greedy_steps: int | None = None,
+    distances: np.ndarray | None = None,
 ) -> PlanResult:
     """Choose p candidate sites that reach the most weighted demand within radius_m.
 
@@ -127,11 +128,13 @@ def plan_sites(
     ``CANDIDATE_COLUMNS``. Sites in ``must_keep`` (site ids) are always chosen. Solved
     exactly as a Maximal Covering Location Problem (spopt MCLP, CBC solver). The
     optimised (weighted) reach never falls as p grows. ``greedy_steps`` limits the
-    greedy table (default: until no site adds anyone).
+    greedy table (default: until no site adds anyone). ``distances`` ([demand, candidate]
+    metres, e.g. walking estimates; inf where out of reach) replaces the straight lines.
     """
     demand, candidates, must_keep_ids = _validated_inputs(demand, candidates, radius_m, must_keep)
     _check_site_count(p, len(candidates), len(must_keep_ids))
-    distances = _distances(demand, candidates)
+    distances = _distances(demand, candidates) if distances is None else distances
+    _check_distance_shape(distances, demand, candidates)
     covers = distances <= radius_m
     weights = demand["weight"].to_numpy(dtype=float)
     forced = candidates["site_id"].isin(must_keep_ids).to_numpy()
@@ -148,7 +151,9 @@ def plan_sites(
 
     demand_out = _demand_coverage(demand, candidates, covers, distances, order)
     sites = _site_table(demand_out, candidates, covers, order, forced)
-    greedy = greedy_order(demand, candidates, radius_m, greedy_steps, must_keep=must_keep_ids)
+    greedy = greedy_order(
+        demand, candidates, radius_m, greedy_steps, must_keep=must_keep_ids, distances=distances
+    )
 
     people = demand_out["people_missed"].to_numpy(dtype=float)
     covered = demand_out["covered"].to_numpy()
@@ -173,6 +178,7 @@ def greedy_order(
     radius_m: float = DEFAULT_RADIUS_M,
     k: int | None = None,
     must_keep: Iterable[str] = (),
+    distances: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Add sites one at a time, each time the one reaching the most new weighted demand.
 
@@ -181,7 +187,11 @@ def greedy_order(
     marginal_weighted, cumulative_reached, share_of_missed.
     """
     demand, candidates, must_keep_ids = _validated_inputs(demand, candidates, radius_m, must_keep)
-    covers = coverage_matrix(demand, candidates, radius_m)
+    if distances is None:
+        covers = coverage_matrix(demand, candidates, radius_m)
+    else:
+        _check_distance_shape(distances, demand, candidates)
+        covers = distances <= radius_m
     weights = demand["weight"].to_numpy(dtype=float)
     people = _people_missed(demand)
     forced = np.flatnonzero(candidates["site_id"].isin(must_keep_ids).to_numpy())
@@ -228,7 +238,24 @@ def _solve_mclp(
     p: int,
     forced: np.ndarray,
 ) -> tuple[np.ndarray, str]:
-    """Indices of the chosen candidates and the solver's status word."""
+    """Indices of the chosen candidates and the solver's status word.
+
+    Demand points with the same set of candidates in reach are merged first (weights
+    summed) and points no candidate reaches are dropped: the optimum is the same, and
+    thousands of postcode points become a few hundred rows for the solver.
+    """
+    covers = distances <= radius_m
+    # Rows as bytes (packed bits) make np.unique fast on thousands of rows.
+    packed = np.packbits(covers, axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    pattern_weights = np.bincount(inverse.ravel(), weights=weights, minlength=len(first))
+    patterns = covers[first]
+    useful = patterns.any(axis=1) & (pattern_weights > 0)
+    if not useful.any():  # nobody reachable: keep one row so the model is well formed
+        useful[0] = True
+    weights = pattern_weights[useful]
+    distances = np.where(patterns[useful], 0.0, 2.0 * radius_m)
     with warnings.catch_warnings():
         # PuLP 3.3 warns about its own 4.0 API changes on every variable spopt makes.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -375,6 +402,13 @@ def _distances(demand: pd.DataFrame, candidates: pd.DataFrame) -> np.ndarray:
         demand[["easting", "northing"]].to_numpy(dtype=float),
         candidates[["easting", "northing"]].to_numpy(dtype=float),
     )
+
+
+def _check_distance_shape(distances: np.ndarray, demand, candidates) -> None:
+    if distances.shape != (len(demand), len(candidates)):
+        raise ValueError(
+            f"distances are {distances.shape}, expected {(len(demand), len(candidates))}"
+        )
 
 
 def _people_missed(demand: pd.DataFrame) -> np.ndarray:

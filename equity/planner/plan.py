@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from equity import config, labels
-from equity.planner import optimise
+from equity.planner import optimise, spread, walking
 from equity.planner.venues import centroid_candidates, practice_candidates
 
 PLANNER_LEVELS = ("lsoa", "msoa", "ward")
@@ -33,6 +33,7 @@ SITE_SOURCES = {
     SOURCE_CENTROIDS: "Area centroids",
 }
 CORE20_WEIGHTS = (1.0, 1.5, 2.0, 3.0)
+SPREAD_BADGE = "MODELLED demand: people missed spread over where residents live"
 
 
 class PlanInputError(ValueError):
@@ -244,6 +245,17 @@ def _within_reach(demand: pd.DataFrame, candidates: pd.DataFrame, radius_m: floa
 
 
 @dataclass(frozen=True)
+class Residents:
+    """Where people live, from the extracts: LSOA rows of ``areas`` (area_code, msoa_code,
+    ward_code, lon, lat), the resident_groups table and postcode points (postcode, lon,
+    lat, lsoa_code)."""
+
+    lsoas: pd.DataFrame
+    groups: pd.DataFrame
+    postcodes: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class Plan:
     result: optimise.PlanResult
     candidates: pd.DataFrame
@@ -252,14 +264,23 @@ class Plan:
     is_synthetic: bool = False
     is_modelled: bool = False
     modelled_flags: tuple[bool, ...] = ()  # per demand area, so "2 of 38 modelled" can say so
+    demand_mode: str = spread.DEMAND_CENTROID
+    distance_note: str = optimise.DISTANCE_NOTE
+    uses_network: bool = False
+    detour: float = 1.0
+    catchments: dict = field(default_factory=dict)  # {site_id: [[lon, lat], …]} isochrones
 
     @property
     def badges(self) -> list[str]:
         if self.modelled_flags:
-            return labels.selection_badges(
+            badges = labels.selection_badges(
                 [self.is_synthetic], self.modelled_flags, self.is_synthetic
             )
-        return labels.data_badges(self.is_synthetic, self.is_modelled)
+        else:
+            badges = labels.data_badges(self.is_synthetic, self.is_modelled)
+        if self.demand_mode == spread.DEMAND_SPREAD:
+            badges = [*badges, SPREAD_BADGE]
+        return badges
 
 
 @dataclass(frozen=True)
@@ -273,6 +294,23 @@ class PlanInputs:
     is_synthetic: bool
     is_modelled: bool
     modelled_flags: tuple[bool, ...] = ()
+    demand_mode: str = spread.DEMAND_CENTROID
+    detour: float = 1.0
+    network: walking.WalkNetwork | None = None
+
+    def distances(self, candidates: pd.DataFrame, radius_m: float) -> np.ndarray:
+        """Walking metres [demand, candidate]: along the network, or straight × detour."""
+        if self.network is not None:
+            return walking.network_distances(self.network, self.demand, candidates, radius_m)
+        return walking.straight_distances(self.demand, candidates, self.detour)
+
+    @property
+    def distance_note(self) -> str:
+        if self.network is not None:
+            return walking.NETWORK_NOTE
+        if self.detour == 1.0:
+            return optimise.DISTANCE_NOTE
+        return walking.detour_note(self.detour)
 
 
 def prepare(
@@ -284,11 +322,23 @@ def prepare(
     must_keep: Iterable[str] = (),
     practices: pd.DataFrame | None = None,
     venues: pd.DataFrame | None = None,
+    demand_mode: str = spread.DEMAND_CENTROID,
+    people: Residents | None = None,
+    age_band: str = "All",
+    detour: float = 1.0,
+    network: walking.WalkNetwork | None = None,
 ) -> PlanInputs:
     """Demand from people_missed_by_area rows and the candidates of one source.
 
-    Raises PlanInputError with a user-facing message when there is nothing to plan.
+    ``demand_mode`` spread shares each area's people missed over its postcodes (needs
+    ``people``; modelled), centroid keeps one point per area. Walks are straight lines ×
+    ``detour``, or along ``network`` when given. Raises PlanInputError with a user-facing
+    message when there is nothing to plan.
     """
+    if demand_mode not in spread.DEMAND_MODES:
+        raise PlanInputError(f"unknown demand {demand_mode!r}: centroid or spread")
+    if not (detour >= 1.0 and math.isfinite(detour)):
+        raise PlanInputError(f"the detour factor must be a number ≥ 1, got {detour!r}")
     if area_rows.empty:
         raise PlanInputError(
             "no areas have data for this indicator, period, group and area of interest"
@@ -297,14 +347,38 @@ def prepare(
     notes = []
     if len(located) < len(area_rows):
         notes.append(f"{len(area_rows) - len(located)} areas without a centroid were left out.")
+    description = point_description(level)
+    points = located
+    if demand_mode == spread.DEMAND_SPREAD:
+        if people is None:
+            raise PlanInputError("spreading demand needs the resident tables (rebuild extracts)")
+        points = spread.spread_demand(
+            located,
+            level,
+            people.lsoas,
+            people.groups[people.groups["dimension"].eq("age_band")],
+            people.postcodes,
+            age_band,
+        )
+        description = (
+            f"Each {LEVEL_WORDS.get(level, level)}'s people missed are spread over where its "
+            "residents live (postcodes; modelled)"
+        )
+        notes.append(spread.SPREAD_NOTE)
     try:
         demand, rule_text = demand_points(
-            located, core20_weight=core20_weight, point_description=point_description(level)
+            points, core20_weight=core20_weight, point_description=description
         )
+        centroids = demand if points is located else demand_points(located)[0]
     except ValueError as error:
         raise PlanInputError(str(error)) from None
     candidates, candidate_notes = candidate_sites(
-        source, demand, radius_m, must_keep, practices=practices, venues=venues
+        source,
+        centroids if source == SOURCE_CENTROIDS else demand,
+        radius_m,
+        must_keep,
+        practices=practices,
+        venues=venues,
     )
     if candidates.empty:
         raise PlanInputError(
@@ -317,8 +391,11 @@ def prepare(
         rule_text=rule_text,
         notes=notes + candidate_notes,
         is_synthetic=_any_flag(area_rows, "is_synthetic"),
-        is_modelled=_any_flag(area_rows, "is_modelled"),
+        is_modelled=_any_flag(area_rows, "is_modelled") or demand_mode == spread.DEMAND_SPREAD,
         modelled_flags=_flags(area_rows, "is_modelled"),
+        demand_mode=demand_mode,
+        detour=float(detour),
+        network=network,
     )
 
 
@@ -349,9 +426,16 @@ def choose_sites(inputs: PlanInputs, p: int, radius_m: float, must_keep=()) -> P
     if len(must_keep) > p:
         raise PlanInputError(f"{len(must_keep)} must-keep sites but only {p} sites to choose")
     try:
-        result = optimise.plan_sites(inputs.demand, inputs.candidates, p, radius_m, must_keep)
+        distances = inputs.distances(inputs.candidates, radius_m)
+        result = optimise.plan_sites(
+            inputs.demand, inputs.candidates, p, radius_m, must_keep, distances=distances
+        )
     except (ValueError, optimise.PlanningError) as error:
         raise PlanInputError(str(error)) from None
+    catchments = {}
+    if inputs.network is not None:
+        chosen = inputs.candidates[inputs.candidates["site_id"].isin(set(result.sites["site_id"]))]
+        catchments = walking.catchment_outlines(inputs.network, chosen, radius_m)
     return Plan(
         result=result,
         candidates=inputs.candidates,
@@ -360,6 +444,11 @@ def choose_sites(inputs: PlanInputs, p: int, radius_m: float, must_keep=()) -> P
         is_synthetic=inputs.is_synthetic,
         is_modelled=inputs.is_modelled,
         modelled_flags=inputs.modelled_flags,
+        demand_mode=inputs.demand_mode,
+        distance_note=inputs.distance_note,
+        uses_network=inputs.network is not None,
+        detour=1.0 if inputs.network is not None else inputs.detour,
+        catchments=catchments,
     )
 
 
@@ -387,3 +476,94 @@ def parse_site_list(text: str | None) -> list[str]:
     if not text:
         return []
     return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+
+
+# --- centroid vs spread, and who is in each catchment ---------------------------------------
+
+
+def reach_of_sites(inputs: PlanInputs, sites: pd.DataFrame, radius_m: float) -> float:
+    """People missed in ``inputs.demand`` within a walk of radius_m of any of ``sites``."""
+    if sites.empty:
+        return 0.0
+    covered = (inputs.distances(sites, radius_m) <= radius_m).any(axis=1)
+    return float(inputs.demand["people_missed"].to_numpy(dtype=float)[covered].sum())
+
+
+@dataclass(frozen=True)
+class DemandComparison:
+    spread_sites: list[str]
+    centroid_sites: list[str]
+    spread_reach: float  # the spread plan's sites, people where they live
+    centroid_sites_spread_reach: float  # the centroid plan's sites, people where they live
+    centroid_claimed_reach: float  # the centroid plan's own figure (people at centroids)
+    total_missed: float
+
+    @property
+    def common_sites(self) -> list[str]:
+        return [site for site in self.spread_sites if site in set(self.centroid_sites)]
+
+    def text(self) -> str:
+        changed = len(self.spread_sites) - len(self.common_sites)
+        return (
+            f"Centroid vs spread demand: {changed} of {len(self.spread_sites)} chosen sites "
+            f"differ (spread: {', '.join(self.spread_sites)}; centroid: "
+            f"{', '.join(self.centroid_sites)}). Counting people where they live, the spread "
+            f"plan reaches {self.spread_reach:,.0f} and the centroid plan's sites "
+            f"{self.centroid_sites_spread_reach:,.0f} of {self.total_missed:,.0f} missed; "
+            f"the centroid plan itself claims {self.centroid_claimed_reach:,.0f}."
+        )
+
+
+def compare_demand(
+    spread_inputs: PlanInputs, spread_plan: Plan, centroid_plan: Plan, radius_m: float
+) -> DemandComparison:
+    """How the chosen sites and the reach change between centroid and spread demand."""
+    centroid_ids = centroid_plan.result.sites["site_id"].tolist()
+    centroid_sites = centroid_plan.candidates[
+        centroid_plan.candidates["site_id"].isin(centroid_ids)
+    ]
+    return DemandComparison(
+        spread_sites=spread_plan.result.sites["site_id"].tolist(),
+        centroid_sites=centroid_ids,
+        spread_reach=spread_plan.result.total_reached,
+        centroid_sites_spread_reach=reach_of_sites(spread_inputs, centroid_sites, radius_m),
+        centroid_claimed_reach=centroid_plan.result.total_reached,
+        total_missed=spread_plan.result.total_missed,
+    )
+
+
+def reached_by_lsoa(plan: Plan, level: str, people: Residents, age_band: str) -> pd.DataFrame:
+    """site_id, lsoa_code, people: people missed first reached by each site, per LSOA
+    (centroid demand is shared among the area's LSOAs by target-band residents)."""
+    demand = plan.result.demand
+    covered = demand[demand["covered"]]
+    if plan.demand_mode == spread.DEMAND_SPREAD:
+        return pd.DataFrame(
+            {
+                "site_id": covered["covering_site_id"].to_numpy(),
+                "lsoa_code": covered["lsoa_code"].to_numpy(),
+                "people": covered["people_missed"].to_numpy(dtype=float),
+            }
+        )
+    by_lsoa = spread.lsoa_people(
+        covered[["area_code", "people_missed"]],
+        level,
+        people.lsoas,
+        people.groups[people.groups["dimension"].eq("age_band")],
+        age_band,
+    )
+    sites = covered.set_index("area_code")["covering_site_id"]
+    return pd.DataFrame(
+        {
+            "site_id": by_lsoa["area_code"].map(sites).to_numpy(),
+            "lsoa_code": by_lsoa["lsoa_code"].to_numpy(),
+            "people": by_lsoa["people_missed"].to_numpy(dtype=float),
+        }
+    )
+
+
+def catchment_groups(plan: Plan, level: str, people: Residents, age_band: str) -> pd.DataFrame:
+    """Modelled composition of each chosen site's reach: site_id, dimension, category,
+    people (see spread.catchment_composition)."""
+    reached = reached_by_lsoa(plan, level, people, age_band)
+    return spread.catchment_composition(reached, people.lsoas, people.groups, age_band)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from equity import geo, labels, stats
-from equity.planner import optimise
+from equity.planner import optimise, spread
 from equity.planner.plan import Plan
 
 SITE_COLUMNS = [
@@ -43,6 +43,72 @@ def site_table(result: optimise.PlanResult) -> pd.DataFrame:
     sites["core20_people_reached"] = sites["core20_people_reached"].mask(small_core20)
     extra = ["order", "source", "must_keep", "core20_people_reached", "suppressed"]
     return sites[SITE_COLUMNS + extra]
+
+
+DIMENSION_PREFIX = {
+    "age_band": "age ",
+    "ethnic_group": "ethnic group ",
+    "language": "language ",
+    "ethnic_detail": "ethnic detail ",
+}
+DEMAND_LABELS = {spread.DEMAND_SPREAD: "spread (modelled)", spread.DEMAND_CENTROID: "centroid"}
+BASE_COUNT_COLUMNS = ("people_reached", "cumulative_reached")
+
+
+def composition_wide(groups: pd.DataFrame) -> pd.DataFrame:
+    """catchment_groups rows -> one row per site_id, one column per group ('age 50-64',
+    'ethnic group Asian', 'language Main language English', 'ethnic detail Somali'), in
+    whole people with small counts suppressed (NaN)."""
+    if groups.empty:
+        return pd.DataFrame({"site_id": []})
+    named = groups.assign(
+        column=groups["dimension"].map(DIMENSION_PREFIX) + groups["category"].astype(str)
+    )
+    wide = named.pivot_table(
+        index="site_id", columns="column", values="people", aggfunc="sum", sort=False
+    )
+    order = [
+        column
+        for prefix in DIMENSION_PREFIX.values()
+        for column in sorted(wide.columns)
+        if column.startswith(prefix)
+    ]
+    wide = wide[order].fillna(0.0).round(0)
+    return wide.mask(stats.is_disclosive(wide.to_numpy(dtype=float))).reset_index()
+
+
+def reach_table(plan: Plan, groups: pd.DataFrame) -> pd.DataFrame:
+    """The CLI/CSV reach table: ``SITE_COLUMNS``, the demand model, then the modelled
+    people missed in reach by group (``composition_wide``)."""
+    sites = site_table(plan.result)[SITE_COLUMNS]
+    sites = sites.assign(demand=DEMAND_LABELS.get(plan.demand_mode, plan.demand_mode))
+    return sites.merge(composition_wide(groups), on="site_id", how="left")
+
+
+def reach_display(reach: pd.DataFrame, badges: list[str]) -> pd.DataFrame:
+    """The reach table as shown on the page: whole people or '*', shares as percentages."""
+    shown = reach.drop(columns=["lat", "lon"]).rename(
+        columns={
+            "site_id": "Site id",
+            "site_name": "Site",
+            "people_reached": "People reached",
+            "cumulative_reached": "Cumulative reached",
+            "share_of_missed": "Share of all missed",
+            "demand": "Demand",
+        }
+    )
+    for column in count_columns(reach):
+        label = {"people_reached": "People reached", "cumulative_reached": "Cumulative reached"}
+        shown[label.get(column, column)] = reach[column].map(count_text)
+    shown["Share of all missed"] = reach["share_of_missed"].map(share_text)
+    shown["Data"] = " / ".join(badges) or "published"
+    return shown
+
+
+def count_columns(table: pd.DataFrame) -> list[str]:
+    """The people-count columns of a reach table (shown as whole people or '*')."""
+    prefixes = tuple(DIMENSION_PREFIX.values())
+    return [*BASE_COUNT_COLUMNS, *(c for c in table.columns if str(c).startswith(prefixes))]
 
 
 def greedy_table(result: optimise.PlanResult) -> pd.DataFrame:
@@ -190,7 +256,7 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
                 + (
                     f"Within reach of: {row.covering_site_name}"
                     if row.covered
-                    else f"Not reached: nearest chosen site {row.nearest_site_m:,.0f} m away"
+                    else _not_reached_text(row.nearest_site_m, plan.result.radius_m)
                 )
                 + badge_line
                 for row in demand.itertuples()
@@ -206,7 +272,7 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
             "tooltip": [
                 f"Site {row.order}: {row.site_name} ({row.site_id})\n"
                 f"People first reached here: {count_text(row.people_reached)}\n"
-                f"Catchment: {plan.result.radius_m:,.0f} m straight line" + badge_line
+                f"Catchment: {plan.result.radius_m:,.0f} m walk" + badge_line
                 for row in sites.itertuples()
             ],
         }
@@ -223,6 +289,25 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
         }
     )
     return {"demand": demand_points, "sites": site_points, "candidates": candidate_points}
+
+
+def _not_reached_text(metres: float, radius_m: float) -> str:
+    if np.isfinite(metres):
+        return f"Not reached: nearest chosen site {metres:,.0f} m away"
+    return f"Not reached: no chosen site within a {radius_m:,.0f} m walk"
+
+
+def catchment_frame(plan: Plan) -> pd.DataFrame:
+    """Walking isochrones (network plans): site_id, polygon ([[lon, lat], …]), tooltip."""
+    rows = [
+        {
+            "site_id": site_id,
+            "polygon": polygon,
+            "tooltip": f"{site_id}: within a {plan.result.radius_m:,.0f} m walk along streets",
+        }
+        for site_id, polygon in plan.catchments.items()
+    ]
+    return pd.DataFrame(rows, columns=["site_id", "polygon", "tooltip"])
 
 
 def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px: int = 560):
@@ -254,13 +339,31 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
                 pickable=False,
             )
         )
+    isochrones = catchment_frame(plan)
+    if not isochrones.empty:
+        layers.append(
+            pdk.Layer(
+                "PolygonLayer",
+                isochrones,
+                id="walking_catchments",
+                get_polygon="polygon",
+                get_fill_color=[17, 17, 17, 18],
+                get_line_color=[17, 17, 17, 170],
+                stroked=True,
+                line_width_min_pixels=1.5,
+                pickable=False,
+            )
+        )
+    circles = frames["sites"][~site_table(plan.result)["site_id"].isin(set(isochrones["site_id"]))]
+    # A detour factor shrinks the crow-flies circle: radius ÷ detour.
+    circle_m = float(plan.result.radius_m) / max(plan.detour, 1.0)
     layers += [
         pdk.Layer(
             "ScatterplotLayer",
-            frames["sites"],
+            circles,
             id="catchments",
             get_position=["lon", "lat"],
-            get_radius=float(plan.result.radius_m),
+            get_radius=circle_m,
             radius_units='"meters"',
             get_fill_color=[17, 17, 17, 18],
             get_line_color=[17, 17, 17, 170],
