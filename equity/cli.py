@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from equity import catalog, config
+from equity import catalog, config, schema
 from equity.planner import cli as plan_cli
 
 
@@ -26,7 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build data/extracts from data/sources")
     build.add_argument("--if-stale", action="store_true", help="only if sources or code changed")
 
-    targets = commands.add_parser("targets", help="areas to act on, ranked by people missed")
+    targets = commands.add_parser(
+        "targets", help="areas to act on, ranked by people missed (or affected)"
+    )
     targets.add_argument("--indicator", required=True)
     targets.add_argument("--date", type=_date, required=True, help="latest period ending by")
     targets.add_argument("--level", choices=["ward", "msoa", "lsoa", "practice"], default="msoa")
@@ -35,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     targets.add_argument("--sex", default="All")
     targets.add_argument("--ethnic-group", default="All")
     targets.add_argument("--benchmark", default=None, help="benchmark area (default: --area)")
-    targets.add_argument("--all", action="store_true", help="list every area, not only worse")
+    targets.add_argument(
+        "--all",
+        action="store_true",
+        help="list every area, not only the significantly worse (or, for an indicator not "
+        "judged better or worse, the significantly higher or lower)",
+    )
     targets.add_argument("--format", choices=["csv", "table"], default="table")
 
     plan_cli.add_parser(commands)
@@ -93,6 +100,12 @@ def _targets(args) -> int:
     else:
         print(out.to_string(index=False))
     # Notes go to stderr so that stdout stays plain CSV (or a plain table).
+    if indicators.loc[args.indicator, "polarity"] == schema.NO_JUDGEMENT:
+        print(
+            "note: this indicator is not judged better or worse; listed are areas "
+            "significantly higher or lower than the benchmark, by people affected",
+            file=sys.stderr,
+        )
     indicator_is_synthetic = bool(indicators.loc[args.indicator, "is_synthetic"])
     for badge in labels.selection_badges(
         ranked["is_synthetic"], ranked["is_modelled"], indicator_is_synthetic

@@ -1,4 +1,5 @@
--- One indicator over time for an area, its local authority and LLR (the profile's trends).
+-- One indicator over time for an area, its local authority, LLR and any named comparator
+-- (the profile's trends).
 -- Bands of an 'N+' age band are summed before the value and its 95% interval (by unit:
 -- _macros.sql unit_value); value-type rows (life expectancy, ratios) pass through.
 -- Parameters: $indicator_id, $area_code, $area_type, $la_code (NULL for none), $sex,
@@ -30,6 +31,8 @@ selected AS (
             (v.area_code = $area_code AND v.area_type = $area_type)
             OR (v.area_code = $la_code AND v.area_type = 'la')
             OR (v.area_code = 'LLR' AND v.area_type = 'region')
+            -- a named comparator published with the indicator (e.g. LEICS_RUTLAND)
+            OR v.area_type = 'comparator'
         )
     GROUP BY v.area_code, v.area_type, v.period_end
 )
