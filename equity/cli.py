@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from equity import catalog, config, schema
+from equity import config, schema
 from equity.planner import cli as plan_cli
 
 
@@ -70,10 +70,11 @@ def _fail(message: str) -> int:
 
 
 def _targets(args) -> int:
-    from equity import labels, targets
+    from equity import db, labels, targets
     from equity.selection import Selection
 
-    indicators = catalog.catalog_frame().set_index("indicator_id")
+    # the built catalog: the shipped rows plus those the sources declare (e.g. QOF)
+    indicators = db.run_query("indicator_catalog").set_index("indicator_id")
     if args.indicator not in indicators.index:
         known = ", ".join(indicators.index)
         return _fail(f"unknown indicator {args.indicator!r}; known: {known}")

@@ -24,8 +24,6 @@ AREA_TYPE_LABELS = {
     "practice": "GP practice",
 }
 NEARBY_RADIUS_KM = 1.5
-# A named comparator (e.g. LEICS_RUTLAND): drawn as a line, never offered as an area.
-COMPARATOR = "comparator"
 SPINE_COLUMNS = [
     "indicator_id",
     "indicator",
@@ -75,6 +73,22 @@ def search_options(areas: pd.DataFrame) -> pd.DataFrame:
         ]
     )
     return usable.drop(columns="type_order").reset_index(drop=True)
+
+
+# Indicators published only for MSOA 2011 (Local Health SMRs, SARs) are shown on an MSOA
+# 2021 profile from the row of the same code: 123 of the 125 codes are the same area; the
+# two that changed have no MSOA 2011 row under their new code, so show nothing.
+FALLBACK_LEVELS = {"msoa": "msoa11"}
+
+
+def spine_level(breakdowns: pd.DataFrame, area_type: str) -> str:
+    """The level whose rows an area's profile shows for one indicator: its own type, else
+    the type it falls back to (FALLBACK_LEVELS) when only that one is published."""
+    published = set(breakdowns["area_type"])
+    fallback = FALLBACK_LEVELS.get(area_type)
+    if area_type not in published and fallback in published:
+        return fallback
+    return area_type
 
 
 def default_group(breakdowns: pd.DataFrame, level: str, indicator: pd.Series) -> dict | None:
@@ -355,7 +369,7 @@ def series_frame(series: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         complement_pairs=[("numerator", "denominator")],
     )
     out["line"] = [
-        f"{n} (named comparator)" if t == COMPARATOR else names.get(t, n)
+        f"{n} (named comparator)" if t == schema.COMPARATOR else names.get(t, n)
         for t, n in zip(out["area_type"], out["area_name"])
     ]
     out["period_end"] = pd.to_datetime(out["period_end"])

@@ -12,6 +12,7 @@ import pandas as pd
 
 from equity import labels, palette, stats
 from equity.inequalities import wrap_title
+from equity.schema import COMPARATOR
 
 DATE_FORMAT = "%d %b %Y"
 CHART_HEIGHT = 420
@@ -407,9 +408,8 @@ STORY_DATES = (date(2021, 3, 23), date(2021, 3, 30), date(2021, 8, 17))
 STORY_GROUP = {"age_band": "50+", "sex": "All", "ethnic_group": "Somali"}
 STORY_COMPARISONS = (EVERYONE, "ward:E05010478")
 DEFAULT_AREAS = {"la": "E06000016", "ward": "E05010478", "msoa": "E02002844"}
-# A named comparator (area_type 'comparator', e.g. LEICS_RUTLAND for school flu uptake) is a
+# A named comparator (schema.COMPARATOR, e.g. LEICS_RUTLAND for school flu uptake) is a
 # line to compare with, shown by default, never an area to pick, map or rank.
-COMPARATOR = "comparator"
 COMPARISON_LEVELS = ("la", "region", COMPARATOR, "ward", "msoa")
 
 
