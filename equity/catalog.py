@@ -259,6 +259,8 @@ def catalog_frame(source_rows: pd.DataFrame | None = None) -> pd.DataFrame:
             f"{', '.join(schema.UNITS)} / {', '.join(schema.POLARITIES)}: "
             + "; ".join(f"{r.indicator_id} ({r.unit}, {r.polarity})" for r in wrong.itertuples())
         )
+    # Pickers show short_label: a source that gives none shows its label.
+    frame["short_label"] = frame["short_label"].fillna(frame["label"])
     # A rate needs its "per": e.g. 100000 for per 100,000. Other units carry none.
     frame["multiplier"] = frame["multiplier"].where(frame["unit"] == "rate").astype("float64")
     frame["target"] = frame["target"].astype("float64")

@@ -185,7 +185,7 @@ def test_every_new_indicator_is_catalogued_with_source_licence_and_caveat(con):
     for indicator_id in NEW_INDICATORS:
         assert indicator_id in with_values, indicator_id
         row = catalog.loc[indicator_id]
-        for field in ("source", "licence", "caveat", "method", "vintage"):
+        for field in ("short_label", "source", "licence", "caveat", "method", "vintage"):
             assert isinstance(row[field], str) and row[field].strip(), (indicator_id, field)
     assert set(catalog["unit"]) <= set(schema.UNITS)
     assert set(catalog["polarity"]) <= set(schema.POLARITIES)
