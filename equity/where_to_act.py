@@ -112,6 +112,24 @@ def headline(
     )
 
 
+def method_note(polarity: str) -> str:
+    """How the page chose and ordered its areas, for the caption under the headline."""
+    significant = "(benchmark outside the area's 95% CI)"
+    if polarity == schema.HIGHER_IS_BETTER:
+        chosen = f"Areas significantly below the benchmark {significant}, ranked by people "
+        chosen += "missed (eligible minus reached)."
+    elif polarity == schema.NO_JUDGEMENT:
+        chosen = (
+            "This indicator is not judged better or worse (e.g. recorded prevalence can rise "
+            f"with better case-finding): areas significantly higher or lower {significant}, "
+            "ranked by people affected (the numerator)."
+        )
+    else:
+        chosen = f"Areas significantly above the benchmark {significant}, ranked by people "
+        chosen += "affected (the numerator)."
+    return f"{chosen} Core20 = most deprived national IMD 2025 quintile."
+
+
 # Real indicators whose synthetic demo twin carries the breakdowns the real release lacks.
 DEMO_TWIN = {"covid_first_dose": "covid_first_dose_demo"}
 

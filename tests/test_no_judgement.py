@@ -183,6 +183,15 @@ def test_no_judgement_where_to_act_headline_never_says_worse():
     assert set(download["comparison"]) == {"higher", "lower", "similar"}
 
 
+def test_where_to_act_method_note_follows_the_polarity():
+    uptake = where_to_act.method_note(schema.HIGHER_IS_BETTER)
+    assert "significantly below" in uptake and "people missed" in uptake
+    prevalence = where_to_act.method_note(schema.NO_JUDGEMENT)
+    assert "higher or lower" in prevalence and "people affected" in prevalence
+    assert "missed" not in prevalence and "below the benchmark" not in prevalence
+    assert "significantly above" in where_to_act.method_note(schema.LOWER_IS_BETTER)
+
+
 def test_ratio_is_formatted_against_england():
     assert labels.format_value(112.34, "ratio") == "112.3 (England = 100)"
     assert labels.format_value(np.nan, "ratio") == labels.SUPPRESSED

@@ -29,11 +29,7 @@ summary = where_to_act.headline(ranked, indicator, selection, controls.la_names(
 layout.badges(summary.badges)
 st.subheader(summary.sentence)
 if not presenting:
-    st.caption(
-        "Areas significantly below the benchmark (benchmark outside the area's 95% CI), "
-        "ranked by people missed (eligible minus reached). Core20 = most deprived national "
-        "IMD 2025 quintile."
-    )
+    st.caption(where_to_act.method_note(indicator["polarity"]))
 metrics = st.columns(3)
 metrics[0].metric("Benchmark", summary.benchmark_text)
 metrics[1].metric(summary.count_label, summary.worse_count)
