@@ -22,20 +22,26 @@ import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
-from equity import catalog, config, db, geo, schema
+from equity import catalog, config, db, fingertips, geo, mappings, schema
 from equity.locks import ExtractsBusy, extracts_lock
 from equity.planner import residents
 
 # 2: boundaries_simplified.parquet carries each area's GeoJSON text;
 # 3: values files carry their breakdowns index in the Parquet footer
 # 4: postcodes.parquet (planner venues) and interventions.parquet (trend marks)
-BUILD_VERSION = 4
+# 5: real sources via mappings/Fingertips (QOF, smoking, Local Health, school flu), real
+#    MSOA life expectancy (life_expectancy_birth), catalog multiplier, LEICS_RUTLAND comparator
+BUILD_VERSION = 5
 COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 USER_FILES = "*_user_*.parquet"
 WALK_FILES = "walk_*.parquet"  # the OSM walking network (build --walk-network), kept on rebuild
+LEICESTER_LA = "E06000016"
+# UKHSA reports Leicestershire and Rutland as one area: a named comparator, not one of ours.
+LEICS_RUTLAND = "LEICS_RUTLAND"
 
 # Code whose change must trigger a rebuild, besides the source files themselves.
 _BUILD_CODE = [
@@ -44,6 +50,8 @@ _BUILD_CODE = [
     Path(__file__).with_name("synthetic.py"),
     Path(__file__).with_name("schema.py"),
     Path(__file__).with_name("planner") / "residents.py",
+    Path(__file__).with_name("mappings.py"),
+    Path(__file__).with_name("fingertips.py"),
     *sorted(config.QUERIES_DIR.glob("build_*.sql")),
     config.QUERIES_DIR / "_macros.sql",
 ]
@@ -365,7 +373,13 @@ def build_areas(sources_dir: Path, boundaries: gpd.GeoDataFrame) -> pd.DataFrame
                 "area_name": "Leicester, Leicestershire and Rutland",
                 "area_type": "region",
                 "population": lsoa["population"].sum(),
-            }
+            },
+            {
+                "area_code": LEICS_RUTLAND,
+                "area_name": "Leicestershire and Rutland (UKHSA combined)",
+                "area_type": schema.COMPARATOR,
+                "population": lsoa.loc[lsoa["la_code"] != LEICESTER_LA, "population"].sum(),
+            },
         ]
     )
 
@@ -607,19 +621,12 @@ def cervical_screening_values(con, sources_dir: Path, areas: pd.DataFrame) -> pd
     all_ages["age_band"] = "All"
     practice = pd.concat([practice, all_ages[practice.columns]], ignore_index=True)
 
-    located = areas.loc[areas["area_type"] == "practice", ["area_code", "la_code"]]
-    parents = pd.concat(
-        [
-            located.dropna().rename(columns={"la_code": "parent_code"}).assign(parent_type="la"),
-            located.assign(parent_code=config.LLR_CODE, parent_type="region")[
-                ["area_code", "parent_code", "parent_type"]
-            ],
-        ],
-        ignore_index=True,
-    )
     countable = practice[practice["numerator"].notna()]
     rolled = _run_sql(
-        con, "build_rollup_values_to_parents", leaf_values=countable, area_parents=parents
+        con,
+        "build_rollup_values_to_parents",
+        leaf_values=countable,
+        area_parents=_practice_parents(areas),
     )
     combined = pd.concat([practice, rolled], ignore_index=True)
     return _run_sql(con, "build_fill_proportion_ci", count_values=combined)
@@ -655,92 +662,241 @@ def practice_life_expectancy_values(sources_dir: Path) -> pd.DataFrame:
     return _sorted_values(pd.concat(rows, ignore_index=True))
 
 
-def _weighted_fit(x: np.ndarray, y: np.ndarray, w: np.ndarray):
-    """Weighted least squares y = a + b x, with what a prediction interval needs."""
-    w = w / w.mean()
-    design = np.column_stack([np.ones_like(x), x])
-    xtwx_inv = np.linalg.inv(design.T @ (design * w[:, None]))
-    beta = xtwx_inv @ design.T @ (w * y)
-    residuals = y - design @ beta
-    dof = len(y) - 2
-    sigma2 = float(np.sum(w * residuals**2) / dof)
-    return beta, xtwx_inv, sigma2, dof
+# ---------------------------------------------------------------------------- mapped sources
 
 
-def modelled_life_expectancy_values(sources_dir: Path, areas: pd.DataFrame) -> pd.DataFrame:
-    """Ward and MSOA life expectancy modelled from practice LE and deprivation (labelled)."""
-    from scipy import stats as scipy_stats
+class SourceProblems(ValueError):
+    """A shipped source the build cannot take: its problem lines (file, row, column, fix)."""
 
-    life = _read_csv(sources_dir, "life_expectancy/llr_gp_practice_life_expectancy_heec.csv")
-    practices = areas[areas["area_type"] == "practice"].set_index("area_code")
-    msoa11_score = _read_csv(sources_dir, "deprivation/imd2019_msoa11_llr.csv").set_index(
-        "msoa11_code"
-    )["Score"]
 
-    # IMD 2019 score of each MSOA 2021 and ward, population-weighted through LSOA pieces.
+def _checked(name: str, values: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
+    if problems:
+        raise SourceProblems(
+            f"{name}: the build stopped; the previous extracts stay.\n" + "\n".join(problems)
+        )
+    return values
+
+
+class MappedSources:
+    """Every data/sources/mappings/*.toml applied once (equity.mappings: the same way in as a
+    user's upload); `values(name)` stops the build on a file with problems."""
+
+    def __init__(self, sources_dir: Path) -> None:
+        self.sources_dir = sources_dir
+        self._results: dict[str, mappings.MappedSource] | None = None
+
+    def _all(self) -> dict[str, mappings.MappedSource]:
+        if self._results is None:
+            results = mappings.apply_mapping_files(self.sources_dir)
+            self._results = {result.name: result for result in results}
+        return self._results
+
+    def result(self, name: str) -> mappings.MappedSource:
+        if name not in self._all():
+            raise SourceProblems(f"mappings/{name}: mapping file missing — restore it")
+        return self._all()[name]
+
+    def values(self, name: str) -> pd.DataFrame:
+        result = self.result(name)
+        return _checked(result.name, result.values, result.problems)
+
+    def indicators(self) -> pd.DataFrame:
+        """Catalog rows the mappings declare, with what the build adds to their method."""
+        frames = [r.indicators for r in self._all().values() if not r.indicators.empty]
+        if not frames:
+            return pd.DataFrame()
+        rows = pd.concat(frames, ignore_index=True)
+        # Published under the one life-expectancy id (catalog.py), not the mapping's own.
+        rows = rows[rows["indicator_id"] != LOCALHEALTH_LE_ID].copy()
+        for prefix, note in METHOD_NOTES.items():
+            ours = rows["indicator_id"].str.startswith(prefix)
+            rows.loc[ours, "method"] = rows.loc[ours, "method"].fillna("") + note
+        return rows
+
+
+SMOKING_EXPORT = "smoking/heec_fingertips91547_smoking_prevalence_qof_gp_llr_2022-23_2023-24.csv"
+SMOKING_CATALOG = {
+    "short_label": "Smoking prevalence (QOF, 15+)",
+    "domain": "behaviours",
+    "vintage": "2022/23 (Fingertips) and 2023/24 (QOF rows appended by HEEC)",
+    "method": "Practices: as published by OHID Fingertips (value and 95% limits) for 2022/23; "
+    "2023/24 published value with Wilson 95% limits computed here. Local authorities and LLR: "
+    "the practices located there summed (current smokers / patients aged 15+), Wilson 95% CI.",
+    "caveat": "Recorded smoking status in GP records (QOF), patients aged 15+. The 2023/24 rows "
+    "were appended to the Fingertips file by the HEEC repository author, not downloaded from "
+    "Fingertips. Area totals sum the practices located in the area, not its residents.",
+}
+PRACTICE_ROLLUP_NOTE = (
+    " Local authority and LLR figures sum the counts of the practices located in the area "
+    "(Wilson 95% CI on the sums); practices without counts are left out of the sums."
+)
+
+
+# What the build adds to mapped indicators (by id prefix): how parent areas are made.
+METHOD_NOTES = {
+    "qof_": PRACTICE_ROLLUP_NOTE,
+    "flu_vaccination_school_age": " LLR = Leicester plus Leicestershire and Rutland, counts "
+    "summed (Wilson 95% CI).",
+}
+
+
+def _practice_parents(areas: pd.DataFrame) -> pd.DataFrame:
+    """Each located practice's local authority, and LLR for every practice."""
+    located = areas.loc[areas["area_type"] == "practice", ["area_code", "la_code"]]
+    return pd.concat(
+        [
+            located.dropna().rename(columns={"la_code": "parent_code"}).assign(parent_type="la"),
+            located.assign(parent_code=config.LLR_CODE, parent_type="region")[
+                ["area_code", "parent_code", "parent_type"]
+            ],
+        ],
+        ignore_index=True,
+    )
+
+
+def _with_parent_sums(con, leaf: pd.DataFrame, parents: pd.DataFrame) -> pd.DataFrame:
+    """Leaf rows as published plus their parents' rows: counts summed, Wilson 95% CI."""
+    countable = leaf[leaf["numerator"].notna() & leaf["denominator"].notna()]
+    rolled = _run_sql(
+        con, "build_rollup_values_to_parents", leaf_values=countable, area_parents=parents
+    )
+    rolled = _run_sql(con, "build_fill_proportion_ci", count_values=rolled)
+    return _sorted_values(pd.concat([leaf, rolled], ignore_index=True))
+
+
+def smoking_values(con, sources_dir: Path, areas: pd.DataFrame, mapped: MappedSources):
+    """Fingertips 91547 (2022/23, published value and limits kept) + the 2023/24 rows the
+    mapping takes; practices summed to LA and LLR. Returns (values, catalog rows)."""
+    export = fingertips.load_export(
+        sources_dir / SMOKING_EXPORT,
+        areas,
+        unit="percent",
+        polarity="lower_is_better",
+        catalog_fields=SMOKING_CATALOG,
+    )
+    exported = _checked(SMOKING_EXPORT, export.values, export.problems)
+    appended = mapped.values("smoking_qof_2023_24.toml")
+    practice = pd.concat([exported, appended], ignore_index=True)
+    values = _with_parent_sums(con, practice, _practice_parents(areas))
+    indicators = export.indicators.copy()
+    indicators["method"] = SMOKING_CATALOG["method"]
+    return values, mappings.catalog_defaults(indicators, values)
+
+
+def qof_prevalence_values(con, areas: pd.DataFrame, mapped: MappedSources) -> pd.DataFrame:
+    """QOF 2020-21 registers by practice (Wilson limits), summed to LA and LLR."""
+    practice = mapped.values("qof_prevalence_2020_21.toml")
+    return _with_parent_sums(con, practice, _practice_parents(areas))
+
+
+def school_flu_values(con, mapped: MappedSources) -> pd.DataFrame:
+    """UKHSA school flu: Leicester, the Leicestershire and Rutland comparator, and LLR as
+    their sum (the two together are the whole of LLR)."""
+    local = mapped.values("ukhsa_school_flu_uptake.toml")
+    parents = pd.DataFrame(
+        {
+            "area_code": [LEICESTER_LA, LEICS_RUTLAND],
+            "parent_code": config.LLR_CODE,
+            "parent_type": "region",
+        }
+    )
+    return _with_parent_sums(con, local, parents)
+
+
+LOCALHEALTH_LE_SMR = "localhealth_msoa11_le_smr_2015_19.toml"
+LOCALHEALTH_LE_ID = "localhealth_life_expectancy"  # the mapping's id; published as below
+LIFE_EXPECTANCY_ID = "life_expectancy_birth"
+
+
+def localhealth_smr_values(mapped: MappedSources) -> pd.DataFrame:
+    """Local Health SMRs by MSOA 2011 as published (life expectancy goes to its own file)."""
+    values = mapped.values(LOCALHEALTH_LE_SMR)
+    return _sorted_values(values[values["indicator_id"] != LOCALHEALTH_LE_ID])
+
+
+def localhealth_admissions_values(mapped: MappedSources) -> pd.DataFrame:
+    """Local Health SARs, limiting long-term illness and back pain by MSOA 2011."""
+    return _sorted_values(mapped.values("localhealth_msoa11_admissions_llti_back_pain.toml"))
+
+
+def _lsoa11_pieces(sources_dir: Path) -> pd.DataFrame:
+    """LSOA 2011 x LSOA 2021 pieces with their MSOA 2011, ward, MSOA 2021 and mid-2020
+    population (the LSOA 2011's split by the Census 2021 shares of its children)."""
     mye = _read_csv(sources_dir, "population/mye2020_sya_lsoa11_llr.csv")
     lsoa11_msoa11 = _read_csv(sources_dir, "lookups/lsoa11_msoa11_llr.csv")
-    pieces = lsoa11_to_lsoa21_shares(sources_dir).merge(lsoa11_msoa11, on="lsoa11_code")
+    pieces = lsoa11_to_lsoa21_shares(sources_dir).merge(
+        lsoa11_msoa11[["lsoa11_code", "msoa11_code"]], on="lsoa11_code"
+    )
     lsoa = load_lsoas(sources_dir).set_index("area_code")
+    pieces["ward_code"] = pieces["lsoa21_code"].map(lsoa["ward_code"])
+    pieces["msoa_code"] = pieces["lsoa21_code"].map(lsoa["msoa_code"])
     pieces["population"] = (
         pieces["lsoa11_code"].map(mye.set_index("lsoa11_code")["total_population"])
         * pieces["share"]
     )
-    pieces["score"] = pieces["msoa11_code"].map(msoa11_score)
-    targets = []
-    for area_type, key in (("ward", "ward_code"), ("msoa", "msoa_code")):
-        pieces[key] = pieces["lsoa21_code"].map(lsoa[key])
-        grouped = pieces.assign(sxp=pieces["score"] * pieces["population"]).groupby(key)
-        score = grouped["sxp"].sum() / grouped["population"].sum()
-        targets.append(
-            pd.DataFrame({"area_code": score.index, "area_type": area_type, "score": score.values})
-        )
-    targets = pd.concat(targets, ignore_index=True)
+    return pieces
 
-    rows = []
-    z = scipy_stats.norm.ppf(0.975)
-    for year in sorted(life["year"].unique()):
-        period = life[life["year"] == year].drop_duplicates("practice_code")
-        for sex, column in (("Female", "life_expectancy_female"), ("Male", "life_expectancy_male")):
-            data = period[["practice_code", column]].dropna()
-            data = data.assign(
-                score=data["practice_code"].map(practices["imd_score"]),
-                weight=data["practice_code"].map(practices["population"]),
-            ).dropna()
-            if len(data) < 10:
-                continue
-            beta, xtwx_inv, sigma2, dof = _weighted_fit(
-                data["score"].to_numpy(float),
-                data[column].to_numpy(float),
-                data["weight"].to_numpy(float),
+
+def unchanged_msoas(sources_dir: Path) -> set[str]:
+    """MSOA codes whose 2011 and 2021 areas are the same (one-to-one, same code)."""
+    lookup = _read_csv(sources_dir, "lookups/msoa11_msoa21_ltla22_llr.csv")
+    one_parent = lookup.groupby("msoa21_code")["msoa11_code"].transform("nunique") == 1
+    one_child = lookup.groupby("msoa11_code")["msoa21_code"].transform("nunique") == 1
+    same = lookup[one_parent & one_child & (lookup["msoa11_code"] == lookup["msoa21_code"])]
+    return set(same["msoa21_code"])
+
+
+def life_expectancy_values(sources_dir: Path, mapped: MappedSources) -> pd.DataFrame:
+    """Local Health 2015-19 life expectancy at birth: MSOA 2011 as published (real); MSOA
+    2021 unchanged since 2011 copied (real); split or merged MSOA 2021s and wards the
+    population-weighted mean over their LSOA pieces (modelled). No limits are published."""
+    published = mapped.values(LOCALHEALTH_LE_SMR)
+    msoa11 = published[published["indicator_id"] == LOCALHEALTH_LE_ID].assign(
+        indicator_id=LIFE_EXPECTANCY_ID
+    )
+    pieces = _lsoa11_pieces(sources_dir)
+    same = unchanged_msoas(sources_dir)
+    frames = [msoa11]
+    for (sex, start, end), rows in msoa11.groupby(["sex", "period_start", "period_end"]):
+        by_msoa11 = rows.set_index("area_code")["value"]
+        piece = pieces.assign(value=pieces["msoa11_code"].map(by_msoa11))
+        for area_type, key in (("msoa", "msoa_code"), ("ward", "ward_code")):
+            piece_key = piece.dropna(subset=[key])
+            grouped = piece_key.assign(vxp=piece_key["value"] * piece_key["population"]).groupby(
+                key
             )
-            t = scipy_stats.t.ppf(0.975, dof) if dof > 0 else z
-            x0 = np.column_stack([np.ones(len(targets)), targets["score"].to_numpy(float)])
-            predicted = x0 @ beta
-            spread = np.sqrt(sigma2 * (1 + np.einsum("ij,jk,ik->i", x0, xtwx_inv, x0)))
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "indicator_id": "life_expectancy_modelled",
-                        "area_code": targets["area_code"],
-                        "area_type": targets["area_type"],
-                        "period_start": pd.Timestamp(f"{year}-01-01"),
-                        "period_end": pd.Timestamp(f"{year}-12-31"),
-                        "sex": sex,
-                        "age_band": "All",
-                        "ethnic_group": "All",
-                        "numerator": np.nan,
-                        "denominator": np.nan,
-                        "value": predicted,
-                        "lower_ci": predicted - t * spread,
-                        "upper_ci": predicted + t * spread,
-                        "is_synthetic": False,
-                        "is_modelled": True,
-                    }
-                )
+            mean = grouped["vxp"].sum() / grouped["population"].sum()
+            # Suppressed stays suppressed: an area with a piece lacking a figure has none.
+            mean[grouped["value"].apply(lambda v: v.isna().any())] = np.nan
+            frame = pd.DataFrame(
+                {
+                    "indicator_id": LIFE_EXPECTANCY_ID,
+                    "area_code": mean.index,
+                    "area_type": area_type,
+                    "period_start": start,
+                    "period_end": end,
+                    "sex": sex,
+                    "age_band": "All",
+                    "ethnic_group": "All",
+                    "numerator": np.nan,
+                    "denominator": np.nan,
+                    "value": mean.to_numpy(),
+                    "lower_ci": np.nan,
+                    "upper_ci": np.nan,
+                    "is_synthetic": False,
+                    "is_modelled": True,
+                }
             )
-    frame = pd.concat(rows, ignore_index=True)
-    return _sorted_values(frame[frame["value"].notna()])
+            if area_type == "msoa":
+                copied = frame["area_code"].isin(same)
+                frame.loc[copied, "value"] = frame.loc[copied, "area_code"].map(by_msoa11)
+                frame.loc[copied, "is_modelled"] = False
+            frames.append(frame)
+    values = pd.concat(frames, ignore_index=True)
+    for column in ("numerator", "denominator", "value", "lower_ci", "upper_ci"):
+        values[column] = values[column].astype(float)
+    values["is_modelled"] = values["is_modelled"].astype(bool)
+    return _sorted_values(values)
 
 
 def _sorted_values(frame: pd.DataFrame) -> pd.DataFrame:
@@ -811,7 +967,11 @@ def is_stale(sources_dir: Path = config.SOURCES_DIR, extracts_dir: Path | None =
 
 def _write_values(con, frame: pd.DataFrame, path: Path) -> None:
     con.register("frame_to_write", frame)
-    select = "SELECT * FROM frame_to_write"
+    # Periods are calendar dates in every file (the contract), whatever pandas held them as.
+    select = (
+        "SELECT * REPLACE (CAST(period_start AS DATE) AS period_start, "
+        "CAST(period_end AS DATE) AS period_end) FROM frame_to_write"
+    )
     try:
         con.execute(
             f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, "
@@ -825,8 +985,13 @@ def build(
     sources_dir: Path = config.SOURCES_DIR,
     extracts_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    progress_bar: bool = False,
 ) -> dict[str, int]:
-    """Build every extract into a temporary folder, then swap it in whole."""
+    """Build every extract into a temporary folder, then swap it in whole.
+
+    `progress` receives one line per step (logs); `progress_bar` also shows a tqdm bar on
+    stderr (the CLI, on a terminal).
+    """
     extracts_dir = Path(extracts_dir or config.EXTRACTS_DIR)
     started = time.monotonic()
 
@@ -838,7 +1003,7 @@ def build(
         extracts_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".extracts-build-", dir=extracts_dir.parent))
         try:
-            counts = _build_into(sources_dir, staging, say)
+            counts = _build_into(sources_dir, staging, say, progress_bar)
             _carry_over_user_extracts(extracts_dir, staging)
             _swap_in(staging, extracts_dir)
         except BaseException:
@@ -879,7 +1044,9 @@ def _swap_in(staging: Path, extracts_dir: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
-def _build_into(sources_dir: Path, out: Path, say: Callable[[str], None]) -> dict[str, int]:
+def _build_into(
+    sources_dir: Path, out: Path, say: Callable[[str], None], progress_bar: bool = False
+) -> dict[str, int]:
     from equity import synthetic
 
     con = duckdb.connect(":memory:")
@@ -910,9 +1077,13 @@ def _build_into(sources_dir: Path, out: Path, say: Callable[[str], None]) -> dic
     interventions.to_parquet(out / "interventions.parquet", index=False)
     counts["interventions.parquet"] = len(interventions)
 
-    say("catalog")
-    catalog.catalog_frame().to_parquet(out / "indicators.parquet", index=False)
-    counts["indicators.parquet"] = len(catalog.INDICATORS)
+    mapped = MappedSources(sources_dir)
+    catalog_rows: list[pd.DataFrame] = []
+
+    def smoking() -> pd.DataFrame:
+        values, indicators = smoking_values(con, sources_dir, areas, mapped)
+        catalog_rows.append(indicators)
+        return values
 
     steps = [
         (
@@ -931,9 +1102,34 @@ def _build_into(sources_dir: Path, out: Path, say: Callable[[str], None]) -> dic
             lambda: practice_life_expectancy_values(sources_dir),
         ),
         (
-            "values_life_expectancy_modelled.parquet",
-            "modelled ward/MSOA life expectancy",
-            lambda: modelled_life_expectancy_values(sources_dir, areas),
+            "values_life_expectancy_msoa_ward.parquet",
+            "life expectancy at birth, MSOA and ward (Local Health 2015-19)",
+            lambda: life_expectancy_values(sources_dir, mapped),
+        ),
+        (
+            "values_localhealth_smr.parquet",
+            "standardised mortality ratios, MSOA 2011 (Local Health 2015-19)",
+            lambda: localhealth_smr_values(mapped),
+        ),
+        (
+            "values_localhealth_admissions.parquet",
+            "admissions, limiting long-term illness, back pain (Local Health MSOA 2011)",
+            lambda: localhealth_admissions_values(mapped),
+        ),
+        (
+            "values_qof_prevalence.parquet",
+            "QOF 2020-21 prevalence registers (NHS Digital)",
+            lambda: qof_prevalence_values(con, areas, mapped),
+        ),
+        (
+            "values_smoking_qof.parquet",
+            "smoking prevalence 15+ (Fingertips 91547, QOF 2023/24)",
+            smoking,
+        ),
+        (
+            "values_school_flu.parquet",
+            "school-age flu vaccine uptake (UKHSA)",
+            lambda: school_flu_values(con, mapped),
         ),
         (
             "values_demo_covid.parquet",
@@ -950,11 +1146,21 @@ def _build_into(sources_dir: Path, out: Path, say: Callable[[str], None]) -> dic
             ),
         ),
     ]
-    for filename, label, make in steps:
+    bar = tqdm(steps, desc="build", unit="step", file=sys.stderr, disable=not progress_bar)
+    for filename, label, make in bar:
+        bar.set_postfix_str(label)
         say(label)
         frame = make()
         _write_values(con, frame, out / filename)
         counts[filename] = len(frame)
+    bar.close()
+
+    say("catalog")
+    indicators = catalog.catalog_frame(
+        pd.concat([*catalog_rows, mapped.indicators()], ignore_index=True)
+    )
+    indicators.to_parquet(out / "indicators.parquet", index=False)
+    counts["indicators.parquet"] = len(indicators)
 
     manifest = {
         "build_version": BUILD_VERSION,
@@ -970,8 +1176,19 @@ def main_build(force: bool = False) -> int:
     if not force and not is_stale():
         print(f"extracts are up to date in {config.EXTRACTS_DIR}", file=sys.stderr)
         return 0
+    bar = sys.stderr.isatty()
+
+    def say(message: str) -> None:
+        if bar:  # above the bar (tqdm.write) instead of through it
+            tqdm.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
     try:
-        build(progress=lambda message: print(message, file=sys.stderr, flush=True))
+        build(progress=say, progress_bar=bar)
+    except SourceProblems as problems:
+        print(str(problems), file=sys.stderr)
+        return 1
     except ExtractsBusy as busy:
         print(busy, file=sys.stderr)
         return 2

@@ -30,10 +30,11 @@ def ranked_bars(
     import altair as alt
 
     # Only what the chart draws goes to the browser: no benchmark or raw counts ride along.
-    shown = ["area_name", "value", "lower_ci", "upper_ci", "comparison", "rag", "people_missed"]
+    shown = ["area_name", "value", "lower_ci", "upper_ci", "comparison", "rag"]
+    shown += ["people_missed", "people_affected"]
     data = frame.head(max_rows)[[c for c in shown if c in frame.columns]].copy()
     data["value_label"] = [labels.format_value(v, unit) for v in data["value"]]
-    colours = palette.RAG_COLOURS
+    colours = palette.comparison_colours(data["rag"])
     order = data["area_name"].tolist()
     axis_title = "%" if unit == "percent" else unit
     base = alt.Chart(data).encode(
@@ -46,8 +47,9 @@ def ranked_bars(
         alt.Tooltip("upper_ci:Q", title="95% CI upper", format=".1f"),
         alt.Tooltip("comparison:N", title="vs benchmark"),
     ]
-    if "people_missed" in data:
-        tooltip.append(alt.Tooltip("people_missed:Q", title="People missed", format=",.0f"))
+    for column, title in (("people_missed", "People missed"), ("people_affected", "People")):
+        if column in data and data[column].notna().any():
+            tooltip.append(alt.Tooltip(f"{column}:Q", title=title, format=",.0f"))
     if badges:
         data["data_note"] = " / ".join(badges)
         tooltip.append(alt.Tooltip("data_note:N", title="Data"))

@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from equity import catalog, config
+from equity import config, schema
 from equity.planner import cli as plan_cli
 
 
@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         help="OpenStreetMap extract (.osm.pbf or .osm) whose walkable ways the planner uses",
     )
 
-    targets = commands.add_parser("targets", help="areas to act on, ranked by people missed")
+    targets = commands.add_parser(
+        "targets", help="areas to act on, ranked by people missed (or affected)"
+    )
     targets.add_argument("--indicator", required=True)
     targets.add_argument("--date", type=_date, required=True, help="latest period ending by")
     targets.add_argument("--level", choices=["ward", "msoa", "lsoa", "practice"], default="msoa")
@@ -41,7 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     targets.add_argument("--sex", default="All")
     targets.add_argument("--ethnic-group", default="All")
     targets.add_argument("--benchmark", default=None, help="benchmark area (default: --area)")
-    targets.add_argument("--all", action="store_true", help="list every area, not only worse")
+    targets.add_argument(
+        "--all",
+        action="store_true",
+        help="list every area, not only the significantly worse (or, for an indicator not "
+        "judged better or worse, the significantly higher or lower)",
+    )
     targets.add_argument("--format", choices=["csv", "table"], default="table")
 
     plan_cli.add_parser(commands)
@@ -69,10 +76,11 @@ def _fail(message: str) -> int:
 
 
 def _targets(args) -> int:
-    from equity import labels, targets
+    from equity import db, labels, targets
     from equity.selection import Selection
 
-    indicators = catalog.catalog_frame().set_index("indicator_id")
+    # the built catalog: the shipped rows plus those the sources declare (e.g. QOF)
+    indicators = db.run_query("indicator_catalog").set_index("indicator_id")
     if args.indicator not in indicators.index:
         known = ", ".join(indicators.index)
         return _fail(f"unknown indicator {args.indicator!r}; known: {known}")
@@ -99,6 +107,12 @@ def _targets(args) -> int:
     else:
         print(out.to_string(index=False))
     # Notes go to stderr so that stdout stays plain CSV (or a plain table).
+    if indicators.loc[args.indicator, "polarity"] == schema.NO_JUDGEMENT:
+        print(
+            "note: this indicator is not judged better or worse; listed are areas "
+            "significantly higher or lower than the benchmark, by people affected",
+            file=sys.stderr,
+        )
     indicator_is_synthetic = bool(indicators.loc[args.indicator, "is_synthetic"])
     for badge in labels.selection_badges(
         ranked["is_synthetic"], ranked["is_modelled"], indicator_is_synthetic

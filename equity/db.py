@@ -105,6 +105,12 @@ def _open(extracts_dir: Path) -> duckdb.DuckDBPyConnection:
         con.execute(
             f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{_sql_path(extracts_dir / filename)}')"
         )
+    catalog_columns = {row[0] for row in con.execute("DESCRIBE indicators").fetchall()}
+    if "multiplier" not in catalog_columns:  # a catalog built before rates had multipliers
+        con.execute(
+            "CREATE OR REPLACE VIEW indicators AS SELECT *, CAST(NULL AS DOUBLE) AS multiplier "
+            f"FROM read_parquet('{_sql_path(extracts_dir / VIEW_FILES['indicators'])}')"
+        )
     values_glob = _sql_path(extracts_dir / VALUES_GLOB)
     con.execute(
         f"CREATE VIEW indicator_values AS SELECT * FROM read_parquet('{values_glob}', union_by_name = true)"

@@ -47,7 +47,19 @@ def format_value(value, unit: str) -> str:
         return f"{value:.1f}%"
     if unit == "years":
         return f"{value:.1f} years"
+    if unit == "ratio":  # standardised ratios (SMR, SAR): England is 100 by construction
+        return f"{value:.1f} (England = 100)"
     return f"{value:,.1f}"
+
+
+def comparison_category_text(category: str) -> str:
+    """A comparison colour category (stats.comparison_category) in words for a legend:
+    'worse' stays 'worse'; a no-judgement one reads e.g. 'Higher (not judged)'."""
+    from equity import stats
+
+    if category in stats.NO_JUDGEMENT_DISPLAY and category != "not compared":
+        return f"{stats.NO_JUDGEMENT_DISPLAY[category]} (not judged)"
+    return category
 
 
 def format_ci(lower, upper) -> str:

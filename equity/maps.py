@@ -2,8 +2,9 @@
 
 Areas are coloured either by classed value (mapclassify breaks, a colour-blind-safe
 sequential palette whose darkest class is the worst) or by comparison with a benchmark
-(equity.palette.RAG_COLOURS). Every figure shown in a tooltip is formatted here, after disclosure
-suppression, so no count from 1 to the threshold can reach the browser.
+(equity.palette.COMPARISON_COLOURS: RAG, or a non-judging pair). Every figure shown in a
+tooltip is formatted here, after disclosure suppression, so no count from 1 to the threshold
+can reach the browser.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ import pydeck as pdk
 
 from equity import config, labels, schema, stats
 from equity import geo as geography
-from equity.palette import MAP_BACKGROUND, NO_DATA_COLOUR, RAG_COLOURS, SEQUENTIAL_PALETTE
+from equity.palette import (
+    COMPARISON_COLOURS,
+    MAP_BACKGROUND,
+    NO_DATA_COLOUR,
+    SEQUENTIAL_PALETTE,
+    comparison_colours,
+)
 
 SCHEMES = {"quantiles": "Quantiles (equal counts)", "fisher_jenks": "Natural breaks (Fisher-Jenks)"}
 COLOUR_MODES = {"value": "Value (classed)", "comparison": "Compared with benchmark"}
@@ -124,13 +131,24 @@ def legend_entries(
     """(colour, label) pairs for the legend, in reading order (worst first)."""
     if colour_by == "comparison":
         present = set(frame["rag"])
-        return [(c, name) for name, c in RAG_COLOURS.items() if name in present]
+        return [
+            (colour, stats.NO_JUDGEMENT_DISPLAY.get(name, name))
+            for name, colour in comparison_colours(present).items()
+            if name in present
+        ]
     entries = list(zip(palette(len(classes.upper_bounds), polarity), class_labels(classes, unit)))
     if polarity == schema.LOWER_IS_BETTER:
         entries = entries[::-1]
     if (classes.class_of < 0).any():
         entries.append((NO_DATA_COLOUR, "suppressed or no data"))
     return entries
+
+
+def value_colour_note(polarity: str) -> str:
+    """What the sequential classes' darkness means, in the legend."""
+    if polarity == schema.NO_JUDGEMENT:
+        return "Darker = higher (not judged better or worse)."
+    return "Darker = worse."
 
 
 def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> str:
@@ -151,12 +169,13 @@ def legend_html(title: str, entries: list[tuple[str, str]], note: str = "") -> s
 def colour_areas(
     ranked: pd.DataFrame, colour_by: str, polarity: str, scheme: str = "quantiles", k: int = 5
 ) -> tuple[pd.DataFrame, Classes]:
-    """Add `fill_hex` (classed value colours, or comparison RAG colours) and `fill`, the
+    """Add `fill_hex` (classed value colours, or comparison colours: RAG, or the
+    no-judgement pair for a no-judgement indicator) and `fill`, the
     same colour as RGBA for pydeck."""
     out = ranked.copy()
     classes = classify(out["value"], scheme, k)
     if colour_by == "comparison":
-        fills = [RAG_COLOURS.get(rag, NO_DATA_COLOUR) for rag in out["rag"]]
+        fills = [COMPARISON_COLOURS.get(rag, NO_DATA_COLOUR) for rag in out["rag"]]
     else:
         colours = palette(len(classes.upper_bounds), polarity)
         fills = [colours[i] if i >= 0 else NO_DATA_COLOUR for i in classes.class_of]
@@ -547,7 +566,19 @@ def map_title(
         f"{indicator_label}, {who}: {extreme} in {worst['area_name']} "
         f"({labels.format_value(worst['value'], unit)})"
     )
-    if benchmark_value is not None and pd.notna(benchmark_value):
+    if (
+        benchmark_value is not None
+        and pd.notna(benchmark_value)
+        and polarity == schema.NO_JUDGEMENT
+    ):
+        higher = int((ranked["rag"] == "higher_no_judgement").sum())
+        lower = int((ranked["rag"] == "lower_no_judgement").sum())
+        title += (
+            f"; {higher} of {len(ranked)} {noun} significantly higher and {lower} lower than "
+            f"{benchmark_name} ({labels.format_value(benchmark_value, unit)}; not judged better or "
+            "worse)"
+        )
+    elif benchmark_value is not None and pd.notna(benchmark_value):
         worse = int((ranked["rag"] == "worse").sum())
         title += (
             f"; {worse} of {len(ranked)} {noun} significantly worse than {benchmark_name} "

@@ -16,6 +16,7 @@ SOURCE_DOCUMENTS = (
     ("SOURCES.md", "Sources, licences and geography"),
     ("SOURCES_HEALTH.md", "Health data sources"),
     ("SOURCES_MORE.md", "More population and boundary sources"),
+    ("SOURCES_EXTRA.md", "More health data: QOF, smoking, Local Health, school flu"),
     ("SYNTHETIC.md", "The synthetic demo extracts: model and calibration"),
 )
 
@@ -49,7 +50,10 @@ decile (on the logit scale for proportions).
 **Life expectancy.** Published life expectancies are shown as they are. The gap between
 deprivation groups uses the population-weighted mean of the areas in each group. The
 Chiang II life table (`phe_life_expectancy`) is used wherever deaths and populations by
-age are available.
+age are available. Life expectancy at birth by MSOA is Local Health's published 2015-19
+figure (MSOA 2011; no intervals published, so none are shown). A 2021 MSOA unchanged since
+2011 takes the same figure. Wards, and 2021 MSOAs that were split or merged, are *modelled*:
+the mean of the MSOA 2011 figures over their LSOA pieces, weighted by mid-2020 population.
 
 **Before/after differences.** The difference between two dates is the later percentage
 minus the earlier. Its 95% CI comes from Newcombe's hybrid score method, which combines

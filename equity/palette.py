@@ -27,12 +27,25 @@ NO_JUDGEMENT_COLOURS = {
     "not compared": "#BBBBBB",
 }
 
+# Every comparison category (stats.comparison_category) to its colour, for any polarity.
+COMPARISON_COLOURS = {**RAG_COLOURS, **NO_JUDGEMENT_COLOURS}
+
+
+def comparison_colours(categories) -> dict[str, str]:
+    """The colour scheme for a set of comparison categories: the no-judgement pair when
+    any category is a no-judgement one, else the RAG scheme (never a mix)."""
+    if set(categories) & (set(NO_JUDGEMENT_COLOURS) - {"not compared"}):
+        return NO_JUDGEMENT_COLOURS
+    return RAG_COLOURS
+
+
 # Okabe-Ito, for lines on a trend chart: the first series (the one asked about) gets the
 # strongest.
 SERIES_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 
-# Okabe-Ito vermillion and blue plus a neutral grey: an area, its local authority, LLR.
-PLACE_COLOURS = ("#D55E00", "#0072B2", "#7f7f7f")
+# Okabe-Ito vermillion and blue plus a neutral grey: an area, its local authority, LLR; then
+# Okabe-Ito reddish purple for a named comparator (e.g. Leicestershire and Rutland).
+PLACE_COLOURS = ("#D55E00", "#0072B2", "#7f7f7f", "#CC79A7")
 
 # Okabe-Ito vermillion and blue, one per sex (schema.SEX_BREAKDOWNS) on the life-expectancy
 # gap chart.

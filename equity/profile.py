@@ -75,6 +75,22 @@ def search_options(areas: pd.DataFrame) -> pd.DataFrame:
     return usable.drop(columns="type_order").reset_index(drop=True)
 
 
+# Indicators published only for MSOA 2011 (Local Health SMRs, SARs) are shown on an MSOA
+# 2021 profile from the row of the same code: 123 of the 125 codes are the same area; the
+# two that changed have no MSOA 2011 row under their new code, so show nothing.
+FALLBACK_LEVELS = {"msoa": "msoa11"}
+
+
+def spine_level(breakdowns: pd.DataFrame, area_type: str) -> str:
+    """The level whose rows an area's profile shows for one indicator: its own type, else
+    the type it falls back to (FALLBACK_LEVELS) when only that one is published."""
+    published = set(breakdowns["area_type"])
+    fallback = FALLBACK_LEVELS.get(area_type)
+    if area_type not in published and fallback in published:
+        return fallback
+    return area_type
+
+
 def default_group(breakdowns: pd.DataFrame, level: str, indicator: pd.Series) -> dict | None:
     """The catalog's default period, sex and age band where the level has them, else None."""
     at_level = breakdowns[breakdowns["area_type"] == level]
@@ -120,11 +136,13 @@ def spine_row(
     la_value = float(la_row["value"].iloc[0]) if len(la_row) else np.nan
     llr_value = row["benchmark_value"]
     comparable = pd.notna(row["value"]) and not small
+    # Direction only here: the colour category (below) applies the polarity, which may be
+    # no_judgement. A value without limits (e.g. MSOA life expectancy, SMRs) is "not compared".
     comparison_llr = stats.compare_to_benchmark(
-        row["lower_ci"], row["upper_ci"], llr_value, polarity, comparable
+        row["lower_ci"], row["upper_ci"], llr_value, None, comparable
     )
     comparison_la = stats.compare_to_benchmark(
-        row["lower_ci"], row["upper_ci"], la_value, polarity, comparable
+        row["lower_ci"], row["upper_ci"], la_value, None, comparable
     )
     result = {
         "indicator_id": indicator.name,
@@ -147,7 +165,7 @@ def spine_row(
         "areas_in_range": int(values.size),
         "comparison_la": comparison_la,
         "comparison_llr": comparison_llr,
-        "rag_llr": stats.comparison_rag(comparison_llr, polarity),
+        "rag_llr": stats.comparison_category(comparison_llr, polarity),
         "is_synthetic": bool(row["is_synthetic"]),
         "is_modelled": bool(row["is_modelled"]),
     }
@@ -222,6 +240,8 @@ def spine_chart(
             labels.format_value(v, u) for v, u in zip(data[column], data["unit"])
         ]
     data["data_note"] = data["badge"].replace("", "published data")
+    data["compared_llr"] = [labels.comparison_category_text(c) for c in data["rag_llr"]]
+    present = [c for c in palette.COMPARISON_COLOURS if c in set(data["rag_llr"])]
     order = data["row"].tolist()
     y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     tooltip = [
@@ -254,10 +274,11 @@ def spine_chart(
     dot = base.mark_point(filled=True, size=160, stroke="#000", strokeWidth=1).encode(
         x="pos_value:Q",
         color=alt.Color(
-            "rag_llr:N",
+            "compared_llr:N",
             title="Compared with LLR",
             scale=alt.Scale(
-                domain=list(palette.RAG_COLOURS), range=list(palette.RAG_COLOURS.values())
+                domain=[labels.comparison_category_text(c) for c in present],
+                range=[palette.COMPARISON_COLOURS[c] for c in present],
             ),
         ),
         tooltip=tooltip,
@@ -266,6 +287,11 @@ def spine_chart(
         f"Dot: {area_name} with 95% CI; black tick: {la_name}; line: LLR; "
         "bar: range of areas of this type in LLR (dark: middle half)"
     ]
+    if (data["polarity"] == schema.NO_JUDGEMENT).any():
+        subtitle.append(
+            "Indicators not judged better or worse (e.g. recorded prevalence): higher is to the "
+            "right, coloured higher / similar / lower"
+        )
     return (
         alt.layer(full, middle, centre, city, whisker, dot)
         .properties(title=alt.TitleParams(title, subtitle=subtitle), height=alt.Step(34))
@@ -342,7 +368,10 @@ def series_frame(series: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         rate_columns=["value", "lower_ci", "upper_ci"],
         complement_pairs=[("numerator", "denominator")],
     )
-    out["line"] = [names.get(t, n) for t, n in zip(out["area_type"], out["area_name"])]
+    out["line"] = [
+        f"{n} (named comparator)" if t == schema.COMPARATOR else names.get(t, n)
+        for t, n in zip(out["area_type"], out["area_name"])
+    ]
     out["period_end"] = pd.to_datetime(out["period_end"])
     return out
 
@@ -355,9 +384,11 @@ def place_scale(names: list[str]) -> alt.Scale:
 def trend_chart(
     frame: pd.DataFrame, *, title: str, unit: str, badges: list[str], order: list[str]
 ) -> alt.LayerChart:
-    """Lines for the area, its local authority and LLR, with the area's 95% CI band."""
+    """Lines for the area, its local authority, LLR and any named comparator, with the
+    area's 95% CI band."""
     axis_title = "%" if unit == "percent" else unit
     data = frame.copy()
+    order = [*order, *(line for line in dict.fromkeys(data["line"]) if line not in order)]
     data["value_text"] = [labels.format_value(v, unit) for v in data["value"]]
     data["data_note"] = " / ".join(badges) or "published data"
     base = alt.Chart(data).encode(x=alt.X("period_end:T", title="Period ending"))

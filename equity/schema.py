@@ -68,6 +68,9 @@ ALL = "All"  # the explicit "everyone" category: never blank or NULL
 SEXES = (ALL, "Female", "Male")
 SEX_BREAKDOWNS = tuple(sex for sex in SEXES if sex != ALL)
 AREA_TYPES = ("la", "ward", "msoa", "msoa11", "lsoa", "practice", "region")
+# A named comparator that is not one of our areas (UKHSA's combined "Leicestershire and
+# Rutland"): a benchmark only, never listed, mapped or uploaded to as an area.
+COMPARATOR = "comparator"
 
 # Catalog vocabularies. Code that branches on polarity names these constants, so a further
 # polarity is added here and only code that must treat it differently changes.
@@ -79,8 +82,18 @@ NO_JUDGEMENT = "no_judgement"
 # Polarities with a better direction: RAG colours, "worst" rankings, user uploads.
 JUDGED_POLARITIES = (HIGHER_IS_BETTER, LOWER_IS_BETTER)
 POLARITIES = (*JUDGED_POLARITIES, NO_JUDGEMENT)
-DOMAINS = ("life_expectancy", "screening", "vaccination", "context")
+DOMAINS = (
+    "life_expectancy",
+    "screening",
+    "vaccination",
+    "context",
+    "mortality",
+    "admissions",
+    "prevalence",
+    "behaviours",
+)
 # Each unit's plausible value range (percent is 0–100, not a fraction).
+# "ratio" is a standardised ratio (SMR, SAR: England = 100), published without counts.
 UNIT_RANGES = {
     "percent": (0.0, 100.0),
     "years": (0.0, 130.0),

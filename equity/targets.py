@@ -1,5 +1,9 @@
 """Target areas: significantly worse than a benchmark, ranked by people missed.
 
+A no-judgement indicator (e.g. recorded prevalence) has no "worse": its targets are the
+areas significantly higher or lower than the benchmark, ranked by the people affected
+(the numerator). A lower-is-better indicator's people affected are likewise its numerator.
+
 Used by the Where-to-act and Map pages and the `targets` command.
 """
 
@@ -8,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from equity import stats
+from equity import schema, stats
 from equity.selection import Selection, area_values
 
 TARGET_COLUMNS = [
@@ -29,40 +33,59 @@ TARGET_COLUMNS = [
     "benchmark_code",
     "benchmark_value",
     "period_end",
+    # the numerator, for indicators where more is not better (no "missed"); last so the
+    # columns scripts already read keep their places
+    "people_affected",
 ]
 
 
 def rank_targets(frame: pd.DataFrame, polarity: str, only_worse: bool = True) -> pd.DataFrame:
-    """Compare each area with the benchmark, count people missed, and rank.
+    """Compare each area with the benchmark, count the people concerned, and rank.
 
-    Areas significantly worse than the benchmark come first, ordered by people missed
-    (denominator minus numerator); counts from 1 to the disclosure threshold are
-    suppressed and such areas are "not compared".
+    Areas significantly worse than the benchmark (for a no-judgement indicator:
+    significantly higher or lower) come first, ordered by people missed (denominator minus
+    numerator, higher-is-better) or people affected (the numerator, otherwise); counts from
+    1 to the disclosure threshold are suppressed and such areas are "not compared".
+    `rag` is the comparison's colour category (stats.comparison_category).
     """
     frame = frame.copy()
     small = stats.is_disclosive(frame["numerator"]) | stats.is_disclosive(frame["denominator"])
     comparable = frame["value"].notna() & ~small
     frame["comparison"] = stats.compare_to_benchmark(
-        frame["lower_ci"], frame["upper_ci"], frame["benchmark_value"], polarity, comparable
+        frame["lower_ci"], frame["upper_ci"], frame["benchmark_value"], None, comparable
     )
-    frame["rag"] = stats.comparison_rag(frame["comparison"], polarity)
-    frame["people_missed"] = (frame["denominator"] - frame["numerator"]).clip(lower=0)
+    frame["rag"] = stats.comparison_category(frame["comparison"], polarity)
+    if polarity == schema.HIGHER_IS_BETTER:
+        frame["people_missed"] = (frame["denominator"] - frame["numerator"]).clip(lower=0)
+        frame["people_affected"] = np.nan
+    else:
+        frame["people_missed"] = np.nan
+        frame["people_affected"] = frame["numerator"]
+    frame["_people"] = frame["people_missed"].fillna(frame["people_affected"])
+    frame["_target"] = is_target(frame["rag"])
     frame = frame.sort_values(
-        ["rag", "people_missed", "value"],
-        key=lambda column: column.map({"worse": 0}).fillna(1) if column.name == "rag" else column,
-        ascending=[True, False, True],
-        na_position="last",
+        ["_target", "_people", "value"], ascending=[False, False, True], na_position="last"
     )
     if only_worse:
-        frame = frame[frame["rag"] == "worse"]
+        frame = frame[frame["_target"]]
+    frame = frame.drop(columns=["_people", "_target"])
     frame["rank"] = np.arange(1, len(frame) + 1)
     frame = stats.suppress_counts(
         frame,
-        count_columns=["numerator", "denominator", "people_missed"],
+        count_columns=["numerator", "denominator", "people_missed", "people_affected"],
         rate_columns=["value", "lower_ci", "upper_ci"],
         complement_pairs=[("numerator", "denominator")],
     )
     return frame.reset_index(drop=True)
+
+
+# Comparison categories that make an area a target: worse, or for a no-judgement indicator
+# significantly different either way.
+TARGET_CATEGORIES = ("worse", "higher_no_judgement", "lower_no_judgement")
+
+
+def is_target(categories) -> pd.Series:
+    return pd.Series(categories).isin(TARGET_CATEGORIES).to_numpy()
 
 
 def target_areas(selection: Selection, polarity: str, only_worse: bool = True, extracts_dir=None):
@@ -85,6 +108,7 @@ def display_table(ranked: pd.DataFrame, unit: str) -> pd.DataFrame:
             "Reached": [labels.format_count(v) for v in ranked["numerator"]],
             "Eligible": [labels.format_count(v) for v in ranked["denominator"]],
             "People missed": [labels.format_count(v) for v in ranked["people_missed"]],
+            "People affected": [labels.format_count(v) for v in ranked["people_affected"]],
             "Compared with benchmark": ranked["comparison"],
             "Core20": ranked["is_core20"].map({True: "Core20", False: ""}),
             "Data": [

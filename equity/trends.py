@@ -12,6 +12,7 @@ import pandas as pd
 
 from equity import labels, palette, stats
 from equity.inequalities import wrap_title
+from equity.schema import COMPARATOR
 
 DATE_FORMAT = "%d %b %Y"
 CHART_HEIGHT = 420
@@ -407,6 +408,25 @@ STORY_DATES = (date(2021, 3, 23), date(2021, 3, 30), date(2021, 8, 17))
 STORY_GROUP = {"age_band": "50+", "sex": "All", "ethnic_group": "Somali"}
 STORY_COMPARISONS = (EVERYONE, "ward:E05010478")
 DEFAULT_AREAS = {"la": "E06000016", "ward": "E05010478", "msoa": "E02002844"}
+# A named comparator (schema.COMPARATOR, e.g. LEICS_RUTLAND for school flu uptake) is a
+# line to compare with, shown by default, never an area to pick, map or rank.
+COMPARISON_LEVELS = ("la", "region", COMPARATOR, "ward", "msoa")
+
+
+def comparison_label(area_type: str, name: str) -> str:
+    """'Leicester (city)', 'Leicestershire and Rutland (named comparator)'."""
+    if area_type == COMPARATOR:
+        return f"{name} (named comparator)"
+    prefix = TREND_LEVELS.get(area_type, "Region")
+    return f"{name} ({prefix.split(' ')[0].lower()})"
+
+
+def default_comparisons(keys, is_story: bool) -> list[str]:
+    """The story's comparisons, else everyone in the area plus any named comparator."""
+    if is_story:
+        return list(STORY_COMPARISONS)
+    named = [key for key in keys if key != EVERYONE and parse_comparison(key)[0] == COMPARATOR]
+    return [EVERYONE, *named]
 
 
 def comparison_key(area_type: str, area_code: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from equity import config, stats
+from equity import config, schema, stats
 from equity.selection import Selection
 
 
@@ -22,6 +22,9 @@ class Headline:
     worse_count: int
     missed_text: str
     badges: list[str]
+    # what worse_count and missed_text count, in the page's words (they depend on polarity)
+    count_label: str = "Areas significantly worse"
+    people_label: str = "People missed in those areas"
 
 
 def headline(
@@ -31,10 +34,12 @@ def headline(
     place_names: dict | None = None,
 ) -> Headline:
     """The finding in words, for the page heading and the chart title; place_names maps
-    benchmark codes (authorities) to names."""
-    from equity import labels
+    benchmark codes (authorities) to names. A no-judgement indicator has no "worse": the
+    finding is the areas significantly higher or lower, never better or worse."""
+    from equity import labels, targets
 
     unit = indicator["unit"]
+    polarity = indicator["polarity"]
     badges = labels.selection_badges(
         ranked["is_synthetic"], ranked["is_modelled"], bool(indicator["is_synthetic"])
     )
@@ -42,37 +47,87 @@ def headline(
     benchmark_value = float(benchmark_value.iloc[0]) if len(benchmark_value) else None
     names = {config.LLR_CODE: "LLR", config.CITY_CODE: "Leicester", **(place_names or {})}
     benchmark_name = names.get(selection.benchmark_code, selection.benchmark_code)
-    benchmark_text = f"{benchmark_name}: {labels.format_value(benchmark_value, unit)}"
-    worse = ranked[ranked["rag"] == "worse"]
-    missed = worse["people_missed"].sum(min_count=1)
-    missed_text = labels.format_count(missed) if len(worse) else "0"
+    benchmark_shown = labels.format_value(benchmark_value, unit)
+    benchmark_text = f"{benchmark_name}: {benchmark_shown}"
+    chosen = ranked[targets.is_target(ranked["rag"])]
+    people_column = "people_missed" if polarity == schema.HIGHER_IS_BETTER else "people_affected"
+    people = chosen[people_column].sum(min_count=1) if people_column in chosen else None
+    missed_text = labels.format_count(people) if len(chosen) else "0"
     who = labels.group_phrase(selection.age_band, selection.sex, selection.ethnic_group)
     label = indicator["short_label"]
-    if worse.empty:
+    leaders = "; ".join(
+        f"{row.area_name} {labels.format_value(row.value, unit)}"
+        for row in chosen.head(3).itertuples()
+    )
+    count_label = "Areas significantly worse"
+    people_label = (
+        "People missed in those areas"
+        if polarity == schema.HIGHER_IS_BETTER
+        else "People affected in those areas"
+    )
+    if polarity == schema.NO_JUDGEMENT:
+        count_label = "Areas significantly higher or lower (no judgement)"
+        higher = int((chosen["rag"] == "higher_no_judgement").sum())
+        lower = int((chosen["rag"] == "lower_no_judgement").sum())
+        if chosen.empty:
+            sentence = (
+                f"No area is significantly higher or lower than {benchmark_name} for {label} "
+                f"({who}). This indicator is not judged better or worse."
+            )
+            chart_title = sentence
+        else:
+            chart_title = (
+                f"{label}, {who}: {higher} areas significantly higher and {lower} significantly "
+                f"lower than {benchmark_name}"
+            )
+            sentence = (
+                f"{chart_title} ({benchmark_shown}); not judged better or worse. "
+                f"Most people affected: {leaders}"
+            )
+    elif chosen.empty:
         sentence = f"No area is significantly worse than {benchmark_name} for {label} ({who})."
         chart_title = sentence
     else:
-        # Name the first three: the list is ranked by people missed, and a presenter's
-        # audience should see every leading candidate, not only the first.
-        leaders = [
-            f"{row.area_name} {labels.format_value(row.value, unit)}"
-            for row in worse.head(3).itertuples()
-        ]
+        uptake_like = polarity == schema.HIGHER_IS_BETTER
+        direction, most = ("below", "missed") if uptake_like else ("above", "affected")
+        # Name the first three: the list is ranked by people missed (or affected), and a
+        # presenter's audience should see every leading candidate, not only the first.
         sentence = (
-            f"{label}, {who}: {len(worse)} areas significantly below "
-            f"{benchmark_name} ({labels.format_value(benchmark_value, unit)}). "
-            f"Most people missed: {'; '.join(leaders)}"
+            f"{label}, {who}: {len(chosen)} areas significantly {direction} "
+            f"{benchmark_name} ({benchmark_shown}). Most people {most}: {leaders}"
         )
-        chart_title = f"{label}, {who}: {len(worse)} areas significantly below {benchmark_name}"
+        chart_title = (
+            f"{label}, {who}: {len(chosen)} areas significantly {direction} {benchmark_name}"
+        )
     return Headline(
         sentence=sentence,
         chart_title=chart_title,
         benchmark_value=benchmark_value,
         benchmark_text=benchmark_text,
-        worse_count=len(worse),
+        worse_count=len(chosen),
         missed_text=missed_text,
         badges=badges,
+        count_label=count_label,
+        people_label=people_label,
     )
+
+
+def method_note(polarity: str) -> str:
+    """How the page chose and ordered its areas, for the caption under the headline."""
+    significant = "(benchmark outside the area's 95% CI)"
+    if polarity == schema.HIGHER_IS_BETTER:
+        chosen = f"Areas significantly below the benchmark {significant}, ranked by people "
+        chosen += "missed (eligible minus reached)."
+    elif polarity == schema.NO_JUDGEMENT:
+        chosen = (
+            "This indicator is not judged better or worse (e.g. recorded prevalence can rise "
+            f"with better case-finding): areas significantly higher or lower {significant}, "
+            "ranked by people affected (the numerator)."
+        )
+    else:
+        chosen = f"Areas significantly above the benchmark {significant}, ranked by people "
+        chosen += "affected (the numerator)."
+    return f"{chosen} Core20 = most deprived national IMD 2025 quintile."
 
 
 # Real indicators whose synthetic demo twin carries the breakdowns the real release lacks.

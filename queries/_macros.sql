@@ -67,3 +67,21 @@ CREATE OR REPLACE MACRO rate_lower(x, d, multiplier, z) AS
     CASE WHEN d > 0 THEN multiplier * rate_count_lower(x, z) / d END;
 CREATE OR REPLACE MACRO rate_upper(x, d, multiplier, z) AS
     CASE WHEN d > 0 THEN multiplier * rate_count_upper(x, z) / d END;
+-- An indicator's value and 95% limits from summed counts, by its catalog unit: 'rate' ->
+-- crude rate per `multiplier` with PHE's limits; value-type units ('years', 'ratio') ->
+-- the published figures (never recomputed from counts); anything else (percent) -> Wilson.
+-- `published*` is the stored figure, used where counts are missing (NULL when rows were summed).
+CREATE OR REPLACE MACRO unit_value(unit, n, d, multiplier, published) AS
+    CASE WHEN unit IN ('years', 'ratio') THEN published
+         WHEN unit = 'rate' THEN coalesce(rate_per(n, d, multiplier), published)
+         ELSE coalesce(percent_of(n, d), published) END;
+CREATE OR REPLACE MACRO unit_lower(unit, n, d, multiplier, published) AS
+    CASE WHEN unit IN ('years', 'ratio') THEN published
+         WHEN unit = 'rate' THEN coalesce(
+             rate_lower(n, d, multiplier, 1.959963984540054), published)
+         ELSE coalesce(wilson_lower(n, d, 1.959963984540054), published) END;
+CREATE OR REPLACE MACRO unit_upper(unit, n, d, multiplier, published) AS
+    CASE WHEN unit IN ('years', 'ratio') THEN published
+         WHEN unit = 'rate' THEN coalesce(
+             rate_upper(n, d, multiplier, 1.959963984540054), published)
+         ELSE coalesce(wilson_upper(n, d, 1.959963984540054), published) END;

@@ -2,10 +2,16 @@
 -- or ethnic group) with the other two at 'All'. For age bands, $age_band picks the bands
 -- inside the group on screen ('All' = every band, '50+' = bands from 50); for the other
 -- dimensions it picks the ages summed ('50+' sums the bands from 50). Counts are summed
--- before the percentage and its 95% Wilson interval.
+-- before the value and its 95% interval (by the indicator's unit: _macros.sql unit_value).
 -- Parameters: $indicator_id, $on_or_before (DATE), $area_code, $area_type, $la_code,
 -- $dimension ('sex' | 'age_band' | 'ethnic_group'), $age_band.
-WITH chosen_period AS (
+WITH indicator_unit AS (
+    -- the catalog's unit and rate multiplier decide how counts become a value (_macros.sql)
+    SELECT any_value(unit) AS unit, coalesce(any_value(multiplier), 100000) AS multiplier
+    FROM indicators
+    WHERE indicator_id = $indicator_id
+),
+chosen_period AS (
     SELECT max(period_end) AS period_end
     FROM indicator_values
     WHERE indicator_id = $indicator_id
@@ -35,13 +41,14 @@ SELECT
     group_value,
     sum(numerator) AS numerator,
     sum(denominator) AS denominator,
-    percent_of(sum(numerator), sum(denominator)) AS value,
-    wilson_lower(sum(numerator), sum(denominator), 1.959963984540054) AS lower_ci,
-    wilson_upper(sum(numerator), sum(denominator), 1.959963984540054) AS upper_ci,
+    unit_value(u.unit, sum(numerator), sum(denominator), u.multiplier, NULL) AS value,
+    unit_lower(u.unit, sum(numerator), sum(denominator), u.multiplier, NULL) AS lower_ci,
+    unit_upper(u.unit, sum(numerator), sum(denominator), u.multiplier, NULL) AS upper_ci,
     bool_or(is_synthetic) AS is_synthetic,
     bool_or(is_modelled) AS is_modelled,
     min(age_band_lower(age_band)) AS band_order
 FROM candidate
+CROSS JOIN indicator_unit AS u
 WHERE group_value <> 'All'
     AND ($dimension = 'sex' OR sex = 'All')
     AND ($dimension = 'ethnic_group' OR ethnic_group = 'All')
@@ -50,5 +57,5 @@ WHERE group_value <> 'All'
             THEN $age_band = 'All' OR age_band_matches(age_band, $age_band)
         ELSE age_band_matches(age_band, $age_band)
     END
-GROUP BY area_code, area_type, group_value
+GROUP BY area_code, area_type, group_value, u.unit, u.multiplier
 ORDER BY area_type, band_order, group_value

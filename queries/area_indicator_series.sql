@@ -1,9 +1,16 @@
--- One indicator over time for an area, its local authority and LLR (the profile's trends).
--- Bands of an 'N+' age band are summed before the percentage and its 95% Wilson interval;
--- value-type rows (life expectancy) pass through.
+-- One indicator over time for an area, its local authority, LLR and any named comparator
+-- (the profile's trends).
+-- Bands of an 'N+' age band are summed before the value and its 95% interval (by unit:
+-- _macros.sql unit_value); value-type rows (life expectancy, ratios) pass through.
 -- Parameters: $indicator_id, $area_code, $area_type, $la_code (NULL for none), $sex,
 -- $age_band, $ethnic_group.
-WITH selected AS (
+WITH indicator_unit AS (
+    -- the catalog's unit and rate multiplier decide how counts become a value (_macros.sql)
+    SELECT any_value(unit) AS unit, coalesce(any_value(multiplier), 100000) AS multiplier
+    FROM indicators
+    WHERE indicator_id = $indicator_id
+),
+selected AS (
     SELECT
         v.area_code,
         v.area_type,
@@ -24,6 +31,8 @@ WITH selected AS (
             (v.area_code = $area_code AND v.area_type = $area_type)
             OR (v.area_code = $la_code AND v.area_type = 'la')
             OR (v.area_code = 'LLR' AND v.area_type = 'region')
+            -- a named comparator published with the indicator (e.g. LEICS_RUTLAND)
+            OR v.area_type = 'comparator'
         )
     GROUP BY v.area_code, v.area_type, v.period_end
 )
@@ -34,13 +43,14 @@ SELECT
     s.period_end,
     s.numerator,
     s.denominator,
-    coalesce(percent_of(s.numerator, s.denominator), s.published_value) AS value,
-    coalesce(wilson_lower(s.numerator, s.denominator, 1.959963984540054), s.published_lower_ci)
+    unit_value(u.unit, s.numerator, s.denominator, u.multiplier, s.published_value) AS value,
+    unit_lower(u.unit, s.numerator, s.denominator, u.multiplier, s.published_lower_ci)
         AS lower_ci,
-    coalesce(wilson_upper(s.numerator, s.denominator, 1.959963984540054), s.published_upper_ci)
+    unit_upper(u.unit, s.numerator, s.denominator, u.multiplier, s.published_upper_ci)
         AS upper_ci,
     s.is_synthetic,
     s.is_modelled
 FROM selected AS s
 JOIN areas AS a ON a.area_code = s.area_code AND a.area_type = s.area_type
+CROSS JOIN indicator_unit AS u
 ORDER BY s.area_type, s.period_end

@@ -1,7 +1,8 @@
 -- One indicator for every area of a level (optionally within one local authority), for one
 -- period and group, with the benchmark area's figure alongside.
 -- Counts are summed from numerators and denominators (e.g. the bands of "50+") before the
--- percentage and its 95% Wilson interval are computed; value-type indicators pass through.
+-- value and its 95% interval are computed by the indicator's unit (percent: Wilson; rate:
+-- Byar/exact Poisson per the catalog multiplier); value-type units pass through.
 -- Parameters: $indicator_id, $on_or_before (DATE: latest period ending on or before it),
 -- $level, $la_code (NULL for all), $sex, $age_band, $ethnic_group, $benchmark_code,
 -- $benchmark_type (MSOA 2011 and 2021 share most codes, so areas are keyed by code and type).
@@ -9,6 +10,12 @@ WITH chosen_period AS (
     SELECT max(period_end) AS period_end
     FROM indicator_values
     WHERE indicator_id = $indicator_id AND period_end <= CAST($on_or_before AS DATE)
+),
+indicator_unit AS (
+    -- the catalog's unit and rate multiplier decide how counts become a value (_macros.sql)
+    SELECT any_value(unit) AS unit, coalesce(any_value(multiplier), 100000) AS multiplier
+    FROM indicators
+    WHERE indicator_id = $indicator_id
 ),
 selected AS (
     SELECT
@@ -42,14 +49,14 @@ measured AS (
         period_end,
         numerator,
         denominator,
-        coalesce(percent_of(numerator, denominator), published_value) AS value,
-        coalesce(wilson_lower(numerator, denominator, 1.959963984540054), published_lower_ci)
+        unit_value(u.unit, numerator, denominator, u.multiplier, published_value) AS value,
+        unit_lower(u.unit, numerator, denominator, u.multiplier, published_lower_ci)
             AS lower_ci,
-        coalesce(wilson_upper(numerator, denominator, 1.959963984540054), published_upper_ci)
+        unit_upper(u.unit, numerator, denominator, u.multiplier, published_upper_ci)
             AS upper_ci,
         is_synthetic,
         is_modelled
-    FROM selected
+    FROM selected, indicator_unit AS u
 )
 SELECT
     a.area_code,

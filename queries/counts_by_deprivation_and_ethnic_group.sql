@@ -3,7 +3,13 @@
 -- sex and age band, with 95% Wilson intervals of each cell's pooled percentage.
 -- Parameters: $indicator_id, $on_or_before (DATE), $level, $la_code (NULL for all), $sex,
 -- $age_band, $quantile_type ('decile' or 'quintile').
-WITH chosen_period AS (
+WITH indicator_unit AS (
+    -- the catalog's unit and rate multiplier decide how counts become a value (_macros.sql)
+    SELECT any_value(unit) AS unit, coalesce(any_value(multiplier), 100000) AS multiplier
+    FROM indicators
+    WHERE indicator_id = $indicator_id
+),
+chosen_period AS (
     SELECT max(period_end) AS period_end
     FROM indicator_values
     WHERE indicator_id = $indicator_id
@@ -39,12 +45,13 @@ SELECT
     period_end,
     numerator,
     denominator,
-    percent_of(numerator, denominator) AS value,
-    wilson_lower(numerator, denominator, 1.959963984540054) AS lower_ci,
-    wilson_upper(numerator, denominator, 1.959963984540054) AS upper_ci,
+    unit_value(u.unit, numerator, denominator, u.multiplier, NULL) AS value,
+    unit_lower(u.unit, numerator, denominator, u.multiplier, NULL) AS lower_ci,
+    unit_upper(u.unit, numerator, denominator, u.multiplier, NULL) AS upper_ci,
     mean_imd_score,
     is_synthetic,
     is_modelled
 FROM cells
+CROSS JOIN indicator_unit AS u
 WHERE quantile IS NOT NULL
 ORDER BY quantile, ethnic_group

@@ -1,7 +1,13 @@
 -- One count indicator for one area by ethnic group (including the 'All' margin), for one
 -- period, sex and age band, with 95% Wilson intervals of each group's percentage.
 -- Parameters: $indicator_id, $on_or_before (DATE), $area_code, $area_type, $sex, $age_band.
-WITH chosen_period AS (
+WITH indicator_unit AS (
+    -- the catalog's unit and rate multiplier decide how counts become a value (_macros.sql)
+    SELECT any_value(unit) AS unit, coalesce(any_value(multiplier), 100000) AS multiplier
+    FROM indicators
+    WHERE indicator_id = $indicator_id
+),
+chosen_period AS (
     SELECT max(period_end) AS period_end
     FROM indicator_values
     WHERE indicator_id = $indicator_id
@@ -30,10 +36,11 @@ SELECT
     period_end,
     numerator,
     denominator,
-    percent_of(numerator, denominator) AS value,
-    wilson_lower(numerator, denominator, 1.959963984540054) AS lower_ci,
-    wilson_upper(numerator, denominator, 1.959963984540054) AS upper_ci,
+    unit_value(u.unit, numerator, denominator, u.multiplier, NULL) AS value,
+    unit_lower(u.unit, numerator, denominator, u.multiplier, NULL) AS lower_ci,
+    unit_upper(u.unit, numerator, denominator, u.multiplier, NULL) AS upper_ci,
     is_synthetic,
     is_modelled
 FROM grouped
+CROSS JOIN indicator_unit AS u
 ORDER BY ethnic_group = 'All' DESC, ethnic_group

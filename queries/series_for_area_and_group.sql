@@ -1,7 +1,13 @@
 -- Every period of one count indicator for one area and group (a weekly series for the
 -- synthetic demo), with the 95% Wilson interval of each period's percentage.
 -- Parameters: $indicator_id, $area_code, $area_type, $sex, $age_band, $ethnic_group.
-WITH summed AS (
+WITH indicator_unit AS (
+    -- the catalog's unit and rate multiplier decide how counts become a value (_macros.sql)
+    SELECT any_value(unit) AS unit, coalesce(any_value(multiplier), 100000) AS multiplier
+    FROM indicators
+    WHERE indicator_id = $indicator_id
+),
+summed AS (
     SELECT
         period_end,
         sum(numerator) AS numerator,
@@ -21,10 +27,11 @@ SELECT
     period_end,
     numerator,
     denominator,
-    percent_of(numerator, denominator) AS value,
-    wilson_lower(numerator, denominator, 1.959963984540054) AS lower_ci,
-    wilson_upper(numerator, denominator, 1.959963984540054) AS upper_ci,
+    unit_value(u.unit, numerator, denominator, u.multiplier, NULL) AS value,
+    unit_lower(u.unit, numerator, denominator, u.multiplier, NULL) AS lower_ci,
+    unit_upper(u.unit, numerator, denominator, u.multiplier, NULL) AS upper_ci,
     is_synthetic,
     is_modelled
 FROM summed
+CROSS JOIN indicator_unit AS u
 ORDER BY period_end

@@ -6,7 +6,6 @@ import re
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -52,6 +51,7 @@ def test_area_codes_are_well_formed_and_unique(con):
         "la": r"E0[67]\d{6}",
         "practice": r"[A-Z]\d{5}",
         "region": r"LLR",
+        "comparator": r"LEICS_RUTLAND",
     }
     for code, area_type in zip(areas["area_code"], areas["area_type"]):
         assert re.fullmatch(patterns[area_type], code), (code, area_type)
@@ -113,12 +113,7 @@ def test_every_values_file_has_the_schema_columns_and_types(extracts_dir):
         assert written.names == list(schema.VALUES_COLUMNS), path.name
         for name in schema.VALUES_COLUMNS:
             expected = schema.VALUES_ARROW_SCHEMA.field(name).type
-            if name in schema.PERIOD_COLUMNS:
-                # Files the build writes through DuckDB hold periods as midnight timestamps
-                # where the contract says DATE; both read back as the same calendar day.
-                assert written.field(name).type in (expected, pa.timestamp("us")), path.name
-            else:
-                assert written.field(name).type == expected, (path.name, name)
+            assert written.field(name).type == expected, (path.name, name)
 
 
 def test_real_and_synthetic_never_share_an_indicator(con):
@@ -236,15 +231,17 @@ def test_practice_life_expectancy_keeps_each_period_and_sex(con):
     assert male_2020["hi"] == pytest.approx(83.5, abs=0.05)
 
 
-def test_modelled_life_expectancy_is_labelled_with_an_interval(con):
+def test_ward_life_expectancy_is_modelled_from_the_real_msoa_figures(con):
     rows = sql(
         con,
-        "SELECT * FROM indicator_values WHERE indicator_id='life_expectancy_modelled' "
-        "AND area_code='E05010478' AND year(period_end)=2020",
+        "SELECT * FROM indicator_values WHERE indicator_id='life_expectancy_birth' "
+        "AND area_code='E05010478' AND area_type='ward'",
     )
     assert set(rows["sex"]) == {"Female", "Male"}
     assert rows["is_modelled"].all()
-    assert (rows["lower_ci"] < rows["value"]).all() and (rows["value"] < rows["upper_ci"]).all()
+    # Local Health publishes no intervals, so none are made up for the ward either.
+    assert rows["lower_ci"].isna().all() and rows["upper_ci"].isna().all()
+    assert rows["value"].between(70, 90).all()
 
 
 def test_build_is_deterministic_and_a_failed_build_changes_nothing(

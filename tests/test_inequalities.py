@@ -146,7 +146,7 @@ def test_life_expectancy_gap_uses_population_weighted_means(extracts_dir):
     rows = db.run_query(
         "life_expectancy_with_deprivation",
         extracts_dir=extracts_dir,
-        indicator_id="life_expectancy_modelled",
+        indicator_id="life_expectancy_birth",
         level="ward",
         la_code=None,
     )

@@ -131,6 +131,11 @@ def breakdown_sums(dimension: str, age_band: str = "All") -> pd.DataFrame:
         upper_ci=np.nan,
     )
     con.register("indicator_values", rows)
+    # the query takes the unit (and a rate's multiplier) from the catalog
+    con.register(
+        "indicators",
+        pd.DataFrame({"indicator_id": ["demo"], "unit": ["percent"], "multiplier": [np.nan]}),
+    )
     params = dict(
         indicator_id="demo",
         on_or_before="2021-03-25",

@@ -46,7 +46,8 @@ la_name = la_names.get(place.la_code, "its local authority") if place.la_code el
 spine_rows, groups_used = [], {}
 for indicator_id, indicator in catalog.iterrows():
     breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    group = profile.default_group(breakdowns, place.area_type, indicator)
+    level = profile.spine_level(breakdowns, place.area_type)
+    group = profile.default_group(breakdowns, level, indicator)
     if group is None:
         continue
     common = dict(
@@ -56,7 +57,7 @@ for indicator_id, indicator in catalog.iterrows():
         benchmark_type="region",
         **group,
     )
-    level_values = cache.run("area_values_with_benchmark", level=place.area_type, **common)
+    level_values = cache.run("area_values_with_benchmark", level=level, **common)
     la_values = cache.run("area_values_with_benchmark", level="la", **common)
     spine_rows.append(
         profile.spine_row(
@@ -65,7 +66,8 @@ for indicator_id, indicator in catalog.iterrows():
             area_code=place.code,
             la_code=place.la_code,
             indicator=indicator,
-            group=labels.group_phrase(group["age_band"], group["sex"], group["ethnic_group"]),
+            group=labels.group_phrase(group["age_band"], group["sex"], group["ethnic_group"])
+            + ("" if level == place.area_type else f" ({options.LEVEL_LABELS[level]})"),
         )
     )
     groups_used[indicator_id] = (group, breakdowns)

@@ -13,7 +13,7 @@ from ui import cache, controls, layout, state
 TABS = ["By deprivation", "By ethnic group", "Life expectancy gap", "Equity audit"]
 LE_SOURCES = {
     "life_expectancy_practice": ("practice", "quintile", "practices"),
-    "life_expectancy_modelled": ("ward", "decile", "wards"),
+    "life_expectancy_birth": ("ward", "decile", "wards"),
 }
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)

@@ -153,7 +153,7 @@ with map_column:
     legend_title = f"{indicator['short_label']} ({'%' if unit == 'percent' else unit})"
     if colour_by == "comparison":
         legend_title = f"Compared with {benchmark_name} (95% CI)"
-    note = "Darker = worse." if colour_by == "value" else ""
+    note = maps.value_colour_note(polarity) if colour_by == "value" else ""
     note += " " + " / ".join(badges) if badges else ""
     st.markdown(
         maps.legend_html(

@@ -74,7 +74,7 @@ with layout.controls(presenting):
 
     # Comparisons: everyone in the same area, or the same group in other areas.
     comparison_names = {trends.EVERYONE: "Everyone of this age and sex, same area"}
-    for comparison_level in ("la", "region", "ward", "msoa"):
+    for comparison_level in trends.COMPARISON_LEVELS:
         if comparison_level not in set(breakdowns["area_type"]):
             continue
         found = cache.run(
@@ -82,15 +82,14 @@ with layout.controls(presenting):
         )
         for code, name in zip(found["area_code"], found["area_name"]):
             if (comparison_level, code) != (level, area):
-                prefix = trends.TREND_LEVELS.get(comparison_level, "Region")
                 key = trends.comparison_key(comparison_level, code)
-                comparison_names[key] = f"{name} ({prefix.split(' ')[0].lower()})"
+                comparison_names[key] = trends.comparison_label(comparison_level, name)
     compare = state.multiselect(
         st,
         "Compare with",
         list(comparison_names),
         key="compare",
-        default=trends.STORY_COMPARISONS if is_story else [trends.EVERYONE],
+        default=trends.default_comparisons(comparison_names, is_story),
         format_func=comparison_names.get,
     )
 

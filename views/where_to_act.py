@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from equity import charts, config, labels, targets, where_to_act
+from equity.schema import HIGHER_IS_BETTER
 from equity.selection import benchmark_type
 from ui import cache, controls, layout, state
 
@@ -28,17 +29,13 @@ summary = where_to_act.headline(ranked, indicator, selection, controls.la_names(
 layout.badges(summary.badges)
 st.subheader(summary.sentence)
 if not presenting:
-    st.caption(
-        "Areas significantly below the benchmark (benchmark outside the area's 95% CI), "
-        "ranked by people missed (eligible minus reached). Core20 = most deprived national "
-        "IMD 2025 quintile."
-    )
+    st.caption(where_to_act.method_note(indicator["polarity"]))
 metrics = st.columns(3)
 metrics[0].metric("Benchmark", summary.benchmark_text)
-metrics[1].metric("Areas significantly worse", summary.worse_count)
-metrics[2].metric("People missed in those areas", summary.missed_text)
+metrics[1].metric(summary.count_label, summary.worse_count)
+metrics[2].metric(summary.people_label, summary.missed_text)
 
-worse = ranked[ranked["rag"] == "worse"]
+worse = ranked[targets.is_target(ranked["rag"])]
 layout.chart(
     charts.ranked_bars(
         worse if not worse.empty else ranked,
@@ -59,7 +56,9 @@ layout.table(
 )
 layout.source_note(indicator)
 
-worse_codes = worse["area_code"].tolist()
+# "Who was missed" counts people not reached: it only means something for uptake-like
+# (higher-is-better) indicators.
+worse_codes = worse["area_code"].tolist() if indicator["polarity"] == HIGHER_IS_BETTER else []
 if worse_codes:
     st.header("Who was missed, and where to act")
     names = dict(zip(ranked["area_code"], ranked["area_name"]))
