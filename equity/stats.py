@@ -26,7 +26,13 @@ import numpy as np
 import pandas as pd
 
 from equity.config import SUPPRESS_MAX_COUNT
-from equity.schema import HIGHER_IS_BETTER, JUDGED_POLARITIES, LOWER_IS_BETTER, NO_JUDGEMENT
+from equity.schema import (
+    HIGHER_IS_BETTER,
+    JUDGED_POLARITIES,
+    LOWER_IS_BETTER,
+    NO_JUDGEMENT,
+    POLARITIES,
+)
 
 
 def z_value(confidence: float) -> float:
@@ -116,8 +122,8 @@ def compare_to_benchmark(lower_ci, upper_ci, benchmark_value, polarity=None, com
     """
     if polarity is not None:
         for value in np.unique(np.asarray(polarity, dtype=object)):
-            if value is not None and value not in JUDGED_POLARITIES:
-                raise ValueError(f"unknown polarity {value!r}; expected one of {JUDGED_POLARITIES}")
+            if value is not None and value not in POLARITIES:
+                raise ValueError(f"unknown polarity {value!r}; expected one of {POLARITIES}")
     lower = np.asarray(lower_ci, dtype=float)
     upper = np.asarray(upper_ci, dtype=float)
     benchmark = np.asarray(benchmark_value, dtype=float)
