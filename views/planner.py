@@ -199,7 +199,7 @@ badges = chosen.badges
 layout.badges(badges)
 st.subheader(presentation.headline(chosen, age_band, sex, ethnic_group, indicator["domain"], place))
 if where.note:
-    st.info(where.note, icon="ℹ️")
+    st.info(where.note, icon=":material/info:")
 metrics = st.columns(4)
 metrics[0].metric("People missed in the area", presentation.count_text(result.total_missed))
 metrics[1].metric(
