@@ -58,3 +58,29 @@ HOW_TO_READ = {
     "targets map": "The city's neighbourhoods; the target areas (significantly below the "
     "benchmark) are outlined and named. Click one to open its profile.",
 }
+
+ACCESSIBILITY_STATEMENT = """
+We aim for WCAG 2.2 level AA. This is what is checked by the project's tests, and what is not.
+
+**Met (tested on every change)**
+- Every chart and map has a **Show as table** alternative under it with the same figures, as a
+  plain HTML table a screen reader can walk.
+- Colours are colour-blind safe: comparisons use Okabe-Ito colours and maps a ColorBrewer
+  YlGnBu ramp; a test simulates protanopia, deuteranopia and tritanopia (Machado 2009) and
+  checks every pair of comparison colours and every step of the map ramp stays clearly
+  different. Comparisons are also written out in words (tooltips, tables), never colour alone.
+- Data badges (SYNTHETIC, MODELLED) have a text contrast of at least 4.5:1 (tested: 7.8:1).
+- Controls can be reached with the Tab key and changed with the keyboard (tested in a browser).
+- Icons come from the Material Symbols font shipped with the app, so they show on any
+  machine, offline; every icon sits next to a text label.
+- Each kind of chart has a plain-language "How to read this" note, and a glossary is on every
+  page (sidebar; a Glossary button in presenter mode).
+
+**Not met, or not yet checked**
+- Areas on the maps are chosen by mouse click only; with a keyboard, use the area picker
+  ("Open an area's profile") or the postcode and place search in the sidebar instead.
+- Charts are drawn as graphics: a screen reader hears their title, not each mark; use the table.
+- Downloaded PNG images carry no alternative text (the SVG keeps its title text).
+- Streamlit's own widget colours and focus outlines have not been audited by us, and no full
+  manual audit with a screen reader has been done.
+"""

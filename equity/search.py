@@ -118,3 +118,26 @@ def name_message(matches: pd.DataFrame, text: str) -> str:
     if len(matches) >= MAX_MATCHES:
         return f"The first {MAX_MATCHES} matches; type more of the name to narrow them."
     return ""
+
+
+def postcode_site(text: str, lookup) -> tuple[pd.DataFrame | None, str]:
+    """A planner candidate site at a typed postcode (one row shaped like the venue and
+    practice candidates), or None and what to tell the user. `lookup(postcode)` returns
+    queries/postcode_lookup.sql's rows; a site outside LLR is allowed (a venue may be)."""
+    query = parse(text)
+    if query.kind != "postcode":
+        return None, query.message or f'"{query.text}" is not a postcode: write it like LE2 0TA.'
+    rows = lookup(query.text)
+    if rows.empty:
+        return None, postcode_hit(rows, query.text)[1]
+    row = rows.iloc[0]
+    site = {
+        "site_id": f"postcode-{query.text.replace(' ', '')}",
+        "site_name": f"Site at {query.text}",
+        "lon": float(row["lon"]),
+        "lat": float(row["lat"]),
+        "easting": float(row["easting"]),
+        "northing": float(row["northing"]),
+        "source": "postcode",
+    }
+    return pd.DataFrame([site]), ""

@@ -3,6 +3,8 @@
 -- Parameters: $postcode.
 SELECT
     p.postcode,
+    p.easting,
+    p.northing,
     p.lon,
     p.lat,
     p.lsoa_code,

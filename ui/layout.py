@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import exports, labels, palette
-from ui import state
+from ui import help, state
 
 PRESENT_KEY = "present"
 
@@ -76,9 +76,11 @@ def chart(
     presenting: bool = False,
     selection: dict | None = None,
     data_table: pd.DataFrame | None = None,
+    how_to_read: str | None = None,
 ):
     """Show an Altair chart, then a row of PNG and SVG downloads (vl-convert, offline) and
-    its figures as a table (accessible alternative; `data_table`, else the chart's data).
+    its figures as a table (accessible alternative; `data_table`, else the chart's data)
+    and, given a kind of chart (equity.glossary.HOW_TO_READ), how to read it.
 
     `selection` (on_select, key, selection_mode) makes clicks rerun the page; the chart's
     event is returned.
@@ -112,6 +114,8 @@ def chart(
                     help=f"Download the chart as a {kind} image",
                 )
     chart_as_table(spec if data_table is None else data_table)
+    if how_to_read:
+        help.how_to_read(how_to_read)
     return event
 
 

@@ -153,6 +153,7 @@ with map_column, st.container(key="map"):
             ),
             name=f"map_{indicator_id}_{level}_{period.isoformat()}",
             presenting=presenting,
+            how_to_read="map",
             selection={
                 "on_select": "rerun",
                 "key": "map_vega",
@@ -166,9 +167,11 @@ with map_column:
         st.markdown(
             maps.legend_html(legend_title, legend_entries, note.strip()), unsafe_allow_html=True
         )
+    if basemap:
+        layout.chart_as_table(coloured[["area_name", *maps.TOOLTIP_FIELDS[1:]]])
+        help.how_to_read("map")
     if not presenting:
         st.caption("Click an area to open its profile. Labels: the most extreme areas.")
-        help.how_to_read("map")
 
 with summary:
     layout.badges(badges)
@@ -200,6 +203,7 @@ with bars_column:
         ).configure_legend(orient="bottom"),
         name=f"map_ranking_{indicator_id}_{level}",
         presenting=presenting,
+        how_to_read="ranked bars",
     )
 
 if not presenting:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from equity import config, options
+from equity import config, options, search
 from equity.labels import escape_markdown
 from equity.planner import optimise, plan, presentation, venues
-from ui import cache, controls, layout, state
+from ui import cache, controls, help, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -179,6 +181,25 @@ with panel:
         format_func=lambda site: f"{site_names.get(site, site)} ({site})",
         help="Sites already booked: always chosen, the rest optimised around them.",
     )
+    keep_postcode = sizes[2].text_input(
+        "Must-keep site at a postcode (optional)",
+        key="keep_postcode",
+        placeholder="e.g. LE1 1PL",
+        help="A venue already booked, given by its postcode: always chosen.",
+    )
+postcode_site = None
+if keep_postcode.strip():
+    postcode_site, problem = search.postcode_site(
+        keep_postcode, lambda code: cache.run("postcode_lookup", postcode=code)
+    )
+    if postcode_site is None:
+        st.warning(f"The must-keep postcode was not used: {problem}")
+    else:  # one more candidate, kept like the must-keep sites above
+        inputs = dataclasses.replace(
+            inputs,
+            candidates=pd.concat([inputs.candidates, postcode_site], ignore_index=True),
+        )
+        must_keep = [*must_keep, postcode_site["site_id"].iloc[0]]
 
 with notices:
     state.show_notices()
@@ -217,6 +238,8 @@ if where.ward_code:
 geometries = cache.level_geometries(level)
 outlines = {code: geometries[code] for code in outline_areas["area_code"] if code in geometries}
 st.pydeck_chart(presentation.plan_deck(chosen, outlines), height=560)
+layout.chart_as_table(presentation.site_table(result))
+help.how_to_read("planner map")
 st.caption(
     "● blue: neighbourhood within reach of a chosen site · ● orange: not reached · "
     "size: people missed · black numbered dots: chosen sites (circles: "

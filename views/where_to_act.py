@@ -6,7 +6,7 @@ import streamlit as st
 
 from equity import charts, config, labels, maps, targets, targets_map, where_to_act
 from equity.selection import benchmark_type
-from ui import cache, controls, help, layout, state
+from ui import cache, controls, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -52,9 +52,8 @@ with bars_column:
         ),
         name=f"where_to_act_{indicator_id}",
         presenting=presenting,
+        how_to_read="ranked bars",
     )
-    if not presenting:
-        help.how_to_read("ranked bars")
 with map_column:
     # The city's areas, the targets outlined and named; a click opens the area's profile.
     city_codes = set(
@@ -79,14 +78,13 @@ with map_column:
                 ),
                 name=f"where_to_act_map_{indicator_id}_{level}",
                 presenting=presenting,
+                how_to_read="targets map",
                 selection={
                     "on_select": "rerun",
                     "key": "targets_map",
                     "selection_mode": maps.MAP_SELECTION,
                 },
             )
-        if not presenting:
-            help.how_to_read("targets map")
         clicked = maps.selected_area_code(event.selection if event else None)
         if clicked and st.session_state.get("_targets_map_opened") != clicked:
             st.session_state["_targets_map_opened"] = clicked  # returning must not bounce back
