@@ -426,6 +426,7 @@ def vega_map(
     legend: list[tuple[str, str]] | None = None,
     source: str | None = None,
     outline_labels: bool = False,
+    legend_orient: str = "right",
 ):
     """The map as a Vega-Lite layer chart: filled areas or practice points, outlines, labels,
     titled with what it shows and its badges (so a downloaded PNG or SVG says SYNTHETIC or
@@ -452,7 +453,16 @@ def vega_map(
         colour = alt.Color(
             "legend_label:N",
             scale=alt.Scale(domain=[t for _, t in legend], range=[c for c, _ in legend]),
-            legend=alt.Legend(title=legend_title, orient="right", labelLimit=260, titleLimit=320),
+            legend=alt.Legend(
+                title=legend_title,
+                orient=legend_orient,
+                direction="vertical",
+                symbolType="square",
+                symbolSize=180,
+                symbolStrokeColor="#666666",
+                labelLimit=260,
+                titleLimit=320,
+            ),
         )
     layers = []
     outline_layer = None

@@ -59,4 +59,5 @@ def targets_map(
         legend_title=legend_title,
         legend=maps.legend_entries(coloured, "comparison", None, unit, polarity),
         outline_labels=True,
+        legend_orient="bottom",
     )

@@ -15,7 +15,8 @@ def _glossary_body() -> None:
 def glossary_panel(presenting: bool) -> None:
     """The glossary on every page: a sidebar expander, or (sidebar hidden) a small popover."""
     if presenting:
-        with st.popover("Glossary", icon=":material/help:"):
+        # Pinned to the top-right corner by layout's presenter CSS: no height taken.
+        with st.container(key="presenter_glossary"), st.popover("Glossary", icon=":material/help:"):
             _glossary_body()
     else:
         with st.sidebar.expander("Glossary", icon=":material/help:"):

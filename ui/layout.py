@@ -20,10 +20,12 @@ section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {display: none;}
 html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
 [data-testid="stMainBlockContainer"] {padding-top: 1rem !important; padding-bottom: 2rem;}
-h1 {font-size: 2.2rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important;}
+h1 {font-size: 2.8rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important;}
 h2, h3 {font-size: 1.35rem !important; padding: 0.2rem 0 !important;}
 div[data-testid="stMetricValue"] {font-size: 1.8rem;}
 div[data-testid="stMetricValue"] > div {white-space: normal; overflow: visible;}
+.st-key-presenter_glossary {position: fixed; top: 0.5rem; right: 1rem; z-index: 999990;
+  width: auto;}
 </style>
 """
 

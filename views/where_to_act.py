@@ -39,7 +39,8 @@ metrics[1].metric("Areas significantly worse", summary.worse_count)
 metrics[2].metric("People missed in those areas", summary.missed_text)
 
 worse = ranked[ranked["rag"] == "worse"]
-bars_column, map_column = st.columns([3, 2])
+# Side by side on a screen; one under the other when presenting (bigger text, less width).
+bars_column, map_column = st.columns([3, 2]) if not presenting else (st.container(), st.container())
 with bars_column:
     layout.chart(
         charts.ranked_bars(
