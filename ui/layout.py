@@ -63,8 +63,13 @@ def controls(presenting: bool):
 
 
 def map_labels_pass_clicks() -> None:
-    """Names printed on the map must not catch the click meant for the area beneath."""
-    st.markdown("<style>.st-key-map text {pointer-events: none;}</style>", unsafe_allow_html=True)
+    """Names and outlines (unfilled, "transparent" inside) printed on the map must not catch
+    the click meant for the area beneath."""
+    st.markdown(
+        '<style>.st-key-map text, .st-key-map path[fill="transparent"] {pointer-events: none;}'
+        "</style>",
+        unsafe_allow_html=True,
+    )
 
 
 def badges(items: list[str]) -> None:
