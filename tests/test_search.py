@@ -104,3 +104,17 @@ def test_sidebar_bad_postcode_says_so_and_stays(extracts_dir):
     assert any("not a full UK postcode" in c.value for c in at.sidebar.caption)
     at.text_input(key="search_text").input("LE2 9ZZ").run()
     assert any("LE2 9ZZ was not found" in c.value for c in at.sidebar.caption)
+
+
+def test_planner_keeps_a_site_given_by_postcode(extracts_dir):
+    at = open_page("views/planner.py")
+    at.text_input(key="keep_postcode").input("le1 1pl").run()
+    assert not at.exception
+    tables = [frame.value for frame in at.dataframe]
+    assert any(
+        frame.astype(str).apply(lambda c: c.str.contains("Site at LE1 1PL")).any().any()
+        for frame in tables
+    ), "the postcode site is not among the chosen sites"
+    at.text_input(key="keep_postcode").input("LE2 9ZZ").run()
+    assert not at.exception
+    assert any("must-keep postcode was not used" in w.value for w in at.warning)
