@@ -6,22 +6,26 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import cache, layout
+from ui import cache, help, layout, search
 
 ROOT = Path(__file__).resolve().parent
 
 # (file, title, icon, url path) in menu order; a page appears once its file exists.
 PAGES = [
-    ("views/where_to_act.py", "Where to act", "🎯", "where-to-act"),
-    ("views/map.py", "Map", "🗺️", "map"),
-    ("views/area_profile.py", "Area profile", "📍", "area"),
-    ("views/inequalities.py", "Inequalities", "⚖️", "inequalities"),
-    ("views/trends.py", "Trends & interventions", "📈", "trends"),
-    ("views/planner.py", "Pop-up clinic planner", "🏥", "planner"),
-    ("views/data_methods.py", "Data & methods", "📚", "data"),
+    ("views/where_to_act.py", "Where to act", ":material/target:", "where-to-act"),
+    ("views/map.py", "Map", ":material/map:", "map"),
+    ("views/area_profile.py", "Area profile", ":material/location_on:", "area"),
+    ("views/inequalities.py", "Inequalities", ":material/balance:", "inequalities"),
+    ("views/trends.py", "Trends & interventions", ":material/trending_up:", "trends"),
+    ("views/planner.py", "Pop-up clinic planner", ":material/local_hospital:", "planner"),
+    ("views/data_methods.py", "Data & methods", ":material/menu_book:", "data"),
 ]
 
-st.set_page_config(page_title="Health Equity Explorer — LLR", page_icon="🩺", layout="wide")
+st.set_page_config(
+    page_title="Health Equity Explorer — LLR",
+    page_icon=":material/health_and_safety:",
+    layout="wide",
+)
 
 problems = cache.extracts_problems()
 # Boundaries only feed the maps: if they are broken, say so and let everything else run.
@@ -53,5 +57,7 @@ if map_problems:
         + "\n\nTo fix it, run **`make run`** (it rebuilds the extracts)."
     )
 st.sidebar.caption("Health Equity Explorer · Leicester, Leicestershire and Rutland")
-layout.presenter_mode()
+presenting = layout.presenter_mode()
+search.search_box()
+help.glossary_panel(presenting)
 navigation.run()

@@ -441,6 +441,11 @@ def vega_map(
     height: int,
     title: str,
     badges: list[str],
+    legend_title: str | None = None,
+    legend: list[tuple[str, str]] | None = None,
+    source: str | None = None,
+    outline_labels: bool = False,
+    legend_orient: str = "right",
 ):
     """The map as a Vega-Lite layer chart: filled areas or practice points, outlines, labels,
     titled with what it shows and its badges (so a downloaded PNG or SVG says SYNTHETIC or
@@ -451,36 +456,75 @@ def vega_map(
     against 5.3 s as a pydeck chart, whose 3 MB bundle, shaders and text atlas were most
     of the difference (bench/FINDINGS.md). pydeck is kept for the optional basemap. A
     click selects an area (MAP_SELECTION); names are labelled with a white halo.
+
+    With `legend` ((colour, label) pairs, as legend_entries gives) the fill is drawn through
+    a Vega-Lite colour scale, so the legend is part of the chart and of its PNG/SVG export;
+    `source` adds a source line under the badges. `outline_labels` draws the outline layer
+    thick and dark (target areas picked out on a plain map).
     """
     import altair as alt
 
     tooltip = [alt.Tooltip(f"{field}:N", title=title) for field, title in VEGA_TOOLTIP]
-    layers = []
-    if outline_features is not None:
-        layers.append(
-            alt.Chart(alt.Data(values=outline_features["features"])).mark_geoshape(
-                filled=False, stroke="#5a5a5a", strokeWidth=1
-            )
+    colour = alt.Color("fill_hex:N", scale=None)
+    label_of: dict[str, str] = {}
+    if legend:
+        label_of = {hex_colour: text for hex_colour, text in legend}
+        colour = alt.Color(
+            "legend_label:N",
+            scale=alt.Scale(domain=[t for _, t in legend], range=[c for c, _ in legend]),
+            legend=alt.Legend(
+                title=legend_title,
+                orient=legend_orient,
+                direction="vertical",
+                symbolType="square",
+                symbolSize=180,
+                symbolStrokeColor="#666666",
+                labelLimit=260,
+                titleLimit=320,
+            ),
         )
+    layers = []
+    outline_layer = None
+    if outline_features is not None:
+        outline_layer = alt.Chart(alt.Data(values=outline_features["features"])).mark_geoshape(
+            filled=False,
+            stroke="#141414" if outline_labels else "#5a5a5a",
+            strokeWidth=2.5 if outline_labels else 1,
+        )
+        if not outline_labels:
+            layers.append(outline_layer)
     picked = alt.selection_point(name=MAP_SELECTION, fields=["area_code"], on="click")
     if area_features is not None:
         # Each feature carries its fields at the top level (GeoJSON allows foreign members),
         # so the selection and tooltip read them by plain name.
         values = [
-            {"type": "Feature", "geometry": f["geometry"], **f["properties"]}
+            {
+                "type": "Feature",
+                "geometry": f["geometry"],
+                **f["properties"],
+                **(
+                    {"legend_label": label_of.get(f["properties"].get("fill_hex"))}
+                    if legend
+                    else {}
+                ),
+            }
             for f in area_features["features"]
         ]
         layers.append(
             alt.Chart(alt.Data(values=values))
             .mark_geoshape(stroke="white", strokeWidth=0.8, cursor="pointer")
             .encode(
-                color=alt.Color("fill_hex:N", scale=None),
+                color=colour,
                 tooltip=tooltip,
                 description=alt.Description("name:N"),
             )
             .add_params(picked)
         )
+    if outline_layer is not None and outline_labels:
+        layers.append(outline_layer)  # over the fills, so the targets stand out
     if practices is not None:
+        if legend:
+            practices = [{**p, "legend_label": label_of.get(p.get("fill_hex"))} for p in practices]
         layers.append(
             alt.Chart(alt.Data(values=practices))
             .mark_circle(stroke="#282828", strokeWidth=1, opacity=0.9, cursor="pointer")
@@ -488,7 +532,7 @@ def vega_map(
                 longitude="lon:Q",
                 latitude="lat:Q",
                 size=alt.Size("radius:Q", scale=alt.Scale(range=[30, 500]), legend=None),
-                color=alt.Color("fill_hex:N", scale=None),
+                color=colour,
                 tooltip=tooltip,
                 description=alt.Description("name:N"),
             )
@@ -516,7 +560,9 @@ def vega_map(
         .properties(
             height=height,
             width=MAP_WIDTH_PX,
-            title=alt.TitleParams(title, subtitle=labels.chart_subtitle(badges), anchor="start"),
+            title=alt.TitleParams(
+                title, subtitle=labels.chart_subtitle(badges, source), anchor="start"
+            ),
         )
         .configure_view(stroke=None, fill=MAP_BACKGROUND)
     )

@@ -58,3 +58,8 @@ SEQUENTIAL_PALETTE = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
 # Neutral greys (no palette): areas with no shown value, and the map's background.
 NO_DATA_COLOUR = "#e6e6e6"
 MAP_BACKGROUND = "#f7f7f4"
+
+# Data badges (SYNTHETIC, MODELLED): dark amber text on pale amber, contrast ratio 7.8:1
+# (WCAG AA needs 4.5:1; tests/test_palette_accessibility.py checks it).
+BADGE_TEXT = "#6B4400"
+BADGE_BACKGROUND = "#FFF4D6"

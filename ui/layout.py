@@ -7,19 +7,38 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from equity import exports, labels
-from ui import state
+from equity import exports, labels, palette
+from ui import help, state
 
 PRESENT_KEY = "present"
 
+# The padding above the title and the type sizes are chosen so that at 1024x768 the first
+# screen holds the title, badges, a one-line headline and the top of the main chart or map.
 _PRESENTER_CSS = """
 <style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {display: none;}
-html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
-h1 {font-size: 3rem !important;} h2, h3 {font-size: 2.2rem !important;}
-div[data-testid="stMetricValue"] {font-size: 2.4rem;}
+html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
+[data-testid="stMainBlockContainer"] {padding-top: 1rem !important; padding-bottom: 2rem;}
+h1 {font-size: 2.8rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important;}
+h2, h3 {font-size: 1.35rem !important; padding: 0.2rem 0 !important;}
+div[data-testid="stMetricValue"] {font-size: 1.8rem;}
 div[data-testid="stMetricValue"] > div {white-space: normal; overflow: visible;}
+.st-key-presenter_glossary {position: fixed; top: 0.5rem; right: 1rem; z-index: 999990;
+  width: auto;}
+</style>
+"""
+
+# Data badges (st.warning) as compact labels in the palette's AA-contrast colours.
+_PAGE_CSS = f"""
+<style>
+div[data-testid="stAlert"]:has([data-testid="stAlertContentWarning"]) > div {{
+  background: {palette.BADGE_BACKGROUND}; padding: 0.2rem 0.7rem; min-height: 0;
+  border: 1px solid {palette.BADGE_TEXT};
+}}
+[data-testid="stAlertContentWarning"], [data-testid="stAlertContentWarning"] p {{
+  color: {palette.BADGE_TEXT}; font-size: 0.85rem; font-weight: 600; margin: 0;
+}}
 </style>
 """
 
@@ -30,6 +49,7 @@ if TYPE_CHECKING:  # altair takes 0.25 s to import; only the type is needed here
 def presenter_mode() -> bool:
     """The presenter toggle (sidebar) and ?present=1; hides controls and enlarges text."""
     on = state.toggle(st.sidebar, "Presenter mode", PRESENT_KEY)
+    st.markdown(_PAGE_CSS, unsafe_allow_html=True)
     if on:
         st.markdown(_PRESENTER_CSS, unsafe_allow_html=True)
     return on
@@ -43,13 +63,18 @@ def controls(presenting: bool):
 
 
 def map_labels_pass_clicks() -> None:
-    """Names printed on the map must not catch the click meant for the area beneath."""
-    st.markdown("<style>.st-key-map text {pointer-events: none;}</style>", unsafe_allow_html=True)
+    """Names and outlines (unfilled, "transparent" inside) printed on the map must not catch
+    the click meant for the area beneath."""
+    st.markdown(
+        '<style>.st-key-map text, .st-key-map path[fill="transparent"] {pointer-events: none;}'
+        "</style>",
+        unsafe_allow_html=True,
+    )
 
 
 def badges(items: list[str]) -> None:
     for badge in items:
-        st.warning(f"⚠ {badge}")
+        st.warning(badge, icon=":material/warning:")
 
 
 def chart(
@@ -57,8 +82,12 @@ def chart(
     name: str,
     presenting: bool = False,
     selection: dict | None = None,
+    data_table: pd.DataFrame | None = None,
+    how_to_read: str | None = None,
 ):
-    """Show an Altair chart with PNG and SVG downloads (vl-convert, offline).
+    """Show an Altair chart, then a row of PNG and SVG downloads (vl-convert, offline) and
+    its figures as a table (accessible alternative; `data_table`, else the chart's data)
+    and, given a kind of chart (equity.glossary.HOW_TO_READ), how to read it.
 
     `selection` (on_select, key, selection_mode) makes clicks rerun the page; the chart's
     event is returned.
@@ -72,26 +101,73 @@ def chart(
             .configure_legend(labelFontSize=15, titleFontSize=15, titleLimit=0, labelLimit=0)
         )
         # theme=None: the Streamlit theme would put its own (smaller) sizes back
-        return st.altair_chart(spec, width="stretch", theme=None, **selection)
-    event = st.altair_chart(spec, width="stretch", **selection)
-    columns = st.columns([1, 1, 6])
-    columns[0].download_button(
-        "PNG",
-        lambda: exports.chart_png(spec),
-        file_name=f"{name}.png",
-        mime="image/png",
-        key=f"{name}-png",
-        on_click="ignore",
-    )
-    columns[1].download_button(
-        "SVG",
-        lambda: exports.chart_svg(spec),
-        file_name=f"{name}.svg",
-        mime="image/svg+xml",
-        key=f"{name}-svg",
-        on_click="ignore",
-    )
+        event = st.altair_chart(spec, width="stretch", theme=None, **selection)
+    else:
+        event = st.altair_chart(spec, width="stretch", **selection)
+        # A horizontal row of content-width buttons: never squeezed to "P…" by a column.
+        with st.container(horizontal=True, gap="small"):
+            for kind, render, mime in (
+                ("PNG", exports.chart_png, "image/png"),
+                ("SVG", exports.chart_svg, "image/svg+xml"),
+            ):
+                st.download_button(
+                    kind,
+                    lambda render=render: render(spec),
+                    file_name=f"{name}.{kind.lower()}",
+                    mime=mime,
+                    key=f"{name}-{kind.lower()}",
+                    on_click="ignore",
+                    icon=":material/download:",
+                    help=f"Download the chart as a {kind} image",
+                )
+    chart_as_table(spec if data_table is None else data_table)
+    if how_to_read:
+        help.how_to_read(how_to_read)
     return event
+
+
+# Columns that carry drawing, not figures (map geometry, colours, label offsets).
+_DRAWING_COLUMNS = (
+    "geometry",
+    "type",
+    "properties",
+    "fill",
+    "fill_hex",
+    "position",
+    "pixel_offset",
+    "radius",
+)
+
+
+def chart_data(spec) -> pd.DataFrame:
+    """The figures a chart draws: its own data, else the first of its layers with figures."""
+    import altair as alt
+
+    data = getattr(spec, "data", alt.Undefined)
+    frame = pd.DataFrame()
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(getattr(data, "values", None), list):
+        frame = pd.DataFrame(data.values)
+    frame = frame.drop(columns=[c for c in _DRAWING_COLUMNS if c in frame.columns])
+    if frame.empty or frame.columns.empty:
+        for part in getattr(spec, "layer", None) or []:
+            frame = chart_data(part)
+            if not frame.columns.empty and not frame.empty:
+                break
+    return frame
+
+
+def chart_as_table(source) -> None:
+    """The accessible alternative under every chart: the same figures as a table."""
+    frame = source if isinstance(source, pd.DataFrame) else chart_data(source)
+    with st.expander("Show as table", icon=":material/table:"):
+        if frame.empty:
+            st.caption("This chart has no figures to tabulate.")
+        else:
+            # st.table is a real HTML <table> that screen readers can walk (the dataframe
+            # grid is a canvas); its figures are the chart's own, unrounded.
+            st.table(frame.reset_index(drop=True))
 
 
 def table(frame: pd.DataFrame, download: pd.DataFrame, name: str, badge_list: list[str]) -> None:
@@ -113,4 +189,14 @@ def source_note(indicator: pd.Series) -> None:
     )
 
 
-__all__ = ["badges", "chart", "controls", "labels", "presenter_mode", "source_note", "table"]
+__all__ = [
+    "badges",
+    "chart",
+    "chart_as_table",
+    "chart_data",
+    "controls",
+    "labels",
+    "presenter_mode",
+    "source_note",
+    "table",
+]

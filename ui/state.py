@@ -71,7 +71,7 @@ def add_notice(message: str) -> None:
 
 def show_notices() -> None:
     for message in st.session_state.pop(_NOTICES, []):
-        st.info(message, icon="ℹ️")
+        st.info(message, icon=":material/info:")
 
 
 def selectbox(

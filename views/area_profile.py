@@ -98,6 +98,7 @@ else:
         ),
         name=f"profile_spine_{place.code}",
         presenting=presenting,
+        how_to_read="spine",
     )
     if not presenting:
         layout.table(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import labels, methods, options
+from equity import glossary, labels, methods, options
 from equity.selection import benchmark_type
 from ui import cache, controls, layout, state
 from ui.ingest_panel import FINGERTIPS_HOWTO, render_ingest_panel
@@ -77,6 +77,9 @@ with tabs[0]:
 
         st.header("Statistical methods")
         st.markdown(methods.statistical_methods())
+
+        st.header("Accessibility")
+        st.markdown(glossary.ACCESSIBILITY_STATEMENT)
 
         st.header("Sources and licences")
         for document in methods.source_documents():

@@ -175,6 +175,7 @@ with tabs[0]:
             ),
             name=f"inequalities_{indicator_id}_{quantile_type}",
             presenting=presenting,
+            how_to_read="sii",
         )
         layout.table(
             inequalities.deprivation_display(frame, quantile_type),

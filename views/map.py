@@ -7,7 +7,7 @@ import streamlit as st
 from equity import charts, config, labels, maps, targets
 from equity import geo as geography
 from equity.selection import benchmark_type
-from ui import cache, controls, layout, state
+from ui import cache, controls, help, layout, state
 
 PROFILE_PAGE = "views/area_profile.py"
 CLICK_MARKER = "_map_opened_area"
@@ -114,7 +114,13 @@ else:
 
 viewport = geography.fit_view(bounds, width_px=560, height_px=560)
 text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), viewport["zoom"])
-map_height = 560 if not presenting else 680
+map_height = 600 if not presenting else 640
+legend_title = f"{indicator['short_label']} ({'%' if unit == 'percent' else unit})"
+if colour_by == "comparison":
+    legend_title = f"Compared with {benchmark_name} (95% CI)"
+elif colour_by == "value":
+    legend_title += ", " + maps.value_colour_note(polarity).rstrip(".").lower()
+legend_entries = maps.legend_entries(coloured, colour_by, classes, unit, polarity)
 
 drawn = {
     "area_features": area_features,
@@ -122,7 +128,8 @@ drawn = {
     "outline_features": outline,
     "text_labels": text_labels,
 }
-map_column, bars_column = st.columns([1, 1])
+# The map is the page's hero: full width, the ranked chart below it.
+map_column, bars_column = st.container(), st.container()
 with map_column, st.container(key="map"):
     if basemap:  # tiles need pydeck (WebGL); without them the lighter Vega map is drawn
         event = st.pydeck_chart(
@@ -140,9 +147,13 @@ with map_column, st.container(key="map"):
                 height=map_height,
                 title=f"{indicator['short_label']}, {who}",
                 badges=badges,
+                legend_title=legend_title,
+                legend=legend_entries,
+                source=f"Source: {indicator['source']}",
             ),
             name=f"map_{indicator_id}_{level}_{period.isoformat()}",
             presenting=presenting,
+            how_to_read="map",
             selection={
                 "on_select": "rerun",
                 "key": "map_vega",
@@ -150,19 +161,15 @@ with map_column, st.container(key="map"):
             },
         )
 with map_column:
-    legend_title = f"{indicator['short_label']} ({'%' if unit == 'percent' else unit})"
-    if colour_by == "comparison":
-        legend_title = f"Compared with {benchmark_name} (95% CI)"
-    note = maps.value_colour_note(polarity) if colour_by == "value" else ""
-    note += " " + " / ".join(badges) if badges else ""
-    st.markdown(
-        maps.legend_html(
-            legend_title,
-            maps.legend_entries(coloured, colour_by, classes, unit, polarity),
-            note.strip(),
-        ),
-        unsafe_allow_html=True,
-    )
+    if basemap:  # the pydeck map has no legend of its own; the Vega map carries it inside
+        note = maps.value_colour_note(polarity) if colour_by == "value" else ""
+        note += " " + " / ".join(badges) if badges else ""
+        st.markdown(
+            maps.legend_html(legend_title, legend_entries, note.strip()), unsafe_allow_html=True
+        )
+    if basemap:
+        layout.chart_as_table(coloured[["area_name", *maps.TOOLTIP_FIELDS[1:]]])
+        help.how_to_read("map")
     if not presenting:
         st.caption("Click an area to open its profile. Labels: the most extreme areas.")
 
@@ -196,6 +203,7 @@ with bars_column:
         ).configure_legend(orient="bottom"),
         name=f"map_ranking_{indicator_id}_{level}",
         presenting=presenting,
+        how_to_read="ranked bars",
     )
 
 if not presenting:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from equity import config, options
+from equity import config, options, search
 from equity.labels import escape_markdown
 from equity.planner import optimise, plan, presentation, spread, venues, walking
-from ui import cache, controls, layout, state
+from ui import cache, controls, help, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -215,6 +217,25 @@ with panel:
         format_func=lambda site: f"{site_names.get(site, site)} ({site})",
         help="Sites already booked: always chosen, the rest optimised around them.",
     )
+    keep_postcode = sizes[2].text_input(
+        "Must-keep site at a postcode (optional)",
+        key="keep_postcode",
+        placeholder="e.g. LE1 1PL",
+        help="A venue already booked, given by its postcode: always chosen.",
+    )
+postcode_site = None
+if keep_postcode.strip():
+    postcode_site, problem = search.postcode_site(
+        keep_postcode, lambda code: cache.run("postcode_lookup", postcode=code)
+    )
+    if postcode_site is None:
+        st.warning(f"The must-keep postcode was not used: {problem}")
+    else:  # one more candidate, kept like the must-keep sites above
+        inputs = dataclasses.replace(
+            inputs,
+            candidates=pd.concat([inputs.candidates, postcode_site], ignore_index=True),
+        )
+        must_keep = [*must_keep, postcode_site["site_id"].iloc[0]]
 
 with notices:
     state.show_notices()
@@ -241,7 +262,7 @@ badges = chosen.badges
 layout.badges(badges)
 st.subheader(presentation.headline(chosen, age_band, sex, ethnic_group, indicator["domain"], place))
 if where.note:
-    st.info(where.note, icon="ℹ️")
+    st.info(where.note, icon=":material/info:")
 metrics = st.columns(4)
 metrics[0].metric("People missed in the area", presentation.count_text(result.total_missed))
 metrics[1].metric(
@@ -259,6 +280,8 @@ if where.ward_code:
 geometries = cache.level_geometries(level)
 outlines = {code: geometries[code] for code in outline_areas["area_code"] if code in geometries}
 st.pydeck_chart(presentation.plan_deck(chosen, outlines), height=560)
+layout.chart_as_table(presentation.site_table(result))
+help.how_to_read("planner map")
 catchment_words = (
     f"outlines: where a {radius_m:,} m walk along streets reaches"
     if chosen.catchments
@@ -272,7 +295,7 @@ st.caption(
     + (f" Streets: {walking.OSM_ATTRIBUTION}." if chosen.uses_network else "")
 )
 if comparison is not None:
-    st.info(comparison.text(), icon="ℹ️")
+    st.info(comparison.text(), icon=":material/info:")
 
 st.markdown("**Chosen sites** (people are counted at the first site, in order, that reaches them)")
 sites = presentation.site_table(result)

@@ -190,6 +190,7 @@ else:
         ),
         name=f"trend_{indicator_id}_{area}",
         presenting=presenting,
+        how_to_read="trend",
     )
     st.markdown("**Before and after**")
     before_after = trends.before_after_all(named, chosen_dates)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import charts, config, labels, targets, where_to_act
+from equity import charts, config, labels, maps, targets, targets_map, where_to_act
 from equity.schema import HIGHER_IS_BETTER
 from equity.selection import benchmark_type
 from ui import cache, controls, layout, state
@@ -36,18 +36,61 @@ metrics[1].metric(summary.count_label, summary.worse_count)
 metrics[2].metric(summary.people_label, summary.missed_text)
 
 worse = ranked[targets.is_target(ranked["rag"])]
-layout.chart(
-    charts.ranked_bars(
-        worse if not worse.empty else ranked,
-        title=summary.chart_title,
-        unit=indicator["unit"],
-        benchmark_value=summary.benchmark_value,
-        benchmark_label=summary.benchmark_text,
-        badges=summary.badges,
-    ),
-    name=f"where_to_act_{indicator_id}",
-    presenting=presenting,
-)
+# Side by side on a screen; one under the other when presenting (bigger text, less width).
+bars_column, map_column = st.columns([3, 2]) if not presenting else (st.container(), st.container())
+with bars_column:
+    layout.chart(
+        charts.ranked_bars(
+            worse if not worse.empty else ranked,
+            title=summary.chart_title,
+            unit=indicator["unit"],
+            benchmark_value=summary.benchmark_value,
+            benchmark_label=summary.benchmark_text,
+            badges=summary.badges,
+        ),
+        name=f"where_to_act_{indicator_id}",
+        presenting=presenting,
+        how_to_read="ranked bars",
+    )
+with map_column:
+    # The city's areas, the targets outlined and named; a click opens the area's profile.
+    city_codes = set(
+        cache.run("areas_of_type", area_type=level, la_code=config.CITY_CODE)["area_code"]
+    )
+    city = ranked[ranked["area_code"].isin(city_codes)]
+    geometries = cache.level_geometries(level)
+    if not city.empty and geometries:
+        layout.map_labels_pass_clicks()
+        with st.container(key="map"):
+            event = layout.chart(
+                targets_map.targets_map(
+                    city,
+                    geometries,
+                    [c for c in worse["area_code"] if c in city_codes],
+                    polarity=indicator["polarity"],
+                    unit=indicator["unit"],
+                    benchmark_name=summary.benchmark_text,
+                    title="Target areas in Leicester (outlined)",
+                    badges=summary.badges,
+                    legend_title="Compared with the benchmark",
+                ),
+                name=f"where_to_act_map_{indicator_id}_{level}",
+                presenting=presenting,
+                how_to_read="targets map",
+                selection={
+                    "on_select": "rerun",
+                    "key": "targets_map",
+                    "selection_mode": maps.MAP_SELECTION,
+                },
+            )
+        clicked = maps.selected_area_code(event.selection if event else None)
+        if clicked and st.session_state.get("_targets_map_opened") != clicked:
+            st.session_state["_targets_map_opened"] = clicked  # returning must not bounce back
+            st.session_state["area"] = clicked
+            present = {layout.PRESENT_KEY: "1"} if presenting else {}
+            st.switch_page("views/area_profile.py", query_params={"area": clicked, **present})
+        if clicked is None:
+            st.session_state.pop("_targets_map_opened", None)
 layout.table(
     targets.display_table(ranked, indicator["unit"]),
     targets.download_frame(ranked),
@@ -131,7 +174,7 @@ if worse_codes:
     links[0].page_link(
         "views/area_profile.py",
         label=f"Profile of {names[chosen]}",
-        icon="📍",
+        icon=":material/location_on:",
         query_params={"area": chosen},
     )
     planner_params = {
@@ -144,9 +187,11 @@ if worse_codes:
     links[1].page_link(
         "views/planner.py",
         label="Plan pop-up clinics for the people missed",
-        icon="🏥",
+        icon=":material/local_hospital:",
         query_params=planner_params,
     )
     links[2].page_link(
-        "views/trends.py", label="Trends and the St Matthews pop-up clinic", icon="📈"
+        "views/trends.py",
+        label="Trends and the St Matthews pop-up clinic",
+        icon=":material/trending_up:",
     )

@@ -51,7 +51,7 @@ def test_map_draws_a_choropleth(page: Page, app_url: str):
     assert_drawn(chart.screenshot(path=SCREENSHOTS / "elements" / "map.png"), "the map")
     assert page.locator(f'{MAP} path[aria-roledescription="geoshape"]').count() >= 30
     assert chart.bounding_box()["height"] >= 400
-    # the ranked bar chart beside it
+    # the ranked bar chart (below it)
     expect(page.locator('[data-testid="stVegaLiteChart"]').nth(1)).to_be_visible()
 
 
