@@ -15,6 +15,7 @@ PAGES = [
     ("views/where_to_act.py", "Where to act", "🎯", "where-to-act"),
     ("views/map.py", "Map", "🗺️", "map"),
     ("views/area_profile.py", "Area profile", "📍", "area"),
+    ("views/compare.py", "Compare areas", ":material/compare:", "compare"),
     ("views/inequalities.py", "Inequalities", "⚖️", "inequalities"),
     ("views/trends.py", "Trends & interventions", "📈", "trends"),
     ("views/planner.py", "Pop-up clinic planner", "🏥", "planner"),
