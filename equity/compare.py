@@ -594,7 +594,8 @@ def did_table(series_by_name: dict[str, pd.DataFrame], target: str, before, afte
         row = trends.value_on(series, when)
         if row is None or pd.isna(row["numerator"]) or not row["denominator"]:
             return None
-        if stats.is_disclosive(row["numerator"]) or stats.is_disclosive(row["denominator"]):
+        shown = (row["numerator"], row["denominator"], row["denominator"] - row["numerator"])
+        if any(stats.is_disclosive(count) for count in shown):
             return None
         return (float(row["numerator"]), float(row["denominator"]))
 
@@ -719,3 +720,11 @@ def improvement_table(result: dict) -> pd.DataFrame:
             ],
         }
     )
+
+
+DID_METHOD = (
+    "Difference in differences: (after - before) in the target group minus (after - before) "
+    "in the comparison, in percentage points; 95% CI from the sum of the four proportions' "
+    "binomial variances p(1 - p)/n, treating them as independent (cumulative uptake in the "
+    "same people is positively correlated over time, so this interval is conservative)."
+)
