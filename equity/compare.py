@@ -80,6 +80,7 @@ def rug_long(values: dict[str, pd.DataFrame], catalog: pd.DataFrame) -> pd.DataF
         "indicator_id",
         "indicator",
         "unit",
+        "period_end",
         "value",
         "lower_ci",
         "upper_ci",
@@ -97,31 +98,23 @@ def rug_long(values: dict[str, pd.DataFrame], catalog: pd.DataFrame) -> pd.DataF
 
 
 def rug_wide(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(values, categories, suppressed): areas as rows (code, name first), indicators as
-    columns in the order given; values are numbers so a column sorts as numbers."""
+    """(values, categories, suppressed): areas as rows (code, name first, by name),
+    indicators as columns in the order given; values are numbers so a column sorts as
+    numbers."""
     order = list(dict.fromkeys(long["indicator"]))
-    index = ["area_code", "area_name"]
+    names = long.drop_duplicates("area_code").set_index("area_code")["area_name"].sort_values()
 
     def pivot(column):
-        table = long.pivot_table(index=index, columns="indicator", values=column, aggfunc="first")
-        return table.reindex(columns=order)
+        table = long.pivot(index="area_code", columns="indicator", values=column)
+        return table.reindex(index=names.index, columns=order)
 
-    values = long.pivot_table(
-        index=index, columns="indicator", values="value", aggfunc="first", dropna=False
-    ).reindex(columns=order)
-    categories = pivot("category").reindex(values.index)
-    suppressed = pivot("suppressed").reindex(values.index).fillna(False).astype(bool)
-    return (
-        values.reset_index().rename(columns={"area_code": "Code", "area_name": "Area"}),
-        categories.reset_index(drop=True),
-        suppressed.reset_index(drop=True),
-    )
-
-
-def benchmark_row(long: pd.DataFrame, name: str) -> dict:
-    """The benchmark's value per indicator (the rug's reference row)."""
-    first = long.drop_duplicates("indicator")
-    return {"Code": "", "Area": name, **dict(zip(first["indicator"], first["benchmark_value"]))}
+    values = pivot("value").astype(float)
+    values.insert(0, "Area", names)
+    values.insert(0, "Code", names.index)
+    categories = pivot("category").reset_index(drop=True)
+    suppressed = pivot("suppressed").fillna(False).astype(bool).reset_index(drop=True)
+    values.columns.name = None
+    return values.reset_index(drop=True), categories, suppressed
 
 
 def rug_styler(values: pd.DataFrame, categories: pd.DataFrame, suppressed: pd.DataFrame):
@@ -728,3 +721,38 @@ DID_METHOD = (
     "binomial variances p(1 - p)/n, treating them as independent (cumulative uptake in the "
     "same people is positively correlated over time, so this interval is conservative)."
 )
+
+# The methods of this module in words, appended to the Data & methods page.
+METHODS = """
+**Comparing areas (the overview).** Each cell is an area's value for one indicator, at the
+indicator's default group and latest period, coloured by its comparison with the parent
+benchmark (95% CI, as above). Indicators without a better direction are shown as higher /
+similar / lower in their own sky-blue / near-white / orange, never as better or worse.
+
+**Funnel plots.** Each area's percentage is plotted against its denominator. The control
+limits around the benchmark's percentage p are p ± z √(p(1 − p)/n) at each denominator n,
+with z = 1.96 (95%) and 3.09 (99.8%), as PHEindicatormethods `phe_funnels`. An area outside
+the 99.8% limits is named. Only proportions are drawn; rates and life expectancy are not.
+
+**Correlation of two indicators.** Pearson's r across the areas that have both figures, with
+a 95% CI by Fisher's z transformation: tanh(atanh(r) ± 1.96 / √(n − 3)). A correlation
+between areas is not a correlation between people (the ecological fallacy).
+
+**How sure is the ranking?** For each area, 10,000 seeded draws of its true percentage from
+the Jeffreys posterior Beta(x + ½, n − x + ½) (values with a CI: a normal with SE from the
+CI); the chance of being among the k worst is the share of draws in which it is.
+
+**Recent trend.** As Fingertips: over the latest five periods, the chi-squared test for trend
+in proportions (values with CIs: weighted regression), significant at 99.8% and robust to
+leaving out any one point; fewer than five periods: cannot be calculated.
+
+**Difference in differences.** The change in the target group minus the change in the
+comparison, in percentage points; the 95% CI uses the sum of the four proportions' binomial
+variances p(1 − p)/n, treating them as independent (for cumulative uptake in the same people
+this makes the interval wider than it needs to be).
+
+**Potential for improvement.** Every area (or deprivation decile) worse than the benchmark is
+given the benchmark's percentage of its own denominator; the extra people, the overall
+percentage, the gap between the least and most deprived deciles and the SII are then
+recomputed from the changed counts.
+""".strip()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from equity import config, labels, stats
+from equity import compare, config, labels, stats
 
 # The provenance notes shipped in data/sources, in reading order, with a short title.
 SOURCE_DOCUMENTS = (
@@ -89,7 +89,8 @@ def source_documents(sources_dir: Path | None = None) -> list[SourceDocument]:
 
 
 def statistical_methods() -> str:
-    return STATISTICAL_METHODS.replace("{threshold}", str(config.SUPPRESS_MAX_COUNT))
+    text = STATISTICAL_METHODS + "\n\n" + compare.METHODS
+    return text.replace("{threshold}", str(config.SUPPRESS_MAX_COUNT))
 
 
 def data_kind(is_synthetic: bool, is_modelled: bool) -> str:

@@ -144,6 +144,7 @@ def _values(numerators, denominators, lower, upper, benchmark=50.0):
             "area_code": [f"E0{i}" for i in range(len(numerators))],
             "area_name": [f"Area {i}" for i in range(len(numerators))],
             "is_core20": False,
+            "period_end": pd.Timestamp("2021-03-25"),
             "numerator": numerators,
             "denominator": denominators,
             "value": [100 * n / d for n, d in zip(numerators, denominators)],
