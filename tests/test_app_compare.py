@@ -82,3 +82,12 @@ def test_selecting_a_rug_row_opens_that_areas_profile(extracts_dir):
     assert not at.exception
     assert at.title[0].value == ST_MATTHEWS
     assert at.query_params["area"] == "E02002844"
+
+
+def test_clicking_a_scatter_point_opens_that_areas_profile(extracts_dir):
+    at = open_page(PAGE, params={"view": "Two indicators"})
+    assert not at.exception
+    at.session_state["scatter"] = {"selection": {"area": [{"area_code": "E02002844"}]}}
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == ST_MATTHEWS

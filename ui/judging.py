@@ -78,7 +78,8 @@ def potential_for_improvement(
     )
     result = compare.potential_for_improvement(usable, float(benchmark_value), polarity, unit)
     people = result["people"]
-    people_text = labels.SUPPRESSED if stats.is_disclosive(round(people)) else f"{people:,.0f}"
+    small = bool(stats.is_disclosive(round(people)))
+    people_text = labels.SUPPRESSED if small else f"{people:,.0f}"
     verb = "more people reached" if polarity == "higher_is_better" else "fewer events"
     st.subheader(
         f"If {IMPROVE_UNITS[unit]} worse than {benchmark_name} "
@@ -87,7 +88,7 @@ def potential_for_improvement(
     layout.badges(badges)
     layout.table(
         compare.improvement_table(result),
-        pd.DataFrame([result]),
+        pd.DataFrame([{**result, "people": None if small else round(people)}]),
         name=f"potential_for_improvement_{unit}",
         badge_list=badges,
     )

@@ -278,7 +278,7 @@ with tabs[3]:
                 st.caption(
                     "Diamonds: Core20 areas (most deprived fifth nationally). Click a point to open its profile."
                 )
-            open_profile(compare.selected_code(event.selection if event else None), "scatter")
+            open_profile(compare.selected_code((event or {}).get("selection")), "scatter")
             if not presenting:
                 layout.table(
                     pairs.rename(columns={"x": x_label, "y": y_label}),
