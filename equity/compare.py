@@ -76,6 +76,7 @@ def rug_long(values: dict[str, pd.DataFrame], catalog: pd.DataFrame) -> pd.DataF
     columns = [
         "area_code",
         "area_name",
+        "imd_score",
         "is_core20",
         "indicator_id",
         "indicator",
@@ -98,11 +99,14 @@ def rug_long(values: dict[str, pd.DataFrame], catalog: pd.DataFrame) -> pd.DataF
 
 
 def rug_wide(long: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(values, categories, suppressed): areas as rows (code, name first, by name),
-    indicators as columns in the order given; values are numbers so a column sorts as
-    numbers."""
+    """(values, categories, suppressed): areas as rows (code, name first; most deprived
+    first, by IMD score), indicators as columns in the order given; values are numbers so
+    a column sorts as numbers."""
     order = list(dict.fromkeys(long["indicator"]))
-    names = long.drop_duplicates("area_code").set_index("area_code")["area_name"].sort_values()
+    areas = long.drop_duplicates("area_code").sort_values(
+        ["imd_score", "area_name"], ascending=[False, True], na_position="last"
+    )
+    names = areas.set_index("area_code")["area_name"]
 
     def pivot(column):
         table = long.pivot(index="area_code", columns="indicator", values=column)

@@ -144,6 +144,7 @@ def _values(numerators, denominators, lower, upper, benchmark=50.0):
             "area_code": [f"E0{i}" for i in range(len(numerators))],
             "area_name": [f"Area {i}" for i in range(len(numerators))],
             "is_core20": False,
+            "imd_score": [30.0 - i for i in range(len(numerators))],
             "period_end": pd.Timestamp("2021-03-25"),
             "numerator": numerators,
             "denominator": denominators,
@@ -174,6 +175,8 @@ def test_rug_suppresses_small_counts_and_colours_by_polarity():
     assert prevalence.loc["E01", "category"] == "lower_no_judgement"
 
     wide, categories, suppressed = compare.rug_wide(long)
+    assert wide["Code"].tolist() == ["E00", "E01", "E02"]  # most deprived (IMD) first
+    assert wide.columns.tolist() == ["Code", "Area", "Uptake", "Prevalence"]
     html = compare.rug_styler(wide, categories, suppressed).to_html()
     assert f">{stats.SUPPRESSED_MARKER}<" in html
     assert palette.RAG_COLOURS["worse"] in html

@@ -111,7 +111,8 @@ with tabs[0]:
             st.info("No indicator is published for these areas; try another level.")
         else:
             st.subheader(
-                f"{long['area_code'].nunique()} areas × {long['indicator'].nunique()} indicators, "
+                f"{long['area_code'].nunique()} areas × {long['indicator'].nunique()} "
+                f"indicator{'s' if long['indicator'].nunique() > 1 else ''}, "
                 f"each compared with {benchmark_name} (95% CI)"
             )
             st.markdown(
@@ -128,7 +129,8 @@ with tabs[0]:
                 key="rug",
             )
             st.caption(
-                "Click a column heading to sort; select a row to open that area's profile. "
+                "Most deprived areas (IMD 2025 score) first. Click a column heading to sort; "
+                "select a row to open that area's profile. "
                 f"“{labels.SUPPRESSED}”: built on a count of 1–7, not shown."
             )
             rows = event.selection.rows if event else []
