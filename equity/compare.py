@@ -190,12 +190,16 @@ def side_by_side(long: pd.DataFrame, area_codes: list[str], benchmark_name: str)
                 category = CATEGORY_NAMES.get(match["category"].iloc[0], "")
                 text = f"{labels.format_value(match['value'].iloc[0], unit)} ({category.lower()})"
             row[names.get(code, code)] = text
-        row[benchmark_name] = labels.format_value(group["benchmark_value"].iloc[0], unit)
+        benchmark = group["benchmark_value"].iloc[0]
+        row[benchmark_name] = "–" if pd.isna(benchmark) else labels.format_value(benchmark, unit)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 # --- Funnel plot -------------------------------------------------------------------------
+
+
+FUNNEL_LABELS = 8  # at most this many outliers are named on the chart
 
 
 def funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float, int]:
@@ -221,6 +225,12 @@ def funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float, int]:
         usable["numerator"], usable["denominator"], proportion
     )
     usable["outlier"] = usable["significance"].isin([stats.FUNNEL_LOW_998, stats.FUNNEL_HIGH_998])
+    # Name only the most extreme outliers (by z score), so the labels stay legible.
+    z = (usable["numerator"] / usable["denominator"] - proportion) / np.sqrt(
+        proportion * (1 - proportion) / usable["denominator"]
+    )
+    extreme = z.abs()[usable["outlier"]].nlargest(FUNNEL_LABELS).index
+    usable["labelled"] = usable.index.isin(extreme)
     return usable.reset_index(drop=True), proportion, left_out
 
 
@@ -237,7 +247,7 @@ def funnel_chart(
     points: pd.DataFrame, proportion: float, *, title: str, benchmark_name: str, badges: list[str]
 ) -> alt.LayerChart:
     """Values against denominators, 95% and 99.8% limits around the benchmark, the areas
-    outside 99.8% named."""
+    outside 99.8% named (the FUNNEL_LABELS most extreme)."""
     import altair as alt
 
     limits = stats.funnel_limits_proportion(
@@ -295,7 +305,7 @@ def funnel_chart(
         )
     )
     names = (
-        alt.Chart(shown[shown["outlier"]])
+        alt.Chart(shown[shown["labelled"]])
         .mark_text(align="left", dx=6, fontSize=11)
         .encode(x=x, y="value:Q", text="area_name:N")
     )
@@ -394,6 +404,22 @@ def paired(x_frame: pd.DataFrame, y_frame: pd.DataFrame) -> pd.DataFrame:
     return both.rename(columns={"value_x": "x", "value_y": "y"})[
         ["area_code", "area_name", "Core20", "x", "y", "is_synthetic", "is_modelled"]
     ]
+
+
+def pairs_table(pairs: pd.DataFrame, x_label: str, y_label: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Area": pairs["area_name"],
+            "Code": pairs["area_code"],
+            "Core20": pairs["Core20"],
+            x_label: pairs["x"].round(1),
+            y_label: pairs["y"].round(1),
+            "Data": [
+                " / ".join(labels.data_badges(bool(s_), bool(m))) or "published"
+                for s_, m in zip(pairs["is_synthetic"], pairs["is_modelled"])
+            ],
+        }
+    )
 
 
 SCATTER_SELECTION = "area"

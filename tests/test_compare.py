@@ -193,7 +193,8 @@ def test_funnel_points_leave_out_small_counts_and_name_outliers():
     assert left_out == 1 and "E00" not in set(points["area_code"])
     by_code = points.set_index("area_code")
     assert by_code.loc["E03", "significance"] == stats.FUNNEL_LOW_998
-    assert bool(by_code.loc["E03", "outlier"])
+    assert bool(by_code.loc["E03", "outlier"]) and bool(by_code.loc["E03", "labelled"])
+    assert not by_code["labelled"].where(~by_code["outlier"], False).any()
     assert by_code.loc["E02", "significance"] == stats.FUNNEL_HIGH_95
     chart = compare.funnel_chart(
         points, proportion, title="t", benchmark_name="Leicester", badges=[]

@@ -89,15 +89,9 @@ values = {
     if not (frame := level_values(indicator_id, level, la_code, benchmark)).empty
 }
 long = compare.rug_long(values, catalog)
-badges = (
-    labels.selection_badges(
-        long["is_synthetic"],
-        long["is_modelled"],
-        bool(catalog.loc[list(values), "is_synthetic"].any()),
-    )
-    if values
-    else []
-)
+# Indicators of every kind side by side: a badge for each kind present (each row's own
+# kind is in the CSV).
+badges = labels.data_badges(bool(long["is_synthetic"].any()), bool(long["is_modelled"].any()))
 area_names = dict(zip(long["area_code"], long["area_name"]))
 noun = "practices" if level == "practice" else "areas"
 
@@ -282,9 +276,10 @@ with tabs[3]:
                 )
             open_profile(compare.selected_code((event or {}).get("selection")), "scatter")
             if not presenting:
+                table = compare.pairs_table(pairs, x_label, y_label)
                 layout.table(
-                    pairs.rename(columns={"x": x_label, "y": y_label}),
-                    pairs.rename(columns={"x": x_label, "y": y_label}),
+                    table,
+                    table,
                     name=f"compare_pairs_{x_choice}_{y_choice}_{level}",
                     badge_list=pair_badges,
                 )
