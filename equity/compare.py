@@ -786,3 +786,34 @@ given the benchmark's percentage of its own denominator; the extra people, the o
 percentage, the gap between the least and most deprived deciles and the SII are then
 recomputed from the changed counts.
 """.strip()
+
+
+def reach_effect(demand: pd.DataFrame, quantile_column: str = "imd_quintile") -> dict:
+    """The planner's loop: if everyone missed within reach of the chosen sites were
+    reached (vaccinated), how the whole area's value, the most-to-least deprived gap and
+    the SII would move. ``demand``: the planner's demand points (numerator, denominator,
+    people_missed, covered and the IMD quantile, 1 most deprived). An upper bound: not
+    everyone within reach comes."""
+    usable = demand[demand["numerator"].notna() & (demand["denominator"] > 0)].copy()
+    usable["numerator"] = np.minimum(usable["numerator"], usable["denominator"])
+    gained = usable["people_missed"].where(usable["covered"].astype(bool), 0.0)
+    usable["improved"] = np.minimum(usable["numerator"] + gained, usable["denominator"])
+    by_quantile = (
+        usable.dropna(subset=[quantile_column])
+        .groupby(quantile_column, as_index=False)[["numerator", "improved", "denominator"]]
+        .sum()
+        .rename(columns={quantile_column: "quantile"})
+    )
+    total = usable["denominator"].sum()
+    gap_before, sii_before = _gap_and_sii(by_quantile, "numerator")
+    gap_after, sii_after = _gap_and_sii(by_quantile, "improved")
+    return {
+        "people": float(usable["improved"].sum() - usable["numerator"].sum()),
+        "value_before": float(100 * usable["numerator"].sum() / total),
+        "value_after": float(100 * usable["improved"].sum() / total),
+        "gap_before": gap_before,
+        "gap_after": gap_after,
+        "sii_before": sii_before,
+        "sii_after": sii_after,
+        "units_changed": int((usable["improved"] != usable["numerator"]).sum()),
+    }

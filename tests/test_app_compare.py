@@ -28,7 +28,7 @@ def test_overview_rug_lists_st_matthews_with_every_indicator(extracts_dir):
     [
         ("Side by side", "Indicator"),
         ("Funnel plot", "Funnel"),
-        ("Two indicators", "area_name"),
+        ("Two indicators", "Core20"),
     ],
 )
 def test_each_tab_renders_its_table(extracts_dir, tab, expected):

@@ -200,3 +200,23 @@ def test_funnel_points_leave_out_small_counts_and_name_outliers():
         points, proportion, title="t", benchmark_name="Leicester", badges=[]
     ).to_dict()
     assert len(chart["layer"]) == 3
+
+
+def test_reach_effect_adds_the_people_within_reach_only():
+    demand = pd.DataFrame(
+        {
+            "imd_quintile": [1, 2, 3, 4, 5],
+            "numerator": [500.0, 600.0, 700.0, 800.0, 900.0],
+            "denominator": [1000.0] * 5,
+            "people_missed": [500.0, 400.0, 300.0, 200.0, 100.0],
+            "covered": [True, True, False, False, False],
+        }
+    )
+    result = compare.reach_effect(demand)
+    assert result["people"] == pytest.approx(900)  # quintiles 1 and 2 reach 100%
+    assert result["value_before"] == pytest.approx(70)
+    assert result["value_after"] == pytest.approx(88)
+    assert result["gap_before"] == pytest.approx(40)
+    assert result["gap_after"] == pytest.approx(-10)
+    assert result["sii_before"] > 0 > result["sii_after"]  # reaching the deprived end flips it
+    assert result["units_changed"] == 2

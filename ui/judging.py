@@ -123,3 +123,18 @@ def difference_in_differences(
         st.write(sentence)
     layout.table(table, table, name=f"{name}_did", badge_list=badges)
     st.caption(compare.DID_METHOD)
+
+
+def plan_effect(demand: pd.DataFrame, badges: list[str]) -> None:
+    """The planner's loop: the people the chosen sites reach, if vaccinated, move the
+    area's uptake, the quintile gap and the SII by how much."""
+    needed = {"numerator", "denominator", "people_missed", "covered", "imd_quintile"}
+    if not needed <= set(demand.columns) or demand["numerator"].isna().all():
+        return
+    result = compare.reach_effect(demand)
+    table = compare.improvement_table(result).rename(
+        columns={"If all reached the benchmark": "If everyone within reach came"}
+    )
+    table["Measure"] = table["Measure"].str.replace("decile", "quintile")
+    st.markdown("**If everyone within reach came** (an upper bound)")
+    layout.table(table, table, name="planner_effect", badge_list=badges)

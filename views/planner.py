@@ -9,7 +9,7 @@ import streamlit as st
 from equity import config, options
 from equity.labels import escape_markdown
 from equity.planner import optimise, plan, presentation, venues
-from ui import cache, controls, layout, state
+from ui import cache, controls, judging, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -210,6 +210,7 @@ metrics[1].metric(
 )
 metrics[2].metric("Within reach of any candidate", presentation.count_text(result.coverable_missed))
 metrics[3].metric("Optimiser status", result.solver_status)
+judging.plan_effect(result.demand, badges)
 
 outline_areas = cache.run("areas_of_type", area_type=level, la_code=where.la_code)
 if where.ward_code:
