@@ -22,6 +22,7 @@ def rank_certainty(frame: pd.DataFrame, ranked: pd.DataFrame, polarity: str, nam
         return
     st.header("How sure is the ranking?")
     k = state.number(st, "How many worst areas (k)", key="k", default=3, min_value=1, max_value=50)
+    state.show_notices()  # the page showed its notices before this section read the URL
     k = min(k, len(frame))
     chances = compare.probability_worst(frame, polarity, k)
     small = stats.is_disclosive(frame["numerator"]) | stats.is_disclosive(frame["denominator"])

@@ -210,7 +210,6 @@ metrics[1].metric(
 )
 metrics[2].metric("Within reach of any candidate", presentation.count_text(result.coverable_missed))
 metrics[3].metric("Optimiser status", result.solver_status)
-judging.plan_effect(result.demand, badges)
 
 outline_areas = cache.run("areas_of_type", area_type=level, la_code=where.la_code)
 if where.ward_code:
@@ -252,4 +251,5 @@ if not presenting:
         f"{chosen.rule_text} Optimiser: maximal covering location model (spopt MCLP, CBC "
         f"solver), status {result.solver_status}. {optimise.DISTANCE_NOTE}"
     )
+judging.plan_effect(result.demand, badges)
 layout.source_note(indicator)
