@@ -15,6 +15,7 @@ PAGES = [
     ("views/where_to_act.py", "Where to act", ":material/target:", "where-to-act"),
     ("views/map.py", "Map", ":material/map:", "map"),
     ("views/area_profile.py", "Area profile", ":material/location_on:", "area"),
+    ("views/compare.py", "Compare areas", ":material/compare:", "compare"),
     ("views/inequalities.py", "Inequalities", ":material/balance:", "inequalities"),
     ("views/trends.py", "Trends & interventions", ":material/trending_up:", "trends"),
     ("views/planner.py", "Pop-up clinic planner", ":material/local_hospital:", "planner"),

@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         "judged better or worse, the significantly higher or lower)",
     )
     targets.add_argument("--format", choices=["csv", "table"], default="table")
+    targets.add_argument(
+        "--rank-uncertainty",
+        action="store_true",
+        help="add probability_among_worst: the chance each area is truly among the --k worst",
+    )
+    targets.add_argument("--k", type=int, default=3, help="how many worst (default 3)")
 
     plan_cli.add_parser(commands)
 
@@ -76,8 +82,8 @@ def _fail(message: str) -> int:
 
 
 def _targets(args) -> int:
-    from equity import db, labels, targets
-    from equity.selection import Selection
+    from equity import compare, db, labels, targets
+    from equity.selection import Selection, area_values
 
     # the built catalog: the shipped rows plus those the sources declare (e.g. QOF)
     indicators = db.run_query("indicator_catalog").set_index("indicator_id")
@@ -96,10 +102,15 @@ def _targets(args) -> int:
         ethnic_group=args.ethnic_group,
         benchmark_code=benchmark,
     )
-    ranked = targets.target_areas(
-        selection, indicators.loc[args.indicator, "polarity"], only_worse=not args.all
-    )
+    polarity = indicators.loc[args.indicator, "polarity"]
+    values = area_values(selection)
+    ranked = targets.rank_targets(values, polarity, only_worse=not args.all)
     out = ranked[targets.TARGET_COLUMNS].copy()
+    if args.rank_uncertainty:
+        if args.k < 1:
+            return _fail(f"--k must be 1 or more, got {args.k}")
+        chances = compare.probability_worst(values, polarity, args.k)
+        out["probability_among_worst"] = out["area_code"].map(chances).round(4)
     for column in ("value", "lower_ci", "upper_ci", "benchmark_value"):
         out[column] = out[column].round(2)
     if args.format == "csv":
@@ -118,6 +129,12 @@ def _targets(args) -> int:
         ranked["is_synthetic"], ranked["is_modelled"], indicator_is_synthetic
     ):
         print(f"note: {badge}", file=sys.stderr)
+    if args.rank_uncertainty:
+        print(
+            f"note: probability_among_worst = chance of being truly among the {args.k} worst "
+            f"of all areas compared ({compare.RANK_DRAWS} seeded draws)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from equity import config, labels, stats
+from equity import compare, config, labels, stats
 
 # The provenance notes shipped in data/sources, in reading order, with a short title.
 SOURCE_DOCUMENTS = (
@@ -109,8 +109,9 @@ def source_documents(sources_dir: Path | None = None) -> list[SourceDocument]:
 def statistical_methods() -> str:
     from equity.planner import walking
 
+    text = STATISTICAL_METHODS + "\n\n" + compare.METHODS
     return (
-        STATISTICAL_METHODS.replace("{threshold}", str(config.SUPPRESS_MAX_COUNT))
+        text.replace("{threshold}", str(config.SUPPRESS_MAX_COUNT))
         .replace("{detour}", f"{walking.DEFAULT_DETOUR:g}")
         .replace("{detour_source}", walking.DETOUR_SOURCE)
     )

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import config, labels, options, profile
-from ui import cache, layout, state
+from ui import cache, judging, layout, state
 
 DEFAULT_AREA = "E02002844"  # St Matthews & Highfields North: the reference story
 
@@ -165,6 +165,7 @@ if not spine.empty:
         bool(indicator["is_synthetic"]) or bool(series["is_synthetic"].any()),
         bool(indicator["is_modelled"]) or bool(series["is_modelled"].any()),
     )
+    judging.recent_trend_badge(series[series["area_code"] == place.code], indicator["polarity"])
     if series["period_end"].nunique() > 1:
         trend = profile.series_frame(series, names)
         layout.chart(

@@ -11,7 +11,7 @@ import streamlit as st
 from equity import config, options, search
 from equity.labels import escape_markdown
 from equity.planner import optimise, plan, presentation, spread, venues, walking
-from ui import cache, controls, help, layout, state
+from ui import cache, controls, help, judging, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -336,4 +336,5 @@ if not presenting:
         f"solver), status {result.solver_status}. {chosen.distance_note} "
         f"{spread.COMPOSITION_NOTE}"
     )
+judging.plan_effect(result.demand, badges)
 layout.source_note(indicator)

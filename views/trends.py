@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import labels, options, trends
-from ui import cache, controls, layout, state
+from ui import cache, controls, judging, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -205,6 +205,8 @@ else:
         with st.expander("The weekly figures"):
             download = trends.series_download(combined)
             layout.table(download, download, f"trend_{indicator_id}_{area}", badges)
+    judging.recent_trend_badge(main, indicator["polarity"])
+    judging.difference_in_differences(named, chosen_dates, badges, f"trend_{indicator_id}_{area}")
 if interventions and not presenting:
     st.caption(
         "Interventions: "

@@ -7,7 +7,7 @@ import streamlit as st
 from equity import charts, config, labels, maps, targets, targets_map, where_to_act
 from equity.schema import HIGHER_IS_BETTER
 from equity.selection import benchmark_type
-from ui import cache, controls, layout, state
+from ui import cache, controls, judging, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
@@ -195,3 +195,8 @@ if worse_codes:
         label="Trends and the St Matthews pop-up clinic",
         icon=":material/trending_up:",
     )
+
+judging.rank_certainty(frame, ranked, indicator["polarity"], f"where_to_act_{indicator_id}")
+judging.potential_for_improvement(
+    frame, indicator["polarity"], summary.benchmark_value, selection.benchmark_code, summary.badges
+)
