@@ -216,8 +216,9 @@ def areas_frame(geo: Geography = ENGLAND) -> pd.DataFrame:
 
 
 def _empty_extract_tables(out: Path) -> None:
-    """The planner's postcodes and the trend interventions: none at England scale, but the
-    files must exist (with the shipped schema) for the extracts to open."""
+    """The planner's postcodes and resident groups and the trend interventions: none at
+    England scale, but the files must exist (with the shipped schema) for the extracts to
+    open."""
     pd.DataFrame(
         {
             "postcode": pd.Series(dtype=str),
@@ -238,6 +239,15 @@ def _empty_extract_tables(out: Path) -> None:
             "is_synthetic": pd.Series(dtype=bool),
         }
     ).to_parquet(out / "interventions.parquet", index=False)
+    pd.DataFrame(
+        {
+            "dimension": pd.Series(dtype=str),
+            "area_type": pd.Series(dtype=str),
+            "area_code": pd.Series(dtype=str),
+            "category": pd.Series(dtype=str),
+            "residents": pd.Series(dtype=float),
+        }
+    ).to_parquet(out / "resident_groups.parquet", index=False)
 
 
 def indicators_frame(indicator_ids: list[str], last_period: str) -> pd.DataFrame:

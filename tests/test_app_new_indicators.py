@@ -62,8 +62,22 @@ def test_map_colours_practices_by_comparison_without_judging(extracts_dir):
     assert {"#56B4E9", "#E69F00"} <= fills and not fills & JUDGED_COLOURS
     assert "significantly higher" in at.subheader[0].value
     assert "worse" not in at.subheader[0].value.replace("better or worse", "")
-    legend = " ".join(m.value for m in at.markdown)
+    # The legend is drawn inside the Vega map (its colour scale), so exports carry it too.
+    legend = " ".join(str(label) for domain in _scale_domains(spec) for label in domain)
     assert "Higher" in legend and "Lower" in legend
+    assert "worse" not in legend.lower().replace("better or worse", "")
+
+
+def _scale_domains(node):
+    """Every colour-scale domain in a Vega-Lite spec (nested layers included)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("domain"), list):
+            yield node["domain"]
+        for value in node.values():
+            yield from _scale_domains(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _scale_domains(item)
 
 
 def test_where_to_act_says_a_no_judgement_indicator_has_no_worse(extracts_dir):

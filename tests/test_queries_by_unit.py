@@ -48,7 +48,12 @@ def _catalog_row(indicator_id: str, unit: str, value_type: str, multiplier) -> d
 def unit_store(extracts_dir, tmp_path_factory):
     """A small store: the real areas, three test indicators on two MSOAs and their LA."""
     store = tmp_path_factory.mktemp("unit_store")
-    for filename in ("areas.parquet", "postcodes.parquet", "interventions.parquet"):
+    for filename in (
+        "areas.parquet",
+        "postcodes.parquet",
+        "interventions.parquet",
+        "resident_groups.parquet",
+    ):
         shutil.copy(extracts_dir / filename, store / filename)
     areas = pd.read_parquet(extracts_dir / "areas.parquet")
     msoas = areas[areas["area_type"] == "msoa"].sort_values("area_code")
