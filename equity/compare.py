@@ -792,12 +792,14 @@ def reach_effect(demand: pd.DataFrame, quantile_column: str = "imd_quintile") ->
     """The planner's loop: if everyone missed within reach of the chosen sites were
     reached (vaccinated), how the whole area's value, the most-to-least deprived gap and
     the SII would move. ``demand``: the planner's demand points (numerator, denominator,
-    people_missed, covered and the IMD quantile, 1 most deprived). An upper bound: not
-    everyone within reach comes."""
-    usable = demand[demand["numerator"].notna() & (demand["denominator"] > 0)].copy()
+    people_missed, covered and the IMD quantile, 1 most deprived). Spread demand has many
+    points per area (postcodes), each carrying its area's counts: with an area_code column
+    the points are first added up to one row per area. An upper bound: not everyone
+    within reach comes."""
+    usable = _reached_by_area(demand, quantile_column)
+    usable = usable[usable["numerator"].notna() & (usable["denominator"] > 0)].copy()
     usable["numerator"] = np.minimum(usable["numerator"], usable["denominator"])
-    gained = usable["people_missed"].where(usable["covered"].astype(bool), 0.0)
-    usable["improved"] = np.minimum(usable["numerator"] + gained, usable["denominator"])
+    usable["improved"] = np.minimum(usable["numerator"] + usable["gained"], usable["denominator"])
     by_quantile = (
         usable.dropna(subset=[quantile_column])
         .groupby(quantile_column, as_index=False)[["numerator", "improved", "denominator"]]
@@ -817,3 +819,20 @@ def reach_effect(demand: pd.DataFrame, quantile_column: str = "imd_quintile") ->
         "sii_after": sii_after,
         "units_changed": int((usable["improved"] != usable["numerator"]).sum()),
     }
+
+
+def _reached_by_area(demand: pd.DataFrame, quantile_column: str) -> pd.DataFrame:
+    """One row per area: its counts and quantile, and gained, the people missed at its
+    points within reach (without area_code, each point is its own area)."""
+    covered = demand["covered"].fillna(False).astype(bool)
+    points = demand.assign(
+        gained=pd.to_numeric(demand["people_missed"], errors="coerce").where(covered, 0.0)
+    )
+    if "area_code" not in points:
+        return points
+    return points.groupby("area_code", as_index=False).agg(
+        numerator=("numerator", "first"),
+        denominator=("denominator", "first"),
+        gained=("gained", "sum"),
+        **{quantile_column: (quantile_column, "first")},
+    )

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from equity.schema import POLARITIES, VALUES_COLUMNS
+from equity.schema import POLARITIES, UNITS, VALUES_COLUMNS
 
 # The columns every Fingertips export has; the "Compared to ..." columns vary with the parent
 # area type, so they are not required.
@@ -41,8 +41,6 @@ REQUIRED_COLUMNS = (
     "Denominator",
     "Value note",
 )
-
-UNITS = ("percent", "years", "rate", "ratio")
 
 # Fingertips area types -> our area_type. Matched on the lower-cased text; the first key found
 # in it wins. Callers override (e.g. {"MSOA": "msoa11"} for Local Health 2011 MSOAs).

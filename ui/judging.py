@@ -132,7 +132,6 @@ def plan_effect(demand: pd.DataFrame, badges: list[str]) -> None:
     needed = {"numerator", "denominator", "people_missed", "covered", "imd_quintile"}
     if not needed <= set(demand.columns) or demand["numerator"].isna().all():
         return
-    demand.to_pickle("/tmp/demand.pkl")
     result = compare.reach_effect(demand)
     table = compare.improvement_table(result).rename(
         columns={"If all reached the benchmark": "If everyone within reach came"}
