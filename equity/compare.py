@@ -826,7 +826,9 @@ def _reached_by_area(demand: pd.DataFrame, quantile_column: str) -> pd.DataFrame
     points within reach (without area_code, each point is its own area)."""
     covered = demand["covered"].fillna(False).astype(bool)
     points = demand.assign(
-        gained=pd.to_numeric(demand["people_missed"], errors="coerce").where(covered, 0.0)
+        gained=pd.to_numeric(demand["people_missed"], errors="coerce")
+        .where(covered, 0.0)
+        .fillna(0.0)
     )
     if "area_code" not in points:
         return points

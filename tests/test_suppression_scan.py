@@ -53,8 +53,10 @@ PART_WHOLE = [("numerator", "denominator"), ("reached", "eligible"), ("vaccinate
 SMALL_IN_TEXT = re.compile(
     r"(?<![\d.,%])([1-7])(?![\d.,%])\s+(?:more\s+|fewer\s+)?"
     r"(?:people|person|residents|patients|women|men|vaccinated|unvaccinated|screened|missed|"
-    # "3 of 38 areas" counts places or indicators, not people: not disclosive
-    r"of\s+\d+(?![\d,]*\s+(?:indicators|areas|neighbourhoods|wards|sites|practices)))",
+    # "3 of 38 areas" (or "5 of 5 chosen sites") counts places or indicators, not people:
+    # not disclosive
+    r"of\s+\d+(?![\d,]*\s+(?:chosen\s+)?(?:indicators|areas|neighbourhoods|wards|sites|"
+    r"practices)))",
     re.I,
 )
 
@@ -222,3 +224,6 @@ def test_the_scanner_finds_what_it_looks_for() -> None:
     assert frame_leaks(pd.DataFrame({"Reached": [95], "Eligible": [100]}), "t")
     assert text_leaks("Only 4 people were missed", "t")
     assert not text_leaks("4.5% of 120 people; 2021-03-23; 75-79", "t")
+    assert not text_leaks("Centroid vs spread demand: 5 of 5 chosen sites differ", "t")
+    assert text_leaks("the centroid plan's sites 5 of 40 missed", "t")  # people, not sites
+    assert text_leaks("5 of 40 chosen people", "t")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from equity import config, options, search
@@ -231,10 +229,7 @@ if keep_postcode.strip():
     if postcode_site is None:
         st.warning(f"The must-keep postcode was not used: {problem}")
     else:  # one more candidate, kept like the must-keep sites above
-        inputs = dataclasses.replace(
-            inputs,
-            candidates=pd.concat([inputs.candidates, postcode_site], ignore_index=True),
-        )
+        inputs = plan.add_candidates(inputs, postcode_site)
         must_keep = [*must_keep, postcode_site["site_id"].iloc[0]]
 
 with notices:
@@ -243,8 +238,11 @@ try:
     chosen = cache.choose_sites(inputs, int(p), float(radius_m), tuple(must_keep))
     comparison = None
     if demand_mode == spread.DEMAND_SPREAD:
+        centroid_inputs = plan.add_candidates(
+            planner_inputs(spread.DEMAND_CENTROID), postcode_site
+        )  # the postcode site is a must-keep in both plans
         centroid_plan = cache.choose_sites(
-            planner_inputs(spread.DEMAND_CENTROID), int(p), float(radius_m), tuple(must_keep)
+            centroid_inputs, int(p), float(radius_m), tuple(must_keep)
         )
         comparison = plan.compare_demand(inputs, chosen, centroid_plan, float(radius_m))
 except plan.PlanInputError as error:

@@ -8,6 +8,7 @@ functions are pure (data in, data out).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from equity import config, labels
+from equity import config, labels, stats
 from equity.planner import optimise, spread, walking
 from equity.planner.venues import centroid_candidates, practice_candidates
 
@@ -399,6 +400,18 @@ def prepare(
     )
 
 
+def add_candidates(inputs: PlanInputs, sites: pd.DataFrame | None) -> PlanInputs:
+    """``inputs`` with extra candidate sites (a must-keep venue given by postcode); sites
+    already on offer are not added twice. Every plan the page compares needs them, or a
+    must-keep site is "not among the candidates"."""
+    if sites is None or sites.empty:
+        return inputs
+    new = sites[~sites["site_id"].isin(set(inputs.candidates["site_id"]))]
+    return dataclasses.replace(
+        inputs, candidates=pd.concat([inputs.candidates, new], ignore_index=True)
+    )
+
+
 def _flags(frame: pd.DataFrame, column: str) -> tuple[bool, ...]:
     if column not in frame:
         return ()
@@ -503,15 +516,24 @@ class DemandComparison:
         return [site for site in self.spread_sites if site in set(self.centroid_sites)]
 
     def text(self) -> str:
+        """The comparison in a sentence; counts of people of 1–7 are suppressed (the site
+        count is of sites, not people)."""
         changed = len(self.spread_sites) - len(self.common_sites)
         return (
             f"Centroid vs spread demand: {changed} of {len(self.spread_sites)} chosen sites "
             f"differ (spread: {', '.join(self.spread_sites)}; centroid: "
             f"{', '.join(self.centroid_sites)}). Counting people where they live, the spread "
-            f"plan reaches {self.spread_reach:,.0f} and the centroid plan's sites "
-            f"{self.centroid_sites_spread_reach:,.0f} of {self.total_missed:,.0f} missed; "
-            f"the centroid plan itself claims {self.centroid_claimed_reach:,.0f}."
+            f"plan reaches {_people(self.spread_reach)} and the centroid plan's sites "
+            f"{_people(self.centroid_sites_spread_reach)} of {_people(self.total_missed)} "
+            f"missed; the centroid plan itself claims {_people(self.centroid_claimed_reach)}."
         )
+
+
+def _people(value: float) -> str:
+    """Whole people, or the suppression marker for a small (1..7) count."""
+    if pd.isna(value) or stats.is_disclosive(round(float(value))):
+        return stats.SUPPRESSED_MARKER
+    return f"{value:,.0f}"
 
 
 def compare_demand(
