@@ -244,6 +244,39 @@ def test_real_catchment_composition_adds_up_to_each_sites_reach(extracts_dir):
     assert somali["people"].sum() > 0  # Leicester wards carry detailed counts
 
 
+def test_catchment_composition_outside_leicester_has_no_somali_detail_and_still_adds_up(
+    extracts_dir,
+):
+    """Blaby has no ward with detailed ethnic counts: the composition must still be built
+    (found by the widget sweep: an empty mapped column could not multiply people)."""
+    blaby = "E07000129"
+    wards = db.run_query("areas_of_type", area_type="ward", la_code=None)
+    where = plan.area_filter(blaby, "msoa", dict(zip(wards["area_code"], wards["la_code"])))
+    rows = db.run_query(
+        "people_missed_by_area",
+        **plan.demand_query_params(
+            "covid_first_dose", date(2021, 3, 25), "msoa", where, age_band="50+"
+        ),
+    )
+    people = plan_cli.read_residents()
+    from equity.planner import venues
+
+    inputs = plan.prepare(
+        rows, "msoa", plan.SOURCE_PRACTICES, 800.0, practices=venues.read_practice_sites(),
+        demand_mode="spread", people=people, age_band="50+", detour=walking.DEFAULT_DETOUR,
+    )  # fmt: skip
+    chosen = plan.choose_sites(inputs, 3, 800.0)
+    groups = plan.catchment_groups(chosen, "msoa", people, "50+")
+    reached = chosen.result.sites.set_index("site_id")["people_reached"]
+    assert reached.sum() > 0
+    somali = groups[groups["dimension"].eq("ethnic_detail")]
+    assert somali["people"].sum() == 0
+    sums = groups[groups["dimension"].eq("age_band")].groupby("site_id")["people"].sum()
+    pd.testing.assert_series_equal(
+        sums.sort_index(), reached.sort_index(), check_names=False, rtol=1e-9
+    )
+
+
 # --- walking distance ----------------------------------------------------------------------
 
 

@@ -169,8 +169,12 @@ def catchment_composition(
         somali["area_code"]
     ).to_numpy(dtype=float)
     known = reached["ward_code"].isin(somali_share.dropna().index)
+    # astype(float): outside Leicester no reached ward has detailed counts, and mapping an
+    # empty string column gives an empty string column, which cannot multiply people.
     detail = reached[known].assign(
-        people=lambda f: f["people"] * f["ward_code"].map(somali_share).clip(upper=1.0)
+        people=lambda f: (
+            f["people"] * f["ward_code"].map(somali_share).astype(float).clip(upper=1.0)
+        )
     )
     frames.append(
         detail.groupby("site_id", as_index=False)["people"]
