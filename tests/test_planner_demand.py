@@ -215,9 +215,13 @@ def test_catchment_composition_adds_up_to_the_reach():
     assert ages["people"].sum() == pytest.approx(1000.0)
 
 
-def test_real_catchment_composition_adds_up_to_each_sites_reach(extracts_dir):
+def _spread_plan_with_catchments(la_code: str, sites: int):
+    """First dose 50+, 25 Mar 2021, GP practices, 800 m, spread demand within one authority:
+    the chosen plan and its catchment composition."""
+    from equity.planner import venues
+
     wards = db.run_query("areas_of_type", area_type="ward", la_code=None)
-    where = plan.area_filter("E06000016", "msoa", dict(zip(wards["area_code"], wards["la_code"])))
+    where = plan.area_filter(la_code, "msoa", dict(zip(wards["area_code"], wards["la_code"])))
     rows = db.run_query(
         "people_missed_by_area",
         **plan.demand_query_params(
@@ -225,14 +229,16 @@ def test_real_catchment_composition_adds_up_to_each_sites_reach(extracts_dir):
         ),
     )
     people = plan_cli.read_residents()
-    from equity.planner import venues
-
     inputs = plan.prepare(
         rows, "msoa", plan.SOURCE_PRACTICES, 800.0, practices=venues.read_practice_sites(),
         demand_mode="spread", people=people, age_band="50+", detour=walking.DEFAULT_DETOUR,
     )  # fmt: skip
-    chosen = plan.choose_sites(inputs, 5, 800.0)
-    groups = plan.catchment_groups(chosen, "msoa", people, "50+")
+    chosen = plan.choose_sites(inputs, sites, 800.0)
+    return chosen, plan.catchment_groups(chosen, "msoa", people, "50+")
+
+
+def test_real_catchment_composition_adds_up_to_each_sites_reach(extracts_dir):
+    chosen, groups = _spread_plan_with_catchments("E06000016", sites=5)
     reached = chosen.result.sites.set_index("site_id")["people_reached"]
     for dimension in ("age_band", "ethnic_group", "language"):
         sums = groups[groups["dimension"].eq(dimension)].groupby("site_id")["people"].sum()
@@ -249,24 +255,7 @@ def test_catchment_composition_outside_leicester_has_no_somali_detail_and_still_
 ):
     """Blaby has no ward with detailed ethnic counts: the composition must still be built
     (found by the widget sweep: an empty mapped column could not multiply people)."""
-    blaby = "E07000129"
-    wards = db.run_query("areas_of_type", area_type="ward", la_code=None)
-    where = plan.area_filter(blaby, "msoa", dict(zip(wards["area_code"], wards["la_code"])))
-    rows = db.run_query(
-        "people_missed_by_area",
-        **plan.demand_query_params(
-            "covid_first_dose", date(2021, 3, 25), "msoa", where, age_band="50+"
-        ),
-    )
-    people = plan_cli.read_residents()
-    from equity.planner import venues
-
-    inputs = plan.prepare(
-        rows, "msoa", plan.SOURCE_PRACTICES, 800.0, practices=venues.read_practice_sites(),
-        demand_mode="spread", people=people, age_band="50+", detour=walking.DEFAULT_DETOUR,
-    )  # fmt: skip
-    chosen = plan.choose_sites(inputs, 3, 800.0)
-    groups = plan.catchment_groups(chosen, "msoa", people, "50+")
+    chosen, groups = _spread_plan_with_catchments("E07000129", sites=3)  # Blaby
     reached = chosen.result.sites.set_index("site_id")["people_reached"]
     assert reached.sum() > 0
     somali = groups[groups["dimension"].eq("ethnic_detail")]
