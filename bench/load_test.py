@@ -9,7 +9,10 @@ the server's script_finished. Two scenarios:
 
 - meeting: 30 viewers open the shared link within 10 s, then each interacts every 5-15 s
   (think time, random, seeded) for 2 minutes;
-- stress: 30 sessions at once, 10 interactions each, no think time.
+- stress: 30 sessions at once, 10 interactions each, no think time;
+- cost: one session alone, 40 interactions, each followed by a pause, measuring the server
+  CPU time (utime + stime of the worker, from /proc) each interaction used: the figure
+  the others are made of.
 
 Targets: one worker on its own port, or N workers behind nginx (deploy/serve.py, the same
 as `make serve`); each worker's peak RSS comes from its /proc. Bounded: a per-interaction
@@ -66,7 +69,11 @@ class Scenario:
 
 MEETING = Scenario("meeting", 30, arrival_seconds=10, think_seconds=(5, 15), duration_seconds=120)
 STRESS = Scenario("stress", 30, interactions=10)
-SCENARIOS = {scenario.name: scenario for scenario in (MEETING, STRESS)}
+COST = Scenario("cost", 1, interactions=40)
+SCENARIOS = {scenario.name: scenario for scenario in (MEETING, STRESS, COST)}
+# After an interaction of the cost scenario, wait this long before reading the worker's CPU
+# time: Streamlit finishes some work (sending, collecting) after script_finished.
+SETTLE_SECONDS = 0.5
 
 
 @dataclass
@@ -74,6 +81,7 @@ class SessionResult:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)  # cost scenario: per interaction
 
 
 @dataclass
@@ -92,6 +100,21 @@ class LoadResult:
     cpu_count: int
     load_average: float = float("nan")  # 1-minute load average before the run (shared machine?)
     data: str = "shipped"
+    cpu_seconds: list[float] = field(default_factory=list)  # cost scenario: per interaction
+    actions: list[str] = field(default_factory=list)  # cost scenario: what each one was
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds else float("nan")
+
+    def cpu_by_page(self) -> dict[str, list[float]]:
+        """CPU seconds per interaction, by the page it happened on (opening or widget)."""
+        pages: dict[str, list[float]] = {}
+        for action, seconds in zip(self.actions, self.cpu_seconds):
+            page = action.rpartition(" on ")[2] if " on " in action else action
+            page = page.removeprefix("open page ").removeprefix("open the app") or "home"
+            pages.setdefault(page, []).append(seconds)
+        return pages
 
     @property
     def server_rss_mb(self) -> float:
@@ -124,7 +147,23 @@ class LoadResult:
             f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {max(self.latencies or [0]):.2f} s, "
             f"wall {self.wall_seconds:.0f} s, peak RSS per worker "
             f"{' / '.join(f'{mb:.0f}' for mb in self.worker_hwm_mb)} MB"
+            + (
+                f", server CPU per interaction median {self.cpu_median:.3f} s, by page "
+                + ", ".join(
+                    f"{page} {statistics.median(seconds):.3f}"
+                    for page, seconds in sorted(self.cpu_by_page().items())
+                )
+                if self.cpu_seconds
+                else ""
+            )
         )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, all its threads (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -153,7 +192,10 @@ def websockets_per_worker(access_log: Path, worker_ports: list[int]) -> list[int
 
 
 class Session:
-    def __init__(self, port: int, rng: random.Random, timeout: float) -> None:
+    def __init__(
+        self, port: int, rng: random.Random, timeout: float, worker_pid: int | None = None
+    ) -> None:
+        self.worker_pid = worker_pid  # given: measure the worker's CPU per interaction
         self.url = f"ws://{HOST}:{port}/_stcore/stream"  # a worker's, or the proxy's
         self.rng = rng
         self.timeout = timeout
@@ -166,6 +208,7 @@ class Session:
         message = BackMsg()
         message.rerun_script.CopyFrom(state)
         self.widgets = {}
+        cpu_before = cpu_seconds(self.worker_pid) if self.worker_pid else 0.0
         started = time.perf_counter()
         await socket_.send(message.SerializeToString())
         while True:
@@ -187,6 +230,9 @@ class Session:
                 break
         self.result.latencies.append(time.perf_counter() - started)
         self.result.actions.append(action)
+        if self.worker_pid:
+            await asyncio.sleep(SETTLE_SECONDS)
+            self.result.cpu_seconds.append(cpu_seconds(self.worker_pid) - cpu_before)
 
     def _see_element(self, forward: ForwardMsg, action: str) -> None:
         delta = forward.delta
@@ -250,10 +296,15 @@ class Session:
 
 
 async def _run_sessions(
-    port: int, scenario: Scenario, timeout: float, deadline: float, seed: int
+    port: int,
+    scenario: Scenario,
+    timeout: float,
+    deadline: float,
+    seed: int,
+    worker_pid: int | None = None,
 ) -> list[SessionResult]:
     runs = [
-        Session(port, random.Random(seed + number), timeout).run(scenario)
+        Session(port, random.Random(seed + number), timeout, worker_pid).run(scenario)
         for number in range(scenario.sessions)
     ]
     return await asyncio.wait_for(asyncio.gather(*runs), deadline)
@@ -283,7 +334,15 @@ def run_scenario(
                 with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
                     results = pool.submit(
                         asyncio.run,
-                        _run_sessions(cluster.port, scenario, timeout, deadline, seed),
+                        _run_sessions(
+                            cluster.port,
+                            scenario,
+                            timeout,
+                            deadline,
+                            seed,
+                            # CPU per interaction only means something for a lone session
+                            cluster.workers[0].pid if scenario.name == COST.name else None,
+                        ),
                     ).result()
             except TimeoutError:
                 results = [SessionResult(errors=[f"overall deadline of {deadline:.0f} s passed"])]
@@ -316,6 +375,8 @@ def run_scenario(
         cpu_count=os.cpu_count() or 0,
         load_average=load_average,
         data=data,
+        cpu_seconds=[seconds for result in results for seconds in result.cpu_seconds],
+        actions=[action for result in results for action in result.actions],
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
 LEVEL_LABELS = {
@@ -54,6 +56,11 @@ def breakdown_choices(breakdowns: pd.DataFrame, level: str) -> dict[str, list]:
         "ethnic_groups": ordered_categories(at_level["ethnic_group"].unique().tolist()),
         "levels": [lv for lv in LEVEL_LABELS if lv in set(breakdowns["area_type"].unique())],
     }
+
+
+def all_periods(breakdowns: pd.DataFrame) -> list[date]:
+    """Every period an indicator has, at any level, oldest first."""
+    return sorted(pd.to_datetime(breakdowns["period_end"].unique()).date)
 
 
 def default_index(periods: list, default_period_end) -> int:

@@ -8,12 +8,16 @@ and a rebuilt or newly ingested extract is seen at once. Every cache is bounded
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from equity import config, db, geo
+from equity import config, db, geo, options
 
 if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports them
     from equity.planner import plan
@@ -21,23 +25,89 @@ if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports 
 # --- queries and start-up checks -------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+# st.cache_resource, not st.cache_data: cache_data unpickles a fresh copy of the frame on
+# every hit, which was most of a cache hit's cost; pandas' copy-on-write makes the shallow
+# copy handed out (see run) as safe to change as a deep one, at no cost.
+@st.cache_resource(show_spinner=False, max_entries=512)
 def query(name: str, extracts_version: str, **params) -> pd.DataFrame:
     """db.run_query, cached; extracts_version changes whenever an extract file changes."""
     return db.run_query(name, **params)
 
 
+# A page asks for the fingerprint dozens of times per rerun (once per query), and listing
+# and stat-ing the folder each time was ~12% of a loaded server's CPU; a fingerprint is
+# reused for this long (per folder), so a rebuild by another process shows within a second.
+_VERSION_SECONDS = 1.0
+_versions: dict[Path, tuple[float, str]] = {}
+_versions_lock = threading.Lock()
+
+
 def extracts_version() -> str:
     """A cheap fingerprint of the extract files (names, sizes, modification times)."""
+    folder = config.EXTRACTS_DIR
+    now = time.monotonic()
+    with _versions_lock:
+        seen = _versions.get(folder)
+        if seen and now - seen[0] < _VERSION_SECONDS:
+            return seen[1]
     parts = []
-    for path in sorted(config.EXTRACTS_DIR.glob("*.parquet")):
+    for path in sorted(folder.glob("*.parquet")):
         stat = path.stat()
         parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join(parts)
+    version = "|".join(parts)
+    with _versions_lock:
+        _versions[folder] = (now, version)
+    return version
+
+
+def forget_extracts_version() -> None:
+    """After this process changed the extracts (an ingest): fingerprint them afresh."""
+    with _versions_lock:
+        _versions.clear()
 
 
 def run(name: str, **params) -> pd.DataFrame:
-    return query(name, extracts_version(), **params)
+    """The cached answer to queries/<name>.sql, a copy of its own for the caller to change."""
+    return query(name, extracts_version(), **params).copy(deep=False)
+
+
+# --- what the widgets offer ----------------------------------------------------------
+
+
+# Every page derives its choices from the indicator's breakdown rows on each rerun; the
+# answer only changes with the extracts. Shared by reference, so callers get copies.
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _breakdown_choices(indicator_id: str, level: str, extracts_version: str) -> dict[str, list]:
+    breakdowns = query("indicator_breakdowns", extracts_version, indicator_id=indicator_id)
+    return options.breakdown_choices(breakdowns, level)
+
+
+def breakdown_choices(indicator_id: str, level: str) -> dict[str, list]:
+    """options.breakdown_choices for an indicator's breakdown rows, cached across sessions."""
+    shared = _breakdown_choices(indicator_id, level, extracts_version())
+    return {name: list(values) for name, values in shared.items()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _indicator_levels(indicator_id: str, extracts_version: str) -> frozenset[str]:
+    breakdowns = query("indicator_breakdowns", extracts_version, indicator_id=indicator_id)
+    return frozenset(breakdowns["area_type"].unique().tolist())
+
+
+def indicator_levels(indicator_id: str) -> frozenset[str]:
+    """The area types an indicator is published for, cached across sessions."""
+    return _indicator_levels(indicator_id, extracts_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _indicator_periods(indicator_id: str, extracts_version: str) -> tuple[date, ...]:
+    breakdowns = query("indicator_breakdowns", extracts_version, indicator_id=indicator_id)
+    return tuple(options.all_periods(breakdowns))
+
+
+def indicator_periods(indicator_id: str) -> list[date]:
+    """Every period the indicator has, oldest first, cached across sessions."""
+    return list(_indicator_periods(indicator_id, extracts_version()))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -58,8 +58,8 @@ def selection_controls(
     names = la_names()
     top = st.columns(4)
     indicator_id, indicator = indicator_select(top[0], catalog, indicator_ids, default_indicator)
-    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    available = [lv for lv in levels if lv in set(breakdowns["area_type"])]
+    published = cache.indicator_levels(indicator_id)
+    available = [lv for lv in levels if lv in published]
     level = state.selectbox(
         top[1],
         "Areas",
@@ -68,7 +68,7 @@ def selection_controls(
         default="msoa",
         format_func=options.LEVEL_LABELS.get,
     )
-    choices = options.breakdown_choices(breakdowns, level)
+    choices = cache.breakdown_choices(indicator_id, level)
     periods = choices["periods"]
     period = state.selectbox(
         top[2],

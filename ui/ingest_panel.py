@@ -15,6 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from equity import config, db, ingest, mappings, schema, tables
 from equity.labels import escape_markdown
+from ui import cache
 
 _REPORT = "_ingest_report"  # (what was checked, ValidationReport)
 _DONE = "_ingest_done"  # the one-line summary of the last accepted extract
@@ -166,5 +167,6 @@ def render_ingest_panel(extracts_dir: Path | None = None) -> None:
             _show_report(uploaded.name, added)
             return
         db.reset()  # new values_*.parquet: the next query opens a connection that sees it
+        cache.forget_extracts_version()
         st.session_state[_DONE] = added.summary
         st.rerun()

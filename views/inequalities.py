@@ -42,8 +42,7 @@ def within_select(container, default: str) -> str:
 def group_controls(container, indicator_id: str, level: str, prefix: str = "", period_default=None):
     """Period, age band and sex widgets for what the indicator has at the level."""
     indicator = catalog.loc[indicator_id]
-    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    choices = options.breakdown_choices(breakdowns, level)
+    choices = cache.breakdown_choices(indicator_id, level)
     periods = choices["periods"]
     wanted = period_default or indicator["default_period_end"]
     columns = container.columns(3)

@@ -54,7 +54,7 @@ with panel:
     )
     breakdowns = breakdowns_by_indicator[indicator_id]
     level = plan.demand_level(breakdowns["area_type"])
-    choices = options.breakdown_choices(breakdowns, level)
+    choices = cache.breakdown_choices(indicator_id, level)
     periods = choices["periods"]
     period = state.selectbox(
         top[1],

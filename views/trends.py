@@ -8,20 +8,17 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import labels, options, trends
+from equity import labels, trends
 from ui import cache, controls, judging, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
 
 
-def periods_of(indicator_id: str) -> list[date]:
-    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    return sorted(pd.to_datetime(breakdowns["period_end"]).dt.date.unique())
-
-
 count_indicators = [
-    i for i in catalog[catalog["value_type"] == "count"].index if len(periods_of(i)) >= 2
+    i
+    for i in catalog[catalog["value_type"] == "count"].index
+    if len(cache.indicator_periods(i)) >= 2
 ]
 
 st.title("Trends & interventions")
@@ -32,8 +29,8 @@ with layout.controls(presenting):
         top[0], catalog, count_indicators, trends.STORY_INDICATOR
     )
     is_story = indicator_id == trends.STORY_INDICATOR
-    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    levels = [lv for lv in trends.TREND_LEVELS if lv in set(breakdowns["area_type"])]
+    indicator_levels = cache.indicator_levels(indicator_id)
+    levels = [lv for lv in trends.TREND_LEVELS if lv in indicator_levels]
     level = state.selectbox(
         top[1], "Area level", levels, key="level", format_func=trends.TREND_LEVELS.get
     )
@@ -47,7 +44,7 @@ with layout.controls(presenting):
         default=trends.DEFAULT_AREAS.get(level),
         format_func=lambda c: area_names.get(c, c),
     )
-    choices = options.breakdown_choices(breakdowns, level)
+    choices = cache.breakdown_choices(indicator_id, level)
     groups = st.columns(3)
     story = trends.STORY_GROUP if is_story else {}
     age_band = state.selectbox(
@@ -75,12 +72,12 @@ with layout.controls(presenting):
     # Comparisons: everyone in the same area, or the same group in other areas.
     comparison_names = {trends.EVERYONE: "Everyone of this age and sex, same area"}
     for comparison_level in trends.COMPARISON_LEVELS:
-        if comparison_level not in set(breakdowns["area_type"]):
+        if comparison_level not in indicator_levels:
             continue
         found = cache.run(
             "areas_with_indicator", indicator_id=indicator_id, area_type=comparison_level
         )
-        for code, name in zip(found["area_code"], found["area_name"]):
+        for code, name in zip(found["area_code"].tolist(), found["area_name"].tolist()):
             if (comparison_level, code) != (level, area):
                 key = trends.comparison_key(comparison_level, code)
                 comparison_names[key] = trends.comparison_label(comparison_level, name)
@@ -93,7 +90,7 @@ with layout.controls(presenting):
         format_func=comparison_names.get,
     )
 
-    periods = periods_of(indicator_id)
+    periods = cache.indicator_periods(indicator_id)
     defaults = trends.default_dates(periods, indicator_id)
     marks = st.columns(4)
     chosen_dates = [
