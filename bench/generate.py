@@ -285,9 +285,10 @@ def boundaries_frame(areas: pd.DataFrame):
 
     located = areas[areas["lon"].notna()]
     half = located["area_type"].map({"lsoa": 0.004, "msoa": 0.01, "ward": 0.01, "la": 0.08})
-    geometry = shapely.box(
-        located["lon"] - half, located["lat"] - half, located["lon"] + half, located["lat"] + half
-    )
+    lon, lat, half = located["lon"].to_numpy(), located["lat"].to_numpy(), half.to_numpy()
+    # Arrays, not Series: a Series would be aligned on located's index (which has gaps)
+    # against the frame's fresh one, shifting or dropping squares.
+    geometry = shapely.box(lon - half, lat - half, lon + half, lat + half)
     return gpd.GeoDataFrame(
         located[["area_code", "area_type"]].reset_index(drop=True),
         geometry=geometry,

@@ -62,7 +62,9 @@ def level_geometries(level: str, extracts_dir: Path | None = None) -> dict[str, 
     )
     codes = table.column("area_code").to_pylist()
     texts = table.column(GEOJSON_COLUMN).to_pylist()
-    return {code: json.loads(text) for code, text in zip(codes, texts)}
+    # An area without a shape (none in the source, or an empty one) is left off the map;
+    # its figures still appear in the tables and charts.
+    return {code: json.loads(text) for code, text in zip(codes, texts) if text is not None}
 
 
 def geometries_bounds(geometries: list[dict]) -> tuple[float, float, float, float] | None:

@@ -99,3 +99,26 @@ def test_map_page_with_broken_boundaries_says_so(damaged_copy: Path) -> None:
     assert not at.exception
     shown = texts(at)
     assert "boundaries_simplified.parquet" in shown and "make run" in shown
+
+
+def test_an_area_without_a_shape_is_left_off_the_maps_not_an_error(damaged_copy: Path) -> None:
+    # Found by the load test on the England-scale extract: one ward had no GeoJSON, and
+    # every page drawing wards raised. Such an area is simply not drawn.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from equity import geo
+
+    path = damaged_copy / geo.BOUNDARIES_FILE
+    table = pq.read_table(path)
+    st_matthews = pa.compute.equal(table.column("area_code"), "E02002844")
+    shapes = pa.compute.if_else(st_matthews, pa.scalar(None, pa.string()), table["geojson"])
+    pq.write_table(
+        table.set_column(table.schema.get_field_index("geojson"), "geojson", shapes), path
+    )
+
+    drawn = geo.level_geometries("msoa", damaged_copy)
+    assert "E02002844" not in drawn and len(drawn) == 126  # the other 126 MSOAs still drawn
+    for page in ("views/where_to_act.py", "views/map.py"):
+        at = open_page(page, {"level": "msoa"})
+        assert not at.exception, page
