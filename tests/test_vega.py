@@ -1,15 +1,16 @@
 """Charts reach the page as Vega-Lite dicts made once and unvalidated (equity.vega): every
 kind of chart the pages build is validated here instead, and drawn as Streamlit would draw
-it."""
+it; the Map page's map is made once per selection and shared between sessions."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from equity import maps, vega
+from equity import map_view, maps, vega
 from tests.conftest import REPO, open_page
 
 # Page links that between them draw every kind of chart the app has.
@@ -28,7 +29,11 @@ PAGES_WITH_CHARTS = [
 
 @pytest.fixture(scope="module")
 def drawn_charts(extracts_dir) -> list:
-    """Every altair chart the pages above turned into Vega-Lite."""
+    """Every altair chart the pages above turned into Vega-Lite (a fresh map cache, so the
+    maps are made here and not found from an earlier test)."""
+    from ui import cache
+
+    cache._map_view.clear()
     charts = []
     with pytest.MonkeyPatch.context() as patch:
         original = vega.spec_dict
@@ -93,6 +98,30 @@ def test_no_page_draws_through_st_altair_chart():
     assert sources
     for path in sources:
         assert "altair_chart(" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_the_map_is_made_once_for_a_selection_and_shared_between_sessions(
+    extracts_dir, monkeypatch
+):
+    from ui import cache
+
+    cache._map_view.clear()
+    made = []
+    original = map_view.map_view
+    monkeypatch.setattr(
+        map_view, "map_view", lambda *a, **kw: made.append(original(*a, **kw)) or made[-1]
+    )
+    first = open_page("views/map.py")
+    view = made[0]
+    ranked, spec_text = view.ranked.copy(), json.dumps(view.spec, sort_keys=True)
+    first.run()
+    open_page("views/map.py")  # another browser session, the same selection
+    assert len(made) == 1
+    # The shared view is only read: the pages' reruns changed nothing in it.
+    pd.testing.assert_frame_equal(view.ranked, ranked)
+    assert json.dumps(view.spec, sort_keys=True) == spec_text
+    first.selectbox(key="colour").set_value("comparison").run()
+    assert len(made) == 2 and made[1].legend_title.startswith("Compared with")
 
 
 def test_a_map_click_still_opens_the_areas_profile(extracts_dir):
