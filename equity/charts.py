@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     import altair as alt
 
 
+def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Bigger chart text for presenter mode: a projector needs more than the page's CSS can
+    reach (charts are SVG or canvas). Drawn without the Streamlit theme, which would put its
+    own, smaller sizes back."""
+    return (
+        chart.configure_axis(labelFontSize=16, titleFontSize=16, labelLimit=400)
+        .configure_title(fontSize=24, subtitleFontSize=16)
+        .configure_legend(labelFontSize=15, titleFontSize=15, titleLimit=0, labelLimit=0)
+    )
+
+
 def ranked_bars(
     frame: pd.DataFrame,
     *,

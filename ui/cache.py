@@ -20,7 +20,9 @@ import streamlit as st
 from equity import config, db, geo, options
 
 if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports them
+    from equity.map_view import MapView
     from equity.planner import plan
+    from equity.selection import Selection
 
 # --- queries and start-up checks -------------------------------------------------------
 
@@ -156,6 +158,55 @@ def require_boundaries() -> None:
             + ". Run **`make run`** (it rebuilds the extracts); the other pages still work."
         )
         st.stop()
+
+
+# --- the Map page -----------------------------------------------------------------------
+
+
+# st.cache_resource, not st.cache_data: a hit hands every session the same MapView, where
+# st.cache_data would unpickle a copy of its frames and of a spec holding every area's
+# geometry on each rerun (Leicester's LSOAs: 0.4 MB, ~10 ms a hit). Nothing changes a
+# MapView after it is made: the page only reads it (pandas sorts and tables are new frames).
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _map_view(
+    selection: Selection,
+    colour_by: str,
+    scheme: str,
+    presenting: bool,
+    basemap: bool,
+    extracts_version: str,
+) -> MapView:
+    from equity import map_view
+    from equity.selection import benchmark_type
+
+    level = selection.level
+    params = selection.query_params(benchmark_type(selection.benchmark_code, level))
+    la_names = run("areas_of_type", area_type="la", la_code=None)
+    return map_view.map_view(
+        run("area_values_with_benchmark", **params),
+        indicator=run("indicator_catalog").set_index("indicator_id").loc[selection.indicator_id],
+        la_names=dict(zip(la_names["area_code"], la_names["area_name"])),
+        level=level,
+        within=selection.la_code,
+        age_band=selection.age_band,
+        sex=selection.sex,
+        ethnic_group=selection.ethnic_group,
+        benchmark=selection.benchmark_code,
+        colour_by=colour_by,
+        scheme=scheme,
+        presenting=presenting,
+        basemap=basemap,
+        geometries={} if level == "practice" else level_geometries(level),
+        la_shapes=level_geometries("la") if level == "practice" else {},
+    )
+
+
+def map_view(
+    selection: Selection, colour_by: str, scheme: str, presenting: bool, basemap: bool
+) -> MapView:
+    """The Map page's figures, headline and map for a selection (equity.map_view), shared
+    across reruns and sessions; keyed on the selection and the look, never on geometry."""
+    return _map_view(selection, colour_by, scheme, presenting, basemap, extracts_version())
 
 
 # --- pop-up clinic planner -------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from equity import exports, labels, palette
+from equity import charts, exports, labels, palette, vega
 from ui import help, state
 
 PRESENT_KEY = "present"
@@ -77,6 +77,22 @@ def badges(items: list[str]) -> None:
         st.warning(badge, icon=":material/warning:")
 
 
+def vega_lite(spec: alt.TopLevelMixin, presenting: bool = False) -> dict:
+    """The chart as the Vega-Lite dict the page draws (unvalidated; frames sent as Arrow)."""
+    from streamlit import dataframe_util
+
+    if presenting:
+        spec = charts.for_projector(spec)
+    return vega.spec_dict(spec, frame_bytes=dataframe_util.convert_anything_to_arrow_bytes)
+
+
+def draw(spec_dict: dict, presenting: bool = False, **kwargs):
+    """Draw a vega_lite() dict (never st.altair_chart: it validates on every rerun, and it
+    and vega.spec_dict would each set altair's global settings under their own lock)."""
+    # theme=None when presenting: the Streamlit theme would put its own (smaller) sizes back
+    return st.vega_lite_chart(spec_dict, theme=None if presenting else "streamlit", **kwargs)
+
+
 def chart(
     spec: alt.TopLevelMixin,
     name: str,
@@ -84,26 +100,21 @@ def chart(
     selection: dict | None = None,
     data_table: pd.DataFrame | None = None,
     how_to_read: str | None = None,
+    spec_dict: dict | None = None,
 ):
     """Show an Altair chart, then a row of PNG and SVG downloads (vl-convert, offline) and
     its figures as a table (accessible alternative; `data_table`, else the chart's data)
     and, given a kind of chart (equity.glossary.HOW_TO_READ), how to read it.
 
     `selection` (on_select, key, selection_mode) makes clicks rerun the page; the chart's
-    event is returned.
+    event is returned. `spec_dict`: the chart already made into vega_lite(spec, presenting)
+    (e.g. cached), so it is not converted again.
     """
     selection = selection or {}
-    if presenting:
-        # A projector needs bigger chart text than the page's CSS can reach (SVG/canvas).
-        spec = (
-            spec.configure_axis(labelFontSize=16, titleFontSize=16, labelLimit=400)
-            .configure_title(fontSize=24, subtitleFontSize=16)
-            .configure_legend(labelFontSize=15, titleFontSize=15, titleLimit=0, labelLimit=0)
-        )
-        # theme=None: the Streamlit theme would put its own (smaller) sizes back
-        event = st.altair_chart(spec, width="stretch", theme=None, **selection)
-    else:
-        event = st.altair_chart(spec, width="stretch", **selection)
+    if spec_dict is None:
+        spec_dict = vega_lite(spec, presenting)
+    event = draw(spec_dict, presenting, width="stretch", **selection)
+    if not presenting:
         # A horizontal row of content-width buttons: never squeezed to "P…" by a column.
         with st.container(horizontal=True, gap="small"):
             for kind, render, mime in (
@@ -195,8 +206,10 @@ __all__ = [
     "chart_as_table",
     "chart_data",
     "controls",
+    "draw",
     "labels",
     "presenter_mode",
     "source_note",
     "table",
+    "vega_lite",
 ]

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import maps, palette, profile, search
-from ui import cache
+from ui import cache, layout
 
 PROFILE_PAGE = "views/area_profile.py"
 FOUND_KEY = "_search_found_postcode"  # the last postcode found, for the locator map
@@ -106,16 +106,13 @@ def _found_postcode(box, hit: search.PostcodeHit) -> None:
         "fill_hex": "#000000",
     }
     with box:
-        st.altair_chart(
-            maps.vega_map(
-                area_features=features,
-                practices=[point],
-                outline_features=None,
-                text_labels=[],
-                height=220,
-                title=f"{hit.postcode} in {hit.msoa_name}",
-                badges=[],
-            ).properties(width="container"),
-            width="stretch",
-            key="search_locator",
-        )
+        locator = maps.vega_map(
+            area_features=features,
+            practices=[point],
+            outline_features=None,
+            text_labels=[],
+            height=220,
+            title=f"{hit.postcode} in {hit.msoa_name}",
+            badges=[],
+        ).properties(width="container")
+        layout.draw(layout.vega_lite(locator), width="stretch", key="search_locator")

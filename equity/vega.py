@@ -1,0 +1,56 @@
+"""Altair charts as Vega-Lite dicts for the page: converted once, without schema validation.
+
+Altair validates a chart against the Vega-Lite JSON schema on every to_dict(), and
+st.altair_chart converts on every rerun: for the Map page's spec, which holds every area's
+geometry, that was about 80 ms of a rerun (over 300 ms at LSOA level). Every kind of chart
+the pages build is validated once in tests/test_vega.py, so skipping it here hides nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+# altair's theme and data transformer are process-wide settings; sessions run in threads.
+_ALTAIR_SETTINGS = threading.Lock()
+_TRANSFORMER = "named_frames"
+
+
+def _named_frames(data: pd.DataFrame, datasets: dict, frame_bytes: Callable) -> dict:
+    """A chart's data frame as a dataset named by its content's hash (stable across reruns)."""
+    payload = frame_bytes(data)
+    name = hashlib.md5(payload, usedforsecurity=False).hexdigest()
+    datasets[name] = payload
+    return {"name": name}
+
+
+def spec_dict(chart: alt.TopLevelMixin, frame_bytes: Callable | None = None) -> dict:
+    """The chart as a Vega-Lite dict, unvalidated, without altair's default theme (the page's
+    theme styles it), as st.altair_chart would make it.
+
+    `frame_bytes` turns a chart's data frame into bytes that the page sends apart from the
+    spec (Streamlit sends Arrow); without it frames are written inline as altair does.
+    """
+    import altair as alt
+
+    datasets: dict[str, bytes] = {}
+    alt.data_transformers.register(_TRANSFORMER, _named_frames)
+    with _ALTAIR_SETTINGS:
+        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
+        frames = (
+            alt.data_transformers.enable(_TRANSFORMER, datasets=datasets, frame_bytes=frame_bytes)
+            if frame_bytes
+            else nullcontext()
+        )
+        with theme, frames:
+            spec = chart.to_dict(validate=False)
+    if datasets:
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
