@@ -12,7 +12,9 @@ the server's script_finished. Two scenarios:
 - stress: 30 sessions at once, 10 interactions each, no think time;
 - cost: one session alone, 40 interactions, each followed by a pause, measuring the server
   CPU time (utime + stime of the worker, from /proc) each interaction used: the figure
-  the others are made of.
+  the others are made of. Then a second session makes the same 40 clicks: the first
+  viewer of a selection pays for its queries and charts, a second (as in a meeting, where
+  viewers follow the same story) finds them cached.
 
 Targets: one worker on its own port, or N workers behind nginx (deploy/serve.py, the same
 as `make serve`); each worker's peak RSS comes from its /proc. Bounded: a per-interaction
@@ -69,7 +71,7 @@ class Scenario:
 
 MEETING = Scenario("meeting", 30, arrival_seconds=10, think_seconds=(5, 15), duration_seconds=120)
 STRESS = Scenario("stress", 30, interactions=10)
-COST = Scenario("cost", 1, interactions=40)
+COST = Scenario("cost", 2, interactions=40)  # one after the other, the same clicks
 SCENARIOS = {scenario.name: scenario for scenario in (MEETING, STRESS, COST)}
 # After an interaction of the cost scenario, wait this long before reading the worker's CPU
 # time: Streamlit finishes some work (sending, collecting) after script_finished.
@@ -100,17 +102,23 @@ class LoadResult:
     cpu_count: int
     load_average: float = float("nan")  # 1-minute load average before the run (shared machine?)
     data: str = "shipped"
-    cpu_seconds: list[float] = field(default_factory=list)  # cost scenario: per interaction
-    actions: list[str] = field(default_factory=list)  # cost scenario: what each one was
+    # cost scenario: CPU seconds per interaction of the first viewer, then of the repeat
+    cpu_first: list[float] = field(default_factory=list)
+    cpu_repeat: list[float] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # cost scenario: the first viewer's
 
     @property
     def cpu_median(self) -> float:
-        return statistics.median(self.cpu_seconds) if self.cpu_seconds else float("nan")
+        return statistics.median(self.cpu_first) if self.cpu_first else float("nan")
 
-    def cpu_by_page(self) -> dict[str, list[float]]:
+    @property
+    def cpu_repeat_median(self) -> float:
+        return statistics.median(self.cpu_repeat) if self.cpu_repeat else float("nan")
+
+    def cpu_by_page(self, seconds_list: list[float] | None = None) -> dict[str, list[float]]:
         """CPU seconds per interaction, by the page it happened on (opening or widget)."""
         pages: dict[str, list[float]] = {}
-        for action, seconds in zip(self.actions, self.cpu_seconds):
+        for action, seconds in zip(self.actions, seconds_list or self.cpu_first):
             page = action.rpartition(" on ")[2] if " on " in action else action
             page = page.removeprefix("open page ").removeprefix("open the app") or "home"
             pages.setdefault(page, []).append(seconds)
@@ -148,12 +156,14 @@ class LoadResult:
             f"wall {self.wall_seconds:.0f} s, peak RSS per worker "
             f"{' / '.join(f'{mb:.0f}' for mb in self.worker_hwm_mb)} MB"
             + (
-                f", server CPU per interaction median {self.cpu_median:.3f} s, by page "
+                f", server CPU per interaction median {self.cpu_median:.3f} s "
+                f"(the same clicks again: {self.cpu_repeat_median:.3f} s), by page "
                 + ", ".join(
                     f"{page} {statistics.median(seconds):.3f}"
+                    f"/{statistics.median(self.cpu_by_page(self.cpu_repeat)[page]):.3f}"
                     for page, seconds in sorted(self.cpu_by_page().items())
                 )
-                if self.cpu_seconds
+                if self.cpu_first
                 else ""
             )
         )
@@ -303,6 +313,15 @@ async def _run_sessions(
     seed: int,
     worker_pid: int | None = None,
 ) -> list[SessionResult]:
+    if scenario.name == COST.name:  # one viewer after another, making the same clicks
+
+        async def one_after_another() -> list[SessionResult]:
+            return [
+                await Session(port, random.Random(seed), timeout, worker_pid).run(scenario)
+                for _ in range(scenario.sessions)
+            ]
+
+        return await asyncio.wait_for(one_after_another(), deadline)
     runs = [
         Session(port, random.Random(seed + number), timeout, worker_pid).run(scenario)
         for number in range(scenario.sessions)
@@ -375,8 +394,9 @@ def run_scenario(
         cpu_count=os.cpu_count() or 0,
         load_average=load_average,
         data=data,
-        cpu_seconds=[seconds for result in results for seconds in result.cpu_seconds],
-        actions=[action for result in results for action in result.actions],
+        cpu_first=results[0].cpu_seconds if scenario.name == COST.name else [],
+        cpu_repeat=results[-1].cpu_seconds if scenario.name == COST.name else [],
+        actions=results[0].actions if scenario.name == COST.name else [],
     )
 
 

@@ -100,3 +100,28 @@ def escape_markdown(text: str) -> str:
     """Text from a user's file shown literally in st.markdown (a cell could hold a link,
     an image or HTML)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _outside_brackets(text: str, separator: str) -> int:
+    """Where `separator` first occurs outside (…), or -1."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith(separator, index):
+            return index
+    return -1
+
+
+def presenter_line(sentence: str) -> str:
+    """A page's headline cut to one line for a projector: the finding after the subject
+    ("COVID-19 first dose, people aged 50+: …", which the chart title just below repeats)
+    up to its first full stop, semicolon or dash."""
+    line = sentence
+    subject_end = _outside_brackets(line, ": ")
+    if subject_end > 0:
+        line = line[subject_end + 2 :]
+    ends = [at for at in (_outside_brackets(line, s) for s in (". ", "; ", " — ")) if at > 0]
+    if ends:
+        line = line[: min(ends)]
+    line = line.strip()
+    return f"{line[:1].upper()}{line[1:]}" if line else sentence

@@ -22,6 +22,7 @@ html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
 [data-testid="stMainBlockContainer"] {padding-top: 1rem !important; padding-bottom: 2rem;}
 h1 {font-size: 2.8rem !important; padding-top: 0 !important; padding-bottom: 0.2rem !important;}
 h2, h3 {font-size: 1.35rem !important; padding: 0.2rem 0 !important;}
+.st-key-headline h3 {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 div[data-testid="stMetricValue"] {font-size: 1.8rem;}
 div[data-testid="stMetricValue"] > div {white-space: normal; overflow: visible;}
 .st-key-presenter_glossary {position: fixed; top: 0.5rem; right: 1rem; z-index: 999990;
@@ -70,6 +71,17 @@ def map_labels_pass_clicks() -> None:
         "</style>",
         unsafe_allow_html=True,
     )
+
+
+def headline(sentence: str, presenting: bool, short: str | None = None) -> None:
+    """The page's finding under its title. Presenting, one line (labels.presenter_line, or
+    `short`) so the main chart or map still starts on the first screen; the whole sentence
+    is its tooltip."""
+    with st.container(key="headline"):
+        if presenting:
+            st.subheader(short or labels.presenter_line(sentence), help=sentence)
+        else:
+            st.subheader(sentence)
 
 
 def badges(items: list[str]) -> None:

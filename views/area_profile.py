@@ -83,7 +83,7 @@ st.caption(
     + (f" in {la_name}" if place.la_code else "")
 )
 layout.badges(page_badges)
-st.subheader(profile.profile_headline(spine, place.name, la_name))
+layout.headline(profile.profile_headline(spine, place.name, la_name), presenting)
 
 if spine.empty:
     st.info("No indicator is published for this type of area; try its ward or MSOA.")

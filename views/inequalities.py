@@ -136,7 +136,7 @@ with tabs[0]:
             frame, sii, indicator["short_label"], f"{who} in {place_name(within)}", quantile_type
         )
         layout.badges(badges)
-        st.subheader(headline)
+        layout.headline(headline, presenting)
         metrics = st.columns(3)
         metrics[0].metric(
             "Slope index of inequality (percentage points)",
@@ -212,7 +212,7 @@ with tabs[1]:
             frame, indicator["short_label"], who, place_name(within)
         )
         layout.badges(badges)
-        st.subheader(headline)
+        layout.headline(headline, presenting)
         if frame.empty:
             st.info(f"{indicator['short_label']} has no figures for {place_name(within)}.")
         else:
@@ -267,7 +267,7 @@ with tabs[2]:
                 gaps, period_stamp, f"{place_word} in {place_name(within)}"
             )
             layout.badges(badges)
-            st.subheader(headline)
+            layout.headline(headline, presenting)
             chosen = gaps[gaps["period_end"] == period_stamp]
             metrics = st.columns(max(len(chosen), 1))
             for column, (_, row) in zip(metrics, chosen.iterrows()):
@@ -333,7 +333,7 @@ with tabs[3]:
             cells, indicator["short_label"], f"{who} in {place_name(within)}", quantile_type
         )
         layout.badges(badges)
-        st.subheader(headline)
+        layout.headline(headline, presenting)
         if cells.empty:
             st.info("No figures for this choice.")
         else:

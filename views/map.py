@@ -47,7 +47,7 @@ summary = st.container()
 if ranked.empty:
     with summary:
         layout.badges(badges)
-        st.subheader(view.title)
+        layout.headline(view.title, presenting)
     st.info("No figures for this choice of areas, period and group. Try another period or level.")
     st.stop()
 
@@ -92,7 +92,7 @@ with map_column:
 
 with summary:
     layout.badges(badges)
-    st.subheader(view.title)
+    layout.headline(view.title, presenting)
 
 clicked = maps.selected_area_code(event.selection if event else None)
 if clicked is None:

@@ -258,7 +258,11 @@ else:
     place = "LLR" if within == plan.ALL_LLR else la_names.get(within, within)
 badges = chosen.badges
 layout.badges(badges)
-st.subheader(presentation.headline(chosen, age_band, sex, ethnic_group, indicator["domain"], place))
+layout.headline(
+    presentation.headline(chosen, age_band, sex, ethnic_group, indicator["domain"], place),
+    presenting,
+    short=presentation.short_headline(chosen, indicator["domain"]),
+)
 if where.note:
     st.info(where.note, icon=":material/info:")
 metrics = st.columns(4)

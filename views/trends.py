@@ -161,7 +161,7 @@ badges = labels.data_badges(
 headline = trends.trend_headline(trends.suppressed_series(main), chosen_dates, who, place)
 
 layout.badges(badges)
-st.subheader(headline)
+layout.headline(headline, presenting)
 if len(periods) < 5:
     st.info(
         f"{indicator['short_label']} has only {len(periods)} releases "

@@ -27,7 +27,7 @@ ranked = targets.rank_targets(frame, indicator["polarity"], only_worse=False)
 summary = where_to_act.headline(ranked, indicator, selection, controls.la_names().to_dict())
 
 layout.badges(summary.badges)
-st.subheader(summary.sentence)
+layout.headline(summary.sentence, presenting)
 if not presenting:
     st.caption(where_to_act.method_note(indicator["polarity"]))
 metrics = st.columns(3)

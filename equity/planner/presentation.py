@@ -205,6 +205,19 @@ def headline(
     )
 
 
+def short_headline(plan: Plan, domain: str | None) -> str:
+    """The headline in one projector line: '5 sites within 800 m reach 62% of those not
+    yet vaccinated' (the group and place are in the chart title and the folded controls)."""
+    result = plan.result
+    if result.total_missed <= 0:
+        return "Nobody in the target group is known to be missed"
+    sites = "1 site" if result.p == 1 else f"{result.p} sites"
+    return (
+        f"{sites} within {result.radius_m:,.0f} m reach {100 * result.share_reached:.0f}% "
+        f"of those {missed_words(domain)}"
+    )
+
+
 def reach_summary(result: optimise.PlanResult) -> str:
     """Reached / missed / coverable, in people, with small totals suppressed."""
 

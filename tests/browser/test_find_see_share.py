@@ -156,6 +156,17 @@ def test_presenter_first_screen_shows_the_main_chart(
     open_page(page, app_url, f"{path}?present=1" if "?" not in path else f"{path}&present=1")
     assert_no_app_errors(page)
     page.screenshot(path=str(SCREENSHOTS / "presenter-1024x768" / f"{url_path}.png"))
+    headline = page.locator(f"{MAIN} .st-key-headline h3")
+    if url_path in CHART_PAGES:
+        expect(headline.first).to_be_visible()
+        # One line, and all of it: not wrapped (height of one line) and not cut (ellipsis).
+        fit = headline.first.evaluate(
+            "e => ({height: e.getBoundingClientRect().height,"
+            " line: parseFloat(getComputedStyle(e).lineHeight),"
+            " scroll: e.scrollWidth, client: e.clientWidth, text: e.innerText})"
+        )
+        assert fit["height"] < 1.5 * fit["line"] + 8, fit
+        assert fit["scroll"] <= fit["client"] + 1, f"headline cut off: {fit}"
     if url_path in CHART_PAGES:
         chart = page.locator(f"{MAIN} :is({CHART})").first
         expect(chart).to_be_attached()
