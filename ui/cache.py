@@ -16,6 +16,7 @@ import streamlit as st
 from equity import config, db, geo
 
 if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports them
+    from equity import profile
     from equity.planner import plan
 
 # --- queries and start-up checks -------------------------------------------------------
@@ -86,6 +87,40 @@ def require_boundaries() -> None:
             + ". Run **`make run`** (it rebuilds the extracts); the other pages still work."
         )
         st.stop()
+
+
+# --- area profile ----------------------------------------------------------------------
+
+
+# The spine and the nearby practices ask ~60 indicators each (cached queries, then pandas
+# work): two thirds of the profile's rerun time, yet they depend only on the area and the
+# extracts, so every session shares one copy. (equity.profile imports altair, which app
+# start-up does not need, hence the imports inside.)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _area_spine(place: profile.Place, extracts_version: str) -> profile.Spine:
+    from equity import profile
+
+    return profile.area_spine(place, run("indicator_catalog").set_index("indicator_id"), run)
+
+
+def area_spine(place: profile.Place) -> profile.Spine:
+    """equity.profile.area_spine for the place, over the current extracts."""
+    return _area_spine(place, extracts_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _nearby_practice_table(place: profile.Place, extracts_version: str):
+    from equity import profile
+
+    catalog = run("indicator_catalog").set_index("indicator_id")
+    return profile.nearby_practice_table(place, catalog, run)
+
+
+def nearby_practice_table(
+    place: profile.Place,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]] | None:
+    """equity.profile.nearby_practice_table for the place, over the current extracts."""
+    return _nearby_practice_table(place, extracts_version())
 
 
 # --- pop-up clinic planner -------------------------------------------------------------
