@@ -2,8 +2,10 @@
 
 Data results are keyed on the query name and its parameters plus the extracts' fingerprint
 (extracts_version), so a widget change re-runs only the queries whose parameters changed
-and a rebuilt or newly ingested extract is seen at once. Every cache is bounded
-(max_entries); nothing here is mutable shared state.
+and a rebuilt or newly ingested extract is seen at once. What a page builds from them that
+costs tens of milliseconds or more and depends only on the area or selection (the profile's
+spine, Where to act's map) is kept here too, across sessions, keyed the same way. Every
+cache is bounded (max_entries); nothing here is mutable shared state.
 """
 
 from __future__ import annotations
