@@ -8,13 +8,14 @@ area's value is a dot with its 95% CI, coloured by its comparison with LLR.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from equity import config, geo, labels, palette, schema, stats
+from equity import config, geo, labels, options, palette, schema, stats
 
 AREA_TYPE_LABELS = {
     "la": "local authority",
@@ -543,6 +544,86 @@ def practice_table(
             if badge not in badges:
                 badges.append(badge)
     return display, download, badges
+
+
+# The spine and practice tables take the query runner, run(name, **params) -> DataFrame,
+# rather than the rows: which queries to ask depends on the data (each indicator's
+# breakdowns decide the level and group of its values query). The app passes its cached
+# runner, so these per-query caches stay shared with the other pages; tests pass db.run_query.
+QueryRunner = Callable[..., pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Spine:
+    """An area's spine: `frame` (spine_frame rows, one per indicator it has a value for),
+    `default_groups` ({indicator_id: default_group} for every indicator published at the
+    area's level, the Trends section's starting choice) and the page's data `badges`."""
+
+    frame: pd.DataFrame
+    default_groups: dict[str, dict]
+    badges: list[str]
+
+
+def area_spine(place: Place, catalog: pd.DataFrame, run: QueryRunner) -> Spine:
+    """Every catalog indicator published for the place's type of area, at its default group,
+    against the place's local authority and LLR."""
+    rows, default_groups = [], {}
+    for indicator_id, indicator in catalog.iterrows():
+        breakdowns = run("indicator_breakdowns", indicator_id=indicator_id)
+        level = spine_level(breakdowns, place.area_type)
+        group = default_group(breakdowns, level, indicator)
+        if group is None:
+            continue
+        common = dict(
+            indicator_id=indicator_id,
+            la_code=None,
+            benchmark_code=config.LLR_CODE,
+            benchmark_type="region",
+            **group,
+        )
+        rows.append(
+            spine_row(
+                run("area_values_with_benchmark", level=level, **common),
+                run("area_values_with_benchmark", level="la", **common),
+                area_code=place.code,
+                la_code=place.la_code,
+                indicator=indicator,
+                group=labels.group_phrase(group["age_band"], group["sex"], group["ethnic_group"])
+                + ("" if level == place.area_type else f" ({options.LEVEL_LABELS[level]})"),
+            )
+        )
+        default_groups[indicator_id] = group
+    frame = spine_frame(rows)
+    badges = labels.data_badges(bool(frame["is_synthetic"].any()), False) + labels.data_badges(
+        False, bool(frame["is_modelled"].any())
+    )
+    return Spine(frame=frame, default_groups=default_groups, badges=badges)
+
+
+def nearby_practice_table(
+    place: Place, catalog: pd.DataFrame, run: QueryRunner
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]] | None:
+    """practice_table for the practices near the place, each indicator published by practice
+    at its default group; None when no practice is near (or the place has no location)."""
+    nearby = nearby_practices(run("areas_of_type", area_type="practice", la_code=None), place)
+    if nearby.empty:
+        return None
+    values = {}
+    for indicator_id, indicator in catalog.iterrows():
+        breakdowns = run("indicator_breakdowns", indicator_id=indicator_id)
+        group = default_group(breakdowns, "practice", indicator)
+        if group is None:
+            continue
+        values[indicator_id] = run(
+            "area_values_with_benchmark",
+            indicator_id=indicator_id,
+            level="practice",
+            la_code=None,
+            benchmark_code=config.LLR_CODE,
+            benchmark_type="region",
+            **group,
+        )
+    return practice_table(nearby, values, catalog)
 
 
 def la_name_of(place: Place, la_names: dict[str, str]) -> str:

@@ -151,3 +151,31 @@ def test_malformed_profile_link_falls_back_to_st_matthews_with_a_notice(extracts
     at = open_page("views/area_profile.py", {"area": "E99999999'; DROP TABLE"})
     assert at.title[0].value == "St Matthews & Highfields North"
     assert any("E99999999" in info.value for info in at.info)
+
+
+def test_profile_trends_indicator_change_reaches_the_url_and_its_charts(extracts_dir):
+    # The Trends section is a fragment; AppTest runs it within full runs, so this checks
+    # its wiring (URL writes, defaults per indicator), not that it reruns alone.
+    at = open_page("views/area_profile.py", {"area": ST_MATTHEWS})
+    at.selectbox(key="indicator").set_value("covid_first_dose").run()
+    assert not at.exception
+    assert at.query_params["indicator"] == "covid_first_dose"
+    assert at.query_params["age_band"] == "50+"  # the catalog's default group for it
+    assert at.selectbox(key="area").value == ST_MATTHEWS
+    assert at.title[0].value == "St Matthews & Highfields North"
+    titles = json.dumps([c.proto.spec for c in at.get("vega_lite_chart")])
+    assert "COVID-19 first dose" in titles and "people aged 50+" in titles
+
+
+def test_profile_bad_trends_link_gets_the_page_notice(extracts_dir):
+    at = open_page("views/area_profile.py", {"area": ST_MATTHEWS, "indicator": "no_such_thing"})
+    assert any("no_such_thing" in info.value for info in at.info)
+    assert at.selectbox(key="indicator").value == "covid_first_dose_demo"
+
+
+def test_profile_in_presenter_mode_folds_the_trends_controls_away(extracts_dir):
+    at = open_page("views/area_profile.py", {"area": ST_MATTHEWS, "present": "1"})
+    folded = [e for e in at.expander if e.label == "Change the selection"]
+    assert len(folded) == 2  # the area picker's and the Trends section's
+    assert at.selectbox(key="indicator").value == "covid_first_dose_demo"
+    assert folded[1].selectbox(key="indicator").value == "covid_first_dose_demo"

@@ -2,8 +2,10 @@
 
 Data results are keyed on the query name and its parameters plus the extracts' fingerprint
 (extracts_version), so a widget change re-runs only the queries whose parameters changed
-and a rebuilt or newly ingested extract is seen at once. Every cache is bounded
-(max_entries); nothing here is mutable shared state.
+and a rebuilt or newly ingested extract is seen at once. What a page builds from them that
+costs tens of milliseconds or more and depends only on the area or selection (the profile's
+spine, Where to act's map) is kept here too, across sessions, keyed the same way. Every
+cache is bounded (max_entries); nothing here is mutable shared state.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from equity import config, db, geo, options
+from equity import compare, config, db, geo, options, targets, where_to_act
+from equity.selection import Selection, benchmark_type
 
 if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports them
+    import altair as alt
+
+    from equity import profile
     from equity.map_view import MapView
     from equity.planner import plan
-    from equity.selection import Selection
 
 # --- queries and start-up checks -------------------------------------------------------
 
@@ -207,6 +212,99 @@ def map_view(
     """The Map page's figures, headline and map for a selection (equity.map_view), shared
     across reruns and sessions; keyed on the selection and the look, never on geometry."""
     return _map_view(selection, colour_by, scheme, presenting, basemap, extracts_version())
+
+
+# --- area profile ----------------------------------------------------------------------
+
+
+# The spine and the nearby practices ask ~60 indicators each (cached queries, then pandas
+# work): two thirds of the profile's rerun time, yet they depend only on the area and the
+# extracts, so every session shares one copy. (equity.profile imports altair, which app
+# start-up does not need, hence the imports inside.)
+@st.cache_data(show_spinner=False, max_entries=64)
+def _area_spine(place: profile.Place, extracts_version: str) -> profile.Spine:
+    from equity import profile
+
+    return profile.area_spine(place, run("indicator_catalog").set_index("indicator_id"), run)
+
+
+def area_spine(place: profile.Place) -> profile.Spine:
+    """equity.profile.area_spine for the place, over the current extracts."""
+    return _area_spine(place, extracts_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _nearby_practice_table(place: profile.Place, extracts_version: str):
+    from equity import profile
+
+    catalog = run("indicator_catalog").set_index("indicator_id")
+    return profile.nearby_practice_table(place, catalog, run)
+
+
+def nearby_practice_table(
+    place: profile.Place,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]] | None:
+    """equity.profile.nearby_practice_table for the place, over the current extracts."""
+    return _nearby_practice_table(place, extracts_version())
+
+
+# --- where to act -----------------------------------------------------------------------
+
+
+# Each of these took tens of milliseconds of every rerun (the map's spec ~0.2 s) for the same
+# selection; the data arguments are small (one row per area), so hashing them for the key
+# costs a few milliseconds.
+@st.cache_data(show_spinner=False, max_entries=64)
+def _ranked_targets(
+    selection: Selection, polarity: str, extracts_version: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    params = selection.query_params(benchmark_type(selection.benchmark_code, selection.level))
+    frame = run("area_values_with_benchmark", **params)
+    return frame, targets.rank_targets(frame, polarity, only_worse=False)
+
+
+def ranked_targets(selection: Selection, polarity: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the selection's area_values_with_benchmark rows, targets.rank_targets of them)."""
+    return _ranked_targets(selection, polarity, extracts_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _targets_map(
+    areas: pd.DataFrame, level: str, target_codes: list[str], extracts_version: str, **spec
+) -> alt.LayerChart:
+    from equity import targets_map
+
+    return targets_map.targets_map(areas, level_geometries(level), target_codes, **spec)
+
+
+def targets_map(areas: pd.DataFrame, level: str, target_codes: list[str], **spec) -> alt.LayerChart:
+    """equity.targets_map.targets_map over the level's geometries."""
+    return _targets_map(areas, level, target_codes, extracts_version(), **spec)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def probability_worst(frame: pd.DataFrame, polarity: str, k: int) -> pd.Series:
+    """compare.probability_worst (10,000 seeded draws per area)."""
+    return compare.probability_worst(frame, polarity, k)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def potential_for_improvement(
+    frame: pd.DataFrame, benchmark_value: float, polarity: str, unit_of_change: str
+) -> dict:
+    return compare.potential_for_improvement(frame, benchmark_value, polarity, unit_of_change)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _missed_by_group(extracts_version: str, **params) -> pd.DataFrame:
+    sums = run("area_breakdown_by_group", **params)
+    return where_to_act.missed_by_group(sums, params["area_code"], params["dimension"])
+
+
+def missed_by_group(**params) -> pd.DataFrame:
+    """where_to_act.missed_by_group for area_breakdown_by_group(**params) (its area and
+    dimension)."""
+    return _missed_by_group(extracts_version(), **params)
 
 
 # --- pop-up clinic planner -------------------------------------------------------------

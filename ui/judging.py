@@ -11,7 +11,7 @@ import streamlit as st
 
 from equity import compare, config, labels, stats
 from equity.schema import JUDGED_POLARITIES
-from ui import layout, state
+from ui import cache, layout, state
 
 IMPROVE_UNITS = {"area": "every area", "decile": "every deprivation decile"}
 
@@ -24,7 +24,7 @@ def rank_certainty(frame: pd.DataFrame, ranked: pd.DataFrame, polarity: str, nam
     k = state.number(st, "How many worst areas (k)", key="k", default=3, min_value=1, max_value=50)
     state.show_notices()  # the page showed its notices before this section read the URL
     k = min(k, len(frame))
-    chances = compare.probability_worst(frame, polarity, k)
+    chances = cache.probability_worst(frame, polarity, k)
     small = stats.is_disclosive(frame["numerator"]) | stats.is_disclosive(frame["denominator"])
     hidden = set(frame.loc[small, "area_code"])
     # Likeliest first: the people-missed rank and the worst values need not agree.
@@ -77,7 +77,7 @@ def potential_for_improvement(
         key="improve",
         format_func=IMPROVE_UNITS.get,
     )
-    result = compare.potential_for_improvement(usable, float(benchmark_value), polarity, unit)
+    result = cache.potential_for_improvement(usable, float(benchmark_value), polarity, unit)
     people = result["people"]
     small = bool(stats.is_disclosive(round(people)))
     people_text = labels.SUPPRESSED if small else f"{people:,.0f}"

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import config, labels, options, profile
+from equity import labels, options, profile
 from ui import cache, judging, layout, state
 
 DEFAULT_AREA = "E02002844"  # St Matthews & Highfields North: the reference story
@@ -43,38 +43,8 @@ place = profile.Place(
 la_name = la_names.get(place.la_code, "its local authority") if place.la_code else "LLR"
 
 # Every indicator published for this type of area, at the catalog's default group.
-spine_rows, groups_used = [], {}
-for indicator_id, indicator in catalog.iterrows():
-    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    level = profile.spine_level(breakdowns, place.area_type)
-    group = profile.default_group(breakdowns, level, indicator)
-    if group is None:
-        continue
-    common = dict(
-        indicator_id=indicator_id,
-        la_code=None,
-        benchmark_code=config.LLR_CODE,
-        benchmark_type="region",
-        **group,
-    )
-    level_values = cache.run("area_values_with_benchmark", level=level, **common)
-    la_values = cache.run("area_values_with_benchmark", level="la", **common)
-    spine_rows.append(
-        profile.spine_row(
-            level_values,
-            la_values,
-            area_code=place.code,
-            la_code=place.la_code,
-            indicator=indicator,
-            group=labels.group_phrase(group["age_band"], group["sex"], group["ethnic_group"])
-            + ("" if level == place.area_type else f" ({options.LEVEL_LABELS[level]})"),
-        )
-    )
-    groups_used[indicator_id] = (group, breakdowns)
-spine = profile.spine_frame(spine_rows)
-page_badges = labels.data_badges(bool(spine["is_synthetic"].any()), False) + labels.data_badges(
-    False, bool(spine["is_modelled"].any())
-)
+spine_of_place = cache.area_spine(place)
+spine, page_badges = spine_of_place.frame, spine_of_place.badges
 
 st.title(f"{place.name}")
 st.caption(
@@ -108,10 +78,21 @@ else:
             badge_list=page_badges,
         )
 
-# Trends and breakdowns for one indicator at a time.
-if not spine.empty:
+
+# Trends and breakdowns for one indicator at a time: a fragment, so changing its indicator,
+# period or group reruns this section only, not the spine and practices around it. Its
+# widgets add URL notices only on a session's first run, which is a full run, and the page's
+# notices container (outside the fragment, so out of its reach) shows them at the end.
+@st.fragment
+def trends_and_breakdowns(
+    place: profile.Place,
+    la_name: str,
+    catalog: pd.DataFrame,
+    shown: list[str],
+    default_groups: dict[str, dict],
+    presenting: bool,
+) -> None:
     st.header("Trends and breakdowns")
-    shown = spine["indicator_id"].tolist()
     with layout.controls(presenting):
         picks = st.columns(4)
         indicator_id = state.selectbox(
@@ -131,7 +112,8 @@ if not spine.empty:
             ),
         )
         indicator = catalog.loc[indicator_id]
-        default, breakdowns = groups_used[indicator_id]
+        default = default_groups[indicator_id]
+        breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
         at_level = options.breakdown_choices(breakdowns, place.area_type)
         period = state.selectbox(
             picks[1],
@@ -230,31 +212,26 @@ if not spine.empty:
                         badge_list=badges,
                     )
 
+
+if not spine.empty:
+    trends_and_breakdowns(
+        place,
+        la_name,
+        catalog,
+        spine["indicator_id"].tolist(),
+        spine_of_place.default_groups,
+        presenting,
+    )
+
 # GP practices in or near the area, with their practice-level figures.
 st.header(f"GP practices within {profile.NEARBY_RADIUS_KM:g} km")
-practices = cache.run("areas_of_type", area_type="practice", la_code=None)
-nearby = profile.nearby_practices(practices, place)
-if nearby.empty:
+practice_table = cache.nearby_practice_table(place)
+if practice_table is None:
     st.caption(
         "No practice within this distance of the area's centre (or its location is unknown)."
     )
 else:
-    practice_values = {}
-    for indicator_id, indicator in catalog.iterrows():
-        breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-        group = profile.default_group(breakdowns, "practice", indicator)
-        if group is None:
-            continue
-        practice_values[indicator_id] = cache.run(
-            "area_values_with_benchmark",
-            indicator_id=indicator_id,
-            level="practice",
-            la_code=None,
-            benchmark_code=config.LLR_CODE,
-            benchmark_type="region",
-            **group,
-        )
-    display, download, practice_badges = profile.practice_table(nearby, practice_values, catalog)
+    display, download, practice_badges = practice_table
     layout.badges(practice_badges)
     layout.table(display, download, name=f"practices_near_{place.code}", badge_list=practice_badges)
 

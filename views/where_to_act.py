@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import charts, config, labels, maps, targets, targets_map, where_to_act
+from equity import charts, config, labels, maps, targets, where_to_act
 from equity.schema import HIGHER_IS_BETTER
-from equity.selection import benchmark_type
 from ui import cache, controls, judging, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
@@ -21,9 +20,7 @@ with panel:
 indicator_id, level, period = selection.indicator_id, selection.level, selection.on_or_before
 with notices:
     state.show_notices()
-params = selection.query_params(benchmark_type(selection.benchmark_code, level))
-frame = cache.run("area_values_with_benchmark", **params)
-ranked = targets.rank_targets(frame, indicator["polarity"], only_worse=False)
+frame, ranked = cache.ranked_targets(selection, indicator["polarity"])
 summary = where_to_act.headline(ranked, indicator, selection, controls.la_names().to_dict())
 
 layout.badges(summary.badges)
@@ -63,9 +60,9 @@ with map_column:
         layout.map_labels_pass_clicks()
         with st.container(key="map"):
             event = layout.chart(
-                targets_map.targets_map(
+                cache.targets_map(
                     city,
-                    geometries,
+                    level,
                     [c for c in worse["area_code"] if c in city_codes],
                     polarity=indicator["polarity"],
                     unit=indicator["unit"],
@@ -116,15 +113,8 @@ if worse_codes:
         la_code=selection.la_code or config.CITY_CODE,
         age_band=selection.age_band,
     )
-    by_age = where_to_act.missed_by_group(
-        cache.run(
-            "area_breakdown_by_group",
-            indicator_id=indicator_id,
-            dimension="age_band",
-            **breakdown_params,
-        ),
-        chosen,
-        "age_band",
+    by_age = cache.missed_by_group(
+        indicator_id=indicator_id, dimension="age_band", **breakdown_params
     )
     with columns[0]:
         if by_age.empty:
@@ -145,15 +135,8 @@ if worse_codes:
     twin = where_to_act.DEMO_TWIN.get(indicator_id)
     with columns[1]:
         if twin:
-            by_group = where_to_act.missed_by_group(
-                cache.run(
-                    "area_breakdown_by_group",
-                    indicator_id=twin,
-                    dimension="ethnic_group",
-                    **breakdown_params,
-                ),
-                chosen,
-                "ethnic_group",
+            by_group = cache.missed_by_group(
+                indicator_id=twin, dimension="ethnic_group", **breakdown_params
             )
             if by_group.empty:
                 st.caption("The demo extract has no ethnic breakdown for this area.")

@@ -1,0 +1,94 @@
+"""Where to act's cross-session caches (ui/cache.py) answer as the functions they wrap: the
+map's spec survives the cache's pickling, and the keys tell selections and areas apart."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+
+from equity import compare, config, db, options, targets, targets_map, where_to_act
+from equity.selection import Selection, area_values
+from ui import cache
+
+
+@pytest.fixture(scope="module")
+def first_doses(extracts_dir) -> tuple[Selection, str]:
+    """Where to act's opening selection: first doses, over-50s, MSOAs in Leicester."""
+    indicator = db.run_query("indicator_catalog").set_index("indicator_id").loc["covid_first_dose"]
+    periods = options.breakdown_choices(
+        db.run_query("indicator_breakdowns", indicator_id="covid_first_dose"), "msoa"
+    )["periods"]
+    period = periods[options.default_index(periods, indicator["default_period_end"])]
+    return Selection("covid_first_dose", period, age_band="50+"), indicator["polarity"]
+
+
+def test_ranked_targets_are_rank_targets_of_the_selection_and_differ_by_age_band(first_doses):
+    selection, polarity = first_doses
+    answers = {}
+    for age_band in ("50+", "All"):
+        chosen = dataclasses.replace(selection, age_band=age_band)
+        frame, ranked = cache.ranked_targets(chosen, polarity)
+        pd.testing.assert_frame_equal(frame, area_values(chosen))
+        pd.testing.assert_frame_equal(ranked, targets.rank_targets(frame, polarity, False))
+        answers[age_band] = ranked
+    assert not answers["50+"]["denominator"].equals(answers["All"]["denominator"])
+
+
+def test_cached_targets_map_draws_the_same_map(first_doses):
+    selection, polarity = first_doses
+    _, ranked = cache.ranked_targets(selection, polarity)
+    city = set(
+        db.run_query("areas_of_type", area_type="msoa", la_code=config.CITY_CODE)["area_code"]
+    )
+    areas = ranked[ranked["area_code"].isin(city)]
+    worse = [c for c in ranked.loc[targets.is_target(ranked["rag"]), "area_code"] if c in city]
+    assert worse  # St Matthews and others: the outline layer is not empty
+    spec = dict(
+        polarity=polarity,
+        unit="percent",
+        benchmark_name="Leicester",
+        title="Target areas in Leicester (outlined)",
+        badges=[],
+        legend_title="Compared with the benchmark",
+    )
+    expected = targets_map.targets_map(areas, cache.level_geometries("msoa"), worse, **spec)
+    for _ in range(2):  # computed, then from the cache (unpickled)
+        drawn = cache.targets_map(areas, "msoa", worse, **spec)
+        assert json.dumps(drawn.to_dict(), sort_keys=True) == json.dumps(
+            expected.to_dict(), sort_keys=True
+        )
+    fewer = cache.targets_map(areas, "msoa", worse[:1], **spec)
+    assert json.dumps(fewer.to_dict()) != json.dumps(expected.to_dict())
+
+
+def test_cached_judging_and_missed_by_group_match_their_functions(first_doses):
+    selection, polarity = first_doses
+    frame, ranked = cache.ranked_targets(selection, polarity)
+    for k in (3, 5):
+        pd.testing.assert_series_equal(
+            cache.probability_worst(frame, polarity, k),
+            compare.probability_worst(frame, polarity, k),
+        )
+    usable = frame.dropna(subset=["numerator", "imd_decile"])
+    for unit in ("area", "decile"):
+        assert cache.potential_for_improvement(
+            usable, 80.0, polarity, unit
+        ) == compare.potential_for_improvement(usable, 80.0, polarity, unit)
+    for area_code in ranked["area_code"].head(2):
+        params = dict(
+            indicator_id=selection.indicator_id,
+            dimension="age_band",
+            on_or_before=selection.on_or_before,
+            area_code=area_code,
+            area_type="msoa",
+            la_code=config.CITY_CODE,
+            age_band="50+",
+        )
+        expected = where_to_act.missed_by_group(
+            db.run_query("area_breakdown_by_group", **params), area_code, "age_band"
+        )
+        assert not expected.empty
+        pd.testing.assert_frame_equal(cache.missed_by_group(**params), expected)
