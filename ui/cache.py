@@ -268,18 +268,30 @@ def ranked_targets(selection: Selection, polarity: str) -> tuple[pd.DataFrame, p
     return _ranked_targets(selection, polarity, extracts_version())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# st.cache_resource: one chart and one drawn dict shared by every session (cache_data would
+# unpickle the chart and convert it to a dict again on each rerun); nothing changes them.
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _targets_map(
-    areas: pd.DataFrame, level: str, target_codes: list[str], extracts_version: str, **spec
-) -> alt.LayerChart:
+    areas: pd.DataFrame,
+    level: str,
+    target_codes: list[str],
+    presenting: bool,
+    extracts_version: str,
+    **spec,
+) -> tuple[alt.LayerChart, dict]:
     from equity import targets_map
+    from ui import layout
 
-    return targets_map.targets_map(areas, level_geometries(level), target_codes, **spec)
+    chart = targets_map.targets_map(areas, level_geometries(level), target_codes, **spec)
+    return chart, layout.vega_lite(chart, presenting)
 
 
-def targets_map(areas: pd.DataFrame, level: str, target_codes: list[str], **spec) -> alt.LayerChart:
-    """equity.targets_map.targets_map over the level's geometries."""
-    return _targets_map(areas, level, target_codes, extracts_version(), **spec)
+def targets_map(
+    areas: pd.DataFrame, level: str, target_codes: list[str], presenting: bool, **spec
+) -> tuple[alt.LayerChart, dict]:
+    """equity.targets_map.targets_map over the level's geometries, and the dict it is drawn
+    from (layout.vega_lite)."""
+    return _targets_map(areas, level, target_codes, presenting, extracts_version(), **spec)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -59,18 +59,21 @@ with map_column:
     if not city.empty and geometries:
         layout.map_labels_pass_clicks()
         with st.container(key="map"):
+            city_map, city_map_drawn = cache.targets_map(
+                city,
+                level,
+                [c for c in worse["area_code"] if c in city_codes],
+                presenting,
+                polarity=indicator["polarity"],
+                unit=indicator["unit"],
+                benchmark_name=summary.benchmark_text,
+                title="Target areas in Leicester (outlined)",
+                badges=summary.badges,
+                legend_title="Compared with the benchmark",
+            )
             event = layout.chart(
-                cache.targets_map(
-                    city,
-                    level,
-                    [c for c in worse["area_code"] if c in city_codes],
-                    polarity=indicator["polarity"],
-                    unit=indicator["unit"],
-                    benchmark_name=summary.benchmark_text,
-                    title="Target areas in Leicester (outlined)",
-                    badges=summary.badges,
-                    legend_title="Compared with the benchmark",
-                ),
+                city_map,
+                spec_dict=city_map_drawn,
                 name=f"where_to_act_map_{indicator_id}_{level}",
                 presenting=presenting,
                 how_to_read="targets map",
