@@ -36,6 +36,7 @@ def ranked_bars(
     benchmark_label: str,
     badges: list[str],
     max_rows: int = 25,
+    legend_below: bool = False,
 ) -> alt.Chart:
     """Horizontal bars of value with 95% CI whiskers, coloured by comparison, benchmark rule."""
     import altair as alt
@@ -58,9 +59,10 @@ def ranked_bars(
         alt.Tooltip("upper_ci:Q", title="95% CI upper", format=".1f"),
         alt.Tooltip("comparison:N", title="vs benchmark"),
     ]
-    for column, title in (("people_missed", "People missed"), ("people_affected", "People")):
+    # (named `heading`, not `title`: that is the chart's title, drawn below)
+    for column, heading in (("people_missed", "People missed"), ("people_affected", "People")):
         if column in data and data[column].notna().any():
-            tooltip.append(alt.Tooltip(f"{column}:Q", title=title, format=",.0f"))
+            tooltip.append(alt.Tooltip(f"{column}:Q", title=heading, format=",.0f"))
     if badges:
         data["data_note"] = " / ".join(badges)
         tooltip.append(alt.Tooltip("data_note:N", title="Data"))
@@ -83,10 +85,11 @@ def ranked_bars(
             .encode(x="benchmark:Q", tooltip=[alt.Tooltip("label:N", title="Benchmark")])
         )
         layers.append(rule)
-    return alt.layer(*layers).properties(
+    chart = alt.layer(*layers).properties(
         title=alt.TitleParams(
             title,
             subtitle=labels.chart_subtitle(badges, "Bars: value; lines: 95% CI; dashed: benchmark"),
         ),
         height=alt.Step(22),
     )
+    return chart.configure_legend(orient="bottom") if legend_below else chart

@@ -97,3 +97,42 @@ def test_cached_judging_and_missed_by_group_match_their_functions(first_doses):
         )
         assert not expected.empty
         pd.testing.assert_frame_equal(cache.missed_by_group(**params), expected)
+
+
+def test_a_built_chart_is_shared_for_the_same_figures_and_rebuilt_for_others(first_doses):
+    from equity import charts
+
+    selection, polarity = first_doses
+    _, ranked = cache.ranked_targets(selection, polarity)
+    arguments = dict(
+        title="Lowest areas",
+        unit="percent",
+        benchmark_value=75.3,
+        benchmark_label="Leicester: 75.3%",
+        badges=[],
+    )
+    first = cache.built_chart(charts.ranked_bars, False, ranked, **arguments)
+    assert cache.built_chart(charts.ranked_bars, False, ranked.copy(), **arguments) is first
+    chart, drawn = first
+    expected = charts.ranked_bars(ranked, **arguments)
+    assert json.dumps(chart.to_dict(), sort_keys=True) == json.dumps(
+        expected.to_dict(), sort_keys=True
+    )
+    assert drawn == layout.vega_lite(expected, False)
+    # its own title (a loop over tooltip headings once overwrote it with "People")
+    assert drawn["title"]["text"] == "Lowest areas"
+    # other figures, another title or presenting: another chart
+    _, fewer = cache.built_chart(charts.ranked_bars, False, ranked.head(3), **arguments)
+    _, retitled = cache.built_chart(
+        charts.ranked_bars, False, ranked, **{**arguments, "title": "Other"}
+    )
+    _, presented = cache.built_chart(charts.ranked_bars, True, ranked, **arguments)
+    assert (
+        len(
+            {
+                json.dumps(d, sort_keys=True, default=str)
+                for d in (drawn, fewer, retitled, presented)
+            }
+        )
+        == 4
+    )

@@ -58,14 +58,18 @@ layout.headline(profile.profile_headline(spine, place.name, la_name), presenting
 if spine.empty:
     st.info("No indicator is published for this type of area; try its ward or MSOA.")
 else:
+    spine_chart, spine_drawn = cache.built_chart(
+        profile.spine_chart,
+        presenting,
+        spine,
+        area_name=place.name,
+        la_name=la_name,
+        title=f"{place.name} against {la_name} and LLR on {len(spine)} indicators",
+        badges=page_badges,
+    )
     layout.chart(
-        profile.spine_chart(
-            spine,
-            area_name=place.name,
-            la_name=la_name,
-            title=f"{place.name} against {la_name} and LLR on {len(spine)} indicators",
-            badges=page_badges,
-        ),
+        spine_chart,
+        spec_dict=spine_drawn,
         name=f"profile_spine_{place.code}",
         presenting=presenting,
         how_to_read="spine",
@@ -150,14 +154,18 @@ def trends_and_breakdowns(
     judging.recent_trend_badge(series[series["area_code"] == place.code], indicator["polarity"])
     if series["period_end"].nunique() > 1:
         trend = profile.series_frame(series, names)
+        trend_chart, trend_drawn = cache.built_chart(
+            profile.trend_chart,
+            presenting,
+            trend,
+            title=f"{indicator['short_label']}, {who}: {place.name}, {la_name} and LLR",
+            unit=indicator["unit"],
+            badges=badges,
+            order=place_order,
+        )
         layout.chart(
-            profile.trend_chart(
-                trend,
-                title=f"{indicator['short_label']}, {who}: {place.name}, {la_name} and LLR",
-                unit=indicator["unit"],
-                badges=badges,
-                order=place_order,
-            ),
+            trend_chart,
+            spec_dict=trend_drawn,
             name=f"profile_trend_{place.code}_{indicator_id}",
             presenting=presenting,
         )
@@ -190,17 +198,21 @@ def trends_and_breakdowns(
                 )
                 table = profile.breakdown(sums, dimension)
                 label = profile.BREAKDOWN_DIMENSIONS[dimension].lower()
+                breakdown_chart, breakdown_drawn = cache.built_chart(
+                    profile.breakdown_chart,
+                    presenting,
+                    table,
+                    dimension,
+                    names=names,
+                    title=f"{indicator['short_label']} by {label}"
+                    + (f", aged {band}" if band != "All" else "")
+                    + f": {place.name} vs {la_name}, {period.isoformat()}",
+                    badges=badges,
+                    order=place_order,
+                )
                 layout.chart(
-                    profile.breakdown_chart(
-                        table,
-                        dimension,
-                        names=names,
-                        title=f"{indicator['short_label']} by {label}"
-                        + (f", aged {band}" if band != "All" else "")
-                        + f": {place.name} vs {la_name}, {period.isoformat()}",
-                        badges=badges,
-                        order=place_order,
-                    ),
+                    breakdown_chart,
+                    spec_dict=breakdown_drawn,
                     name=f"profile_{dimension}_{place.code}_{indicator_id}",
                     presenting=presenting,
                 )

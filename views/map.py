@@ -107,18 +107,22 @@ elif st.session_state.get(CLICK_MARKER) != clicked:
 with bars_column:
     ordered = maps.worst_first(ranked, polarity)
     shown = min(len(ordered), 25)
+    bars, bars_drawn = cache.built_chart(
+        charts.ranked_bars,
+        presenting,
+        ordered,
+        title=f"{shown} {'lowest' if polarity == 'higher_is_better' else 'highest'}"
+        f" of {len(ordered)}: {indicator['short_label']}, {view.who}",
+        unit=unit,
+        benchmark_value=view.benchmark_value,
+        benchmark_label=f"{view.benchmark_name}: {labels.format_value(view.benchmark_value, unit)}",
+        badges=badges,
+        max_rows=25,
+        legend_below=True,
+    )
     layout.chart(
-        charts.ranked_bars(
-            ordered,
-            title=f"{shown} {'lowest' if polarity == 'higher_is_better' else 'highest'}"
-            f" of {len(ordered)}: {indicator['short_label']}, {view.who}",
-            unit=unit,
-            benchmark_value=view.benchmark_value,
-            benchmark_label=f"{view.benchmark_name}: "
-            f"{labels.format_value(view.benchmark_value, unit)}",
-            badges=badges,
-            max_rows=25,
-        ).configure_legend(orient="bottom"),
+        bars,
+        spec_dict=bars_drawn,
         name=f"map_ranking_{indicator_id}_{level}",
         presenting=presenting,
         how_to_read="ranked bars",

@@ -177,14 +177,18 @@ if len(periods) < 5:
 if main.empty:
     st.info(f"No figures for {who} in {place}.")
 else:
+    series, series_drawn = cache.built_chart(
+        trends.series_chart,
+        presenting,
+        combined,
+        title=headline,
+        badges=badges,
+        interventions=interventions,
+        marked_dates=chosen_dates,
+    )
     layout.chart(
-        trends.series_chart(
-            combined,
-            title=headline,
-            badges=badges,
-            interventions=interventions,
-            marked_dates=chosen_dates,
-        ),
+        series,
+        spec_dict=series_drawn,
         name=f"trend_{indicator_id}_{area}",
         presenting=presenting,
         how_to_read="trend",

@@ -36,15 +36,19 @@ worse = ranked[targets.is_target(ranked["rag"])]
 # Side by side on a screen; one under the other when presenting (bigger text, less width).
 bars_column, map_column = st.columns([3, 2]) if not presenting else (st.container(), st.container())
 with bars_column:
+    bars, bars_drawn = cache.built_chart(
+        charts.ranked_bars,
+        presenting,
+        worse if not worse.empty else ranked,
+        title=summary.chart_title,
+        unit=indicator["unit"],
+        benchmark_value=summary.benchmark_value,
+        benchmark_label=summary.benchmark_text,
+        badges=summary.badges,
+    )
     layout.chart(
-        charts.ranked_bars(
-            worse if not worse.empty else ranked,
-            title=summary.chart_title,
-            unit=indicator["unit"],
-            benchmark_value=summary.benchmark_value,
-            benchmark_label=summary.benchmark_text,
-            badges=summary.badges,
-        ),
+        bars,
+        spec_dict=bars_drawn,
         name=f"where_to_act_{indicator_id}",
         presenting=presenting,
         how_to_read="ranked bars",
