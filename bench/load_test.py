@@ -425,6 +425,27 @@ def short(error: str) -> str:
 
 
 def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
+    costs = [r for r in results if r.cpu_first]
+    pages = sorted({page for r in costs for page in r.cpu_by_page()})
+    cost_rows = "\n".join(
+        f"| {r.data} | {r.cpu_median:.3f} | {r.cpu_repeat_median:.3f} | "
+        + " | ".join(
+            f"{statistics.median(r.cpu_by_page().get(page, [float('nan')])):.2f} / "
+            f"{statistics.median(r.cpu_by_page(r.cpu_repeat).get(page, [float('nan')])):.2f}"
+            for page in pages
+        )
+        + " |"
+        for r in costs
+    )
+    cost_table = (
+        "| data | first viewer: median s | same clicks again: median s | "
+        + " | ".join(f"{page} s" for page in pages)
+        + " |\n|"
+        + "---|" * (3 + len(pages))
+        + "\n"
+        + cost_rows
+    )
+    results = [r for r in results if not r.cpu_first]
     rows = "\n".join(
         f"| {r.data} | {r.scenario} | {r.setup} | "
         f"{' / '.join(map(str, r.sessions_per_worker))} | {len(r.latencies)} | "
@@ -463,6 +484,14 @@ Data: the shipped LLR extract, and the England-scale synthetic extract of bench/
 (`EQUITY_EXTRACTS_DIR=bench/scratch/england`). Peak RSS is each worker's VmHWM from /proc.
 The load average is the machine's 1-minute figure before the run: this machine is shared,
 so a run that started on a busy machine is slower for reasons outside the app.
+
+**Server CPU per interaction** (scenario *cost*: one viewer alone, {COST.interactions}
+interactions; then a second viewer making the same clicks; CPU time of the worker process
+over each interaction and the {SETTLE_SECONDS} s after it; by page: first / again):
+
+{cost_table}
+
+**Latency under load:**
 
 | data | scenario | setup | sessions per worker | interactions done | errors | p50 s | p95 s | max s | wall s | peak RSS per worker MB | load avg before |
 |---|---|---|---|---|---|---|---|---|---|---|---|
@@ -529,8 +558,8 @@ def main(argv: list[str] | None = None) -> int:
             datasets.append(("England", england_extract(lambda t: print(t, file=sys.stderr))))
         results = []
         for data, extracts_dir in datasets:
-            for scenario in (MEETING, STRESS):
-                for workers in (1, 2):
+            for scenario in (COST, MEETING, STRESS):
+                for workers in (1,) if scenario is COST else (1, 2):
                     result = run_scenario(
                         scenario, workers=workers, extracts_dir=extracts_dir, data=data, **options
                     )
