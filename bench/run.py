@@ -700,6 +700,9 @@ FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 # The commit before the start-up work of issue 6 (scipy/mapclassify/geopandas on the map's
 # cold path); the harness times it beside the working tree, in the same run.
 BEFORE_REF = "917e25c"
+# The commit before the load work of issue 12 (caches shared across sessions, charts
+# converted once): its start-up is timed too, so that work is judged in the same run.
+ROUND_START_REF = "7885190"
 PAINTED_SHARE = 0.05  # share of the map's pixels that must carry fill colour
 
 
@@ -838,7 +841,8 @@ THIS_TREE = "this tree"
 
 
 def start_apps(settings: Settings, say) -> list[StartApp]:
-    """The floor, the commit before the start-up work (full runs), and the working tree."""
+    """The floors, the commits before the start-up work and before the load work (full runs),
+    and the working tree."""
     apps = [
         StartApp("floor: one Vega map, nothing else", FLOOR_APP, ""),
         StartApp("floor: one pydeck map, nothing else", FLOOR_APP, "?renderer=pydeck"),
@@ -847,6 +851,11 @@ def start_apps(settings: Settings, say) -> list[StartApp]:
         before = _before_worktree(settings.work / "before", BEFORE_REF, say)
         if before is not None:
             apps.append(StartApp(f"before ({BEFORE_REF})", before / "app.py", "map"))
+        round_start = _before_worktree(settings.work / "round-start", ROUND_START_REF, say)
+        if round_start is not None:
+            apps.append(
+                StartApp(f"before issue 12 ({ROUND_START_REF})", round_start / "app.py", "map")
+            )
     apps.append(StartApp(THIS_TREE, REPO / "app.py", "map"))
     return apps
 
