@@ -24,6 +24,8 @@ timeout and an overall deadline; loopback only.
     python -m bench.load_test --shipped-only    # the same, shipped data only
     python -m bench.load_test --scenario meeting --workers 2      # one run, printed
     python -m bench.load_test --scenario stress --sessions 4 --interactions 3
+    python -m bench.load_test --scenario stress --sessions 10 --profile bench/scratch/stress.txt
+    python -m bench.profile_summary bench/scratch/stress.txt   # where the CPU went, by page
 """
 
 from __future__ import annotations
@@ -31,11 +33,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import random
 import re
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -339,13 +344,18 @@ def run_scenario(
     seed: int = 5,
     extracts_dir: Path | None = None,
     data: str = "shipped",
+    profile: Path | None = None,
 ) -> LoadResult:
     """Start the worker(s) (behind nginx when `proxy`, by default when workers > 1), run the
-    scenario's sessions against them, stop everything; the measurements."""
+    scenario's sessions against them, stop everything; the measurements. With `profile`,
+    py-spy samples the first worker meanwhile (bench/profile_summary.py reads the file)."""
     proxy = workers > 1 if proxy is None else proxy
     load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="load-test-") as run_dir:
-        with serve.running(workers, None, Path(run_dir), extracts_dir, proxy=proxy) as cluster:
+        with (
+            serve.running(workers, None, Path(run_dir), extracts_dir, proxy=proxy) as cluster,
+            sampling(cluster.workers[0].pid, profile),
+        ):
             started = time.perf_counter()
             try:
                 # A thread of its own: the caller may already run an event loop (pytest with
@@ -398,6 +408,27 @@ def run_scenario(
         cpu_repeat=results[-1].cpu_seconds if scenario.name == COST.name else [],
         actions=results[0].actions if scenario.name == COST.name else [],
     )
+
+
+@contextlib.contextmanager
+def sampling(pid: int, output: Path | None):
+    """py-spy on a worker while the block runs: the Python stacks holding the GIL (what
+    costs CPU), as collapsed stacks in `output`. Nothing when output is None."""
+    if output is None:
+        yield
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [spy, "record", "--pid", str(pid), "--gil", "--rate", "100"]
+    command += ["--format", "raw", "--output", str(output), "--nonblocking"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)  # py-spy writes its file when interrupted
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def run_load(sessions: int = 30, interactions: int = 10, **options) -> LoadResult:
@@ -528,6 +559,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deadline", type=float, default=900, help="per run, seconds")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--no-write", action="store_true", help=f"do not write {LOAD_MD.name}")
+    parser.add_argument(
+        "--profile", type=Path, help="with --scenario: py-spy the worker into this file"
+    )
     args = parser.parse_args(argv)
     options = {"timeout": args.timeout, "deadline": args.deadline, "seed": args.seed}
 
@@ -548,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
             proxy=args.proxy or None,
             extracts_dir=england_extract(say) if args.england else None,
             data="England" if args.england else "shipped",
+            profile=args.profile,
             **options,
         )
         results = [result]

@@ -13,14 +13,10 @@ from ui import cache, controls, help, judging, layout, state
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
-breakdowns_by_indicator = {
-    indicator_id: cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    for indicator_id in catalog[catalog["value_type"] == "count"].index
-}
 plannable = [
     indicator_id
-    for indicator_id, breakdowns in breakdowns_by_indicator.items()
-    if plan.demand_level(breakdowns["area_type"])
+    for indicator_id in catalog[catalog["value_type"] == "count"].index
+    if plan.demand_level(cache.indicator_levels(indicator_id))
 ]
 la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("area_code")[
     "area_name"
@@ -52,8 +48,7 @@ with panel:
     indicator_id, indicator = controls.indicator_select(
         top[0], catalog, plannable, "covid_first_dose"
     )
-    breakdowns = breakdowns_by_indicator[indicator_id]
-    level = plan.demand_level(breakdowns["area_type"])
+    level = plan.demand_level(cache.indicator_levels(indicator_id))
     choices = cache.breakdown_choices(indicator_id, level)
     periods = choices["periods"]
     period = state.selectbox(
