@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from equity.planner.venues import normalise_postcode
-
 # The UK postcode shape, without the space: outward code (area, district) + inward code.
 POSTCODE_SHAPE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
 # Looks like someone meant a postcode: a letter or two, a digit, and nothing but letters,
@@ -58,6 +56,15 @@ class PostcodeHit:
         if self.ward_code:
             found.append(("ward", self.ward_code, self.ward_name or self.ward_code))
         return found
+
+
+# Here, not in the planner's venues module (which also uses it): the sidebar search runs on
+# every page's first run, and importing the planner brought spopt, scikit-learn and pulp
+# with it (3.3 s of a worker's first page).
+def normalise_postcode(text: str) -> str:
+    """Upper case with one space before the inward code: ' le2  0ta' -> 'LE2 0TA'."""
+    compact = re.sub(r"\s+", "", str(text)).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
 def parse(text: str) -> Query:

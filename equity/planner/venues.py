@@ -24,6 +24,7 @@ from equity.planner.optimise import (
     require_columns,
     to_bng,
 )
+from equity.search import normalise_postcode
 
 DEFAULT_MAX_VENUE_BYTES = 5_000_000  # decimal, as every upload limit (equity.tables)
 MAX_REPORTED_PROBLEMS = 20
@@ -362,12 +363,6 @@ def _postcode_location(postcode_text, layout, postcode_lookup, at):
     easting, northing = found
     lon, lat = from_bng(easting, northing)
     return (float(lon), float(lat), easting, northing), []
-
-
-def normalise_postcode(text: str) -> str:
-    """Upper case with one space before the inward code: ' le2  0ta' -> 'LE2 0TA'."""
-    compact = re.sub(r"\s+", "", str(text)).upper()
-    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
 def _postcode_lookup(codepoint: pd.DataFrame) -> dict[str, tuple[float, float]]:
