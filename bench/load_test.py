@@ -461,8 +461,10 @@ def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
     cost_rows = "\n".join(
         f"| {r.data} | {r.cpu_median:.3f} | {r.cpu_repeat_median:.3f} | "
         + " | ".join(
-            f"{statistics.median(r.cpu_by_page().get(page, [float('nan')])):.2f} / "
-            f"{statistics.median(r.cpu_by_page(r.cpu_repeat).get(page, [float('nan')])):.2f}"
+            f"{statistics.median(r.cpu_by_page()[page]):.2f} / "
+            f"{statistics.median(r.cpu_by_page(r.cpu_repeat)[page]):.2f}"
+            if page in r.cpu_by_page()
+            else "—"  # this viewer's clicks never reached the page
             for page in pages
         )
         + " |"
