@@ -107,3 +107,24 @@ def test_centroid_demand_and_detour_from_the_url(extracts_dir):
     assert (at.dataframe[2].value["Demand"] == "centroid").all()
     at.number_input(key="detour").set_value(100).run()
     assert not at.exception and at.query_params["detour"] == "100"
+
+
+def test_the_plan_map_is_built_once_for_every_viewer_of_the_same_plan(extracts_dir, monkeypatch):
+    from equity.planner import presentation
+    from ui import cache
+
+    built = []
+    real = presentation.plan_deck
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(presentation, "plan_deck", counted)
+    cache._plan_deck.clear()
+    viewers = [open_page("views/planner.py"), open_page("views/planner.py")]
+    decks = [at.get("deck_gl_json_chart")[0].proto.json for at in viewers]
+    assert decks[0] == decks[1] and "area_outlines" in decks[0]
+    assert len(built) == 1  # the second viewer got the first one's map
+    viewers[0].number_input(key="p").set_value(3).run()  # another plan: another map
+    assert len(built) == 2

@@ -397,3 +397,36 @@ def choose_sites(inputs: plan.PlanInputs, p: int, radius_m: float, must_keep: tu
     from equity.planner import plan
 
     return plan.choose_sites(inputs, p, radius_m, must_keep)
+
+
+# The planner's map holds a dot per demand point (~6,000 postcodes with spread demand):
+# building it was over a third of a Planner rerun. One deck per plan and outline, shared by
+# every session (st.cache_resource: st.pydeck_chart only reads it).
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _plan_deck(
+    inputs: plan.PlanInputs,
+    p: int,
+    radius_m: float,
+    must_keep: tuple,
+    level: str,
+    outline_codes: tuple[str, ...],
+    extracts_version: str,
+):
+    from equity.planner import presentation
+
+    geometries = level_geometries(level)
+    outlines = {code: geometries[code] for code in outline_codes if code in geometries}
+    return presentation.plan_deck(choose_sites(inputs, p, radius_m, must_keep), outlines)
+
+
+def plan_deck(
+    inputs: plan.PlanInputs,
+    p: int,
+    radius_m: float,
+    must_keep: tuple,
+    level: str,
+    outline_codes: tuple[str, ...],
+):
+    """presentation.plan_deck for choose_sites(inputs, p, radius_m, must_keep), with the
+    level's outlines of `outline_codes` for orientation, shared across sessions."""
+    return _plan_deck(inputs, p, radius_m, must_keep, level, outline_codes, extracts_version())

@@ -274,9 +274,17 @@ metrics[3].metric("Optimiser status", result.solver_status)
 outline_areas = cache.run("areas_of_type", area_type=level, la_code=where.la_code)
 if where.ward_code:
     outline_areas = outline_areas[outline_areas["ward_code"] == where.ward_code]
-geometries = cache.level_geometries(level)
-outlines = {code: geometries[code] for code in outline_areas["area_code"] if code in geometries}
-st.pydeck_chart(presentation.plan_deck(chosen, outlines), height=560)
+st.pydeck_chart(
+    cache.plan_deck(
+        inputs,
+        int(p),
+        float(radius_m),
+        tuple(must_keep),
+        level,
+        tuple(outline_areas["area_code"].tolist()),
+    ),
+    height=560,
+)
 layout.chart_as_table(presentation.site_table(result))
 help.how_to_read("planner map")
 catchment_words = (
