@@ -2,10 +2,13 @@
 
 Data results are keyed on the query name and its parameters plus the extracts' fingerprint
 (extracts_version), so a widget change re-runs only the queries whose parameters changed
-and a rebuilt or newly ingested extract is seen at once. What a page builds from them that
-costs tens of milliseconds or more and depends only on the area or selection (the profile's
-spine, Where to act's map) is kept here too, across sessions, keyed the same way. Every
-cache is bounded (max_entries); nothing here is mutable shared state.
+and a rebuilt extract is seen within a second (an ingest through the app, at once). What a
+page builds from them that costs tens of milliseconds or more and depends only on the area
+or selection (the profile's spine, the Map's view, Where to act's map, charts whose figures
+did not change) is kept here too, across sessions, keyed the same way. Every cache is
+bounded (max_entries). Objects shared through st.cache_resource are never changed after
+they are made (query frames are handed out as copy-on-write copies); the only mutable state
+is the one-second memo of the fingerprint, behind a lock.
 """
 
 from __future__ import annotations
