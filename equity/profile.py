@@ -76,6 +76,42 @@ def search_options(areas: pd.DataFrame) -> pd.DataFrame:
     return usable.drop(columns="type_order").reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class AreaPicker:
+    """The Area profile's picker over every area, built once per extracts version and shared
+    by every session (at England scale it holds ~48,000 areas; rebuilding it was half of a
+    profile rerun). Read-only: callers must not change its lists, dicts or frame."""
+
+    codes: list[str]  # in picker order: local authorities, wards, MSOAs, LSOAs, practices
+    labels: dict[str, str]  # code -> 'Name (type, code)'
+    rows: pd.DataFrame  # search_options' rows, indexed by area_code
+    la_names: dict[str, str]  # local authority code -> name
+
+    def place(self, code: str) -> Place:
+        """The picked area as a Place (no local authority for an LA itself)."""
+        row = self.rows.loc[code]
+        return Place(
+            code=code,
+            name=row["area_name"],
+            area_type=row["area_type"],
+            la_code=None if row["area_type"] == "la" or pd.isna(row["la_code"]) else row["la_code"],
+            lon=None if pd.isna(row["lon"]) else float(row["lon"]),
+            lat=None if pd.isna(row["lat"]) else float(row["lat"]),
+        )
+
+
+def area_picker(areas: pd.DataFrame) -> AreaPicker:
+    """The picker over these areas (areas_of_type rows of every profiled type)."""
+    rows = search_options(areas).set_index("area_code")
+    local_authorities = rows[rows["area_type"] == "la"]
+    return AreaPicker(
+        codes=rows.index.tolist(),
+        labels=dict(zip(rows.index, rows["label"])),
+        rows=rows,
+        la_names=dict(zip(local_authorities.index, local_authorities["area_name"])),
+    )
+
+
 # Indicators published only for MSOA 2011 (Local Health SMRs, SARs) are shown on an MSOA
 # 2021 profile from the row of the same code: 123 of the 125 codes are the same area; the
 # two that changed have no MSOA 2011 row under their new code, so show nothing.

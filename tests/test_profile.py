@@ -56,6 +56,27 @@ def test_st_matthews_is_findable_by_name_and_code_and_msoa11_duplicates_are_drop
     assert "St Matthews & Highfields North" in label and "E02002844" in label and "MSOA" in label
 
 
+def test_area_picker_orders_types_and_makes_places(extracts_dir):
+    areas = pd.concat(
+        [db.run_query("areas_of_type", area_type=t, la_code=None) for t in profile.AREA_TYPE_LABELS]
+    )
+    picker = profile.area_picker(areas)
+    types = [picker.rows.loc[code, "area_type"] for code in picker.codes]
+    order = list(profile.AREA_TYPE_LABELS)
+    assert [order.index(t) for t in types] == sorted(order.index(t) for t in types)
+    assert len(picker.codes) == len(set(picker.codes)) == len(picker.labels)
+    st_matthews = picker.place("E02002844")
+    assert st_matthews.name == "St Matthews & Highfields North"
+    assert st_matthews.area_type == "msoa" and st_matthews.la_code == "E06000016"
+    assert picker.la_names[st_matthews.la_code] == "Leicester"
+    assert st_matthews.lon is not None and 52.5 < st_matthews.lat < 52.7
+    leicester = picker.place("E06000016")
+    assert leicester.area_type == "la" and leicester.la_code is None  # an LA has no parent LA
+    assert picker.labels["E02002844"] == profile.area_label(
+        "St Matthews & Highfields North", "msoa", "E02002844"
+    )
+
+
 def test_spine_puts_llr_at_the_centre_and_better_to_the_right():
     frame = profile.spine_frame([spine_input()])
     row = frame.iloc[0]

@@ -245,6 +245,23 @@ def map_view(
 # --- area profile ----------------------------------------------------------------------
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _area_picker(extracts_version: str) -> profile.AreaPicker:
+    from equity import profile
+
+    return profile.area_picker(
+        pd.concat(
+            [run("areas_of_type", area_type=t, la_code=None) for t in profile.AREA_TYPE_LABELS],
+            ignore_index=True,
+        )
+    )
+
+
+def area_picker() -> profile.AreaPicker:
+    """equity.profile.area_picker over every profiled area, one copy for every session."""
+    return _area_picker(extracts_version())
+
+
 # The spine and the nearby practices ask ~60 indicators each (cached queries, then pandas
 # work): two thirds of the profile's rerun time, yet they depend only on the area and the
 # extracts, so every session shares one copy. (equity.profile imports altair, which app

@@ -7,40 +7,27 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import labels, options, profile
+from equity import labels, profile
 from ui import cache, judging, layout, state
 
 DEFAULT_AREA = "E02002844"  # St Matthews & Highfields North: the reference story
 
 presenting = st.session_state.get(layout.PRESENT_KEY, False)
 catalog = cache.run("indicator_catalog").set_index("indicator_id")
-all_areas = pd.concat(
-    [cache.run("areas_of_type", area_type=t, la_code=None) for t in profile.AREA_TYPE_LABELS],
-    ignore_index=True,
-)
-choices = profile.search_options(all_areas).set_index("area_code")
-la_names = choices[choices["area_type"] == "la"]["area_name"].to_dict()
+picker = cache.area_picker()
 
 notices = st.container()
 with layout.controls(presenting):
     area_code = state.selectbox(
         st,
         "Area (type a name or code)",
-        choices.index.tolist(),
+        picker.codes,
         key="area",
         default=DEFAULT_AREA,
-        format_func=choices["label"].to_dict().get,
+        format_func=picker.labels.get,
     )
-row = choices.loc[area_code]
-place = profile.Place(
-    code=area_code,
-    name=row["area_name"],
-    area_type=row["area_type"],
-    la_code=None if row["area_type"] == "la" or pd.isna(row["la_code"]) else row["la_code"],
-    lon=None if pd.isna(row["lon"]) else float(row["lon"]),
-    lat=None if pd.isna(row["lat"]) else float(row["lat"]),
-)
-la_name = la_names.get(place.la_code, "its local authority") if place.la_code else "LLR"
+place = picker.place(area_code)
+la_name = picker.la_names.get(place.la_code, "its local authority") if place.la_code else "LLR"
 
 # Every indicator published for this type of area, at the catalog's default group.
 spine_of_place = cache.area_spine(place)
@@ -117,8 +104,7 @@ def trends_and_breakdowns(
         )
         indicator = catalog.loc[indicator_id]
         default = default_groups[indicator_id]
-        breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-        at_level = options.breakdown_choices(breakdowns, place.area_type)
+        at_level = cache.breakdown_choices(indicator_id, place.area_type)
         period = state.selectbox(
             picks[1],
             "Period ending",
