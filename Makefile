@@ -23,7 +23,7 @@ WORKERS ?= 2
 PORT ?= 8501
 serve: build
 	scripts/install-proxy
-	$(BIN)/python deploy/serve.py --workers $(WORKERS) --port $(PORT)
+	$(BIN)/python -m deploy.serve --workers $(WORKERS) --port $(PORT)
 
 test: build
 	$(BIN)/ruff check .

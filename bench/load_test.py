@@ -17,8 +17,10 @@ the server's script_finished. Two scenarios:
   viewers follow the same story) finds them cached.
 
 Targets: one worker on its own port, or N workers behind nginx (deploy/serve.py, the same
-as `make serve`); each worker's peak RSS comes from its /proc. Bounded: a per-interaction
-timeout and an overall deadline; loopback only.
+as `make serve`); each worker's peak RSS comes from its /proc. Workers are warmed first
+(deploy/warm.py) except for cost, or with --cold. Bounded: a per-interaction timeout and an
+overall deadline; loopback only. Each run prints its p95 by kind of interaction (opening,
+page switch, widget change) and its ten slowest interactions.
 
     python -m bench.load_test                   # the whole table -> bench/LOAD.md (~25 min)
     python -m bench.load_test --shipped-only    # the same, shipped data only
@@ -50,11 +52,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from deploy import serve
+from deploy import serve, warm
 from deploy.serve import HOST, free_port  # noqa: F401  (HOST, free_port: this module's API too)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,6 +84,19 @@ SCENARIOS = {scenario.name: scenario for scenario in (MEETING, STRESS, COST)}
 SETTLE_SECONDS = 0.5
 
 
+def percentile_95(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def action_kind(action: str) -> str:
+    """'opening', 'page' (a switch to another page) or 'widget' (a changed control)."""
+    if action == "open the app":
+        return "opening"
+    return "page" if action.startswith("open page") else "widget"
+
+
 @dataclass
 class SessionResult:
     latencies: list[float] = field(default_factory=list)
@@ -107,10 +121,21 @@ class LoadResult:
     cpu_count: int
     load_average: float = float("nan")  # 1-minute load average before the run (shared machine?)
     data: str = "shipped"
+    warmed: bool = True  # every page opened once on each worker before the run (deploy/warm.py)
     # cost scenario: CPU seconds per interaction of the first viewer, then of the repeat
     cpu_first: list[float] = field(default_factory=list)
     cpu_repeat: list[float] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # cost scenario: the first viewer's
+    # every interaction's kind, in the order of latencies: opening, page or widget
+    kinds: list[str] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # (latency, action), top 10
+
+    def p95_by_kind(self) -> dict[str, float]:
+        """p95 latency of the openings, of the page switches and of the widget changes."""
+        by_kind: dict[str, list[float]] = {}
+        for kind, latency in zip(self.kinds, self.latencies):
+            by_kind.setdefault(kind, []).append(latency)
+        return {kind: percentile_95(values) for kind, values in by_kind.items()}
 
     @property
     def cpu_median(self) -> float:
@@ -143,21 +168,31 @@ class LoadResult:
 
     @property
     def p95(self) -> float:
-        if len(self.latencies) < 2:
-            return self.latencies[0] if self.latencies else float("nan")
-        return statistics.quantiles(self.latencies, n=20, method="inclusive")[18]
+        return percentile_95(self.latencies)
+
+    def kinds_text(self) -> str:
+        """'opening 9.1 / page 3.2 / widget 1.1' (seconds, p95 of each kind)."""
+        by_kind = self.p95_by_kind()
+        return " / ".join(
+            f"{kind} {by_kind[kind]:.1f}"
+            for kind in ("opening", "page", "widget")
+            if kind in by_kind
+        )
 
     @property
     def setup(self) -> str:
         if not self.proxied:
-            return "1 worker, direct"
-        return f"{self.workers} worker{'s' if self.workers > 1 else ''} behind nginx"
+            return "1 worker, direct" + ("" if self.warmed else ", cold")
+        return f"{self.workers} worker{'s' if self.workers > 1 else ''} behind nginx" + (
+            "" if self.warmed else ", cold"
+        )
 
     def line(self) -> str:
         return (
             f"{self.data}, {self.scenario}, {self.setup}: {self.sessions} sessions, "
             f"{len(self.latencies)} interactions done, {len(self.errors)} errors, "
             f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {max(self.latencies or [0]):.2f} s, "
+            f"p95 by kind {self.kinds_text()}, "
             f"wall {self.wall_seconds:.0f} s, peak RSS per worker "
             f"{' / '.join(f'{mb:.0f}' for mb in self.worker_hwm_mb)} MB"
             + (
@@ -211,7 +246,7 @@ class Session:
         self, port: int, rng: random.Random, timeout: float, worker_pid: int | None = None
     ) -> None:
         self.worker_pid = worker_pid  # given: measure the worker's CPU per interaction
-        self.url = f"ws://{HOST}:{port}/_stcore/stream"  # a worker's, or the proxy's
+        self.url = serve.stream_url(port)  # a worker's, or the proxy's
         self.rng = rng
         self.timeout = timeout
         self.pages: list[str] = []
@@ -220,15 +255,11 @@ class Session:
         self.result = SessionResult()
 
     async def rerun(self, socket_, state: ClientState, action: str) -> None:
-        message = BackMsg()
-        message.rerun_script.CopyFrom(state)
         self.widgets = {}
         cpu_before = cpu_seconds(self.worker_pid) if self.worker_pid else 0.0
         started = time.perf_counter()
-        await socket_.send(message.SerializeToString())
-        while True:
-            raw = await asyncio.wait_for(socket_.recv(), self.timeout)
-            forward = ForwardMsg.FromString(raw)
+
+        def see(forward: ForwardMsg) -> None:
             kind = forward.WhichOneof("type")
             if kind == "delta":
                 self._see_element(forward, action)
@@ -236,13 +267,10 @@ class Session:
                 self.pages = [page.url_pathname for page in forward.navigation.app_pages]
             elif kind == "page_not_found":
                 self.result.errors.append(f"{action}: page not found")
-            elif kind == "script_finished":
-                status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
-                if status == "FINISHED_EARLY_FOR_RERUN":
-                    continue  # a rerun the app asked for (st.rerun): the interaction goes on
-                if status != "FINISHED_SUCCESSFULLY":
-                    self.result.errors.append(f"{action}: {status}")
-                break
+
+        status = await warm.rerun(socket_, state, self.timeout, see)
+        if status != "FINISHED_SUCCESSFULLY":
+            self.result.errors.append(f"{action}: {status}")
         self.result.latencies.append(time.perf_counter() - started)
         self.result.actions.append(action)
         if self.worker_pid:
@@ -334,6 +362,10 @@ async def _run_sessions(
     return await asyncio.wait_for(asyncio.gather(*runs), deadline)
 
 
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
 def run_scenario(
     scenario: Scenario,
     *,
@@ -345,6 +377,7 @@ def run_scenario(
     extracts_dir: Path | None = None,
     data: str = "shipped",
     profile: Path | None = None,
+    warm: bool = True,
 ) -> LoadResult:
     """Start the worker(s) (behind nginx when `proxy`, by default when workers > 1), run the
     scenario's sessions against them, stop everything; the measurements. With `profile`,
@@ -353,7 +386,9 @@ def run_scenario(
     load_average = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="load-test-") as run_dir:
         with (
-            serve.running(workers, None, Path(run_dir), extracts_dir, proxy=proxy) as cluster,
+            serve.running(
+                workers, None, Path(run_dir), extracts_dir, proxy=proxy, warm=warm, say=_stderr
+            ) as cluster,
             sampling(cluster.workers[0].pid, profile),
         ):
             started = time.perf_counter()
@@ -396,6 +431,15 @@ def run_scenario(
         sessions=scenario.sessions,
         interactions=scenario.interactions,
         latencies=[latency for result in results for latency in result.latencies],
+        kinds=[action_kind(action) for result in results for action in result.actions],
+        slowest=sorted(
+            (
+                (latency, action)
+                for result in results
+                for latency, action in zip(result.latencies, result.actions)
+            ),
+            reverse=True,
+        )[:10],
         errors=errors,
         wall_seconds=wall,
         worker_rss_mb=[rss for rss, _ in memory],
@@ -404,6 +448,7 @@ def run_scenario(
         cpu_count=os.cpu_count() or 0,
         load_average=load_average,
         data=data,
+        warmed=warm,
         cpu_first=results[0].cpu_seconds if scenario.name == COST.name else [],
         cpu_repeat=results[-1].cpu_seconds if scenario.name == COST.name else [],
         actions=results[0].actions if scenario.name == COST.name else [],
@@ -482,7 +527,8 @@ def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
     rows = "\n".join(
         f"| {r.data} | {r.scenario} | {r.setup} | "
         f"{' / '.join(map(str, r.sessions_per_worker))} | {len(r.latencies)} | "
-        f"{len(r.errors)} | {r.p50:.2f} | {r.p95:.2f} | {max(r.latencies or [0]):.2f} | "
+        f"{len(r.errors)} | {r.p50:.2f} | {r.p95:.2f} | {r.kinds_text()} | "
+        f"{max(r.latencies or [0]):.2f} | "
         f"{r.wall_seconds:.0f} | {' / '.join(f'{mb:.0f}' for mb in r.worker_hwm_mb)} | "
         f"{r.load_average:.1f} |"
         for r in results
@@ -501,7 +547,8 @@ cores, every run in the same invocation. Each session speaks Streamlit's websock
 (as a browser tab does): it opens the app, then every third interaction switches page (Where
 to act, Map, Inequalities, Trends, …) and the others change a selectbox (indicator, level,
 age band, ethnic group, sex, period, within) to another option. Latency = rerun sent →
-`script_finished` received, over every interaction including the opening.
+`script_finished` received, over every interaction including the opening; "p95 by kind"
+splits it into the openings, the page switches and the widget changes.
 
 - **meeting**: {MEETING.sessions} viewers open the shared link within
   {MEETING.arrival_seconds:.0f} s, then each interacts every
@@ -513,6 +560,9 @@ age band, ethnic group, sex, period, within) to another option. Latency = rerun 
 Setups: one `streamlit run app.py` on its own port (what `make run` starts), or workers
 behind nginx exactly as `make serve WORKERS=2` starts them (deploy/serve.py; a session
 without the affinity cookie is placed by a hash of a random id, so the split is uneven).
+For meeting and stress every worker is first warmed as `make serve` does (deploy/warm.py:
+each page opened once, so imports and each page's default view are ready; a meeting's
+server has been up since the presenter opened the link); the cost scenario starts cold.
 Data: the shipped LLR extract, and the England-scale synthetic extract of bench/README.md
 (`EQUITY_EXTRACTS_DIR=bench/scratch/england`). Peak RSS is each worker's VmHWM from /proc.
 The load average is the machine's 1-minute figure before the run: this machine is shared,
@@ -526,8 +576,8 @@ over each interaction and the {SETTLE_SECONDS} s after it; by page: first / agai
 
 **Latency under load:**
 
-| data | scenario | setup | sessions per worker | interactions done | errors | p50 s | p95 s | max s | wall s | peak RSS per worker MB | load avg before |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| data | scenario | setup | sessions per worker | interactions done | errors | p50 s | p95 s | p95 by kind s | max s | wall s | peak RSS per worker MB | load avg before |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 Errors, by kind (tracebacks: the workers' logs, kept in `bench/scratch/load-logs/`):
@@ -560,6 +610,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120, help="per interaction, seconds")
     parser.add_argument("--deadline", type=float, default=900, help="per run, seconds")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--cold", action="store_true", help="with --scenario: do not warm the workers first"
+    )
     parser.add_argument("--no-write", action="store_true", help=f"do not write {LOAD_MD.name}")
     parser.add_argument(
         "--profile", type=Path, help="with --scenario: py-spy the worker into this file"
@@ -585,6 +638,7 @@ def main(argv: list[str] | None = None) -> int:
             extracts_dir=england_extract(say) if args.england else None,
             data="England" if args.england else "shipped",
             profile=args.profile,
+            warm=not args.cold and scenario.name != COST.name,
             **options,
         )
         results = [result]
@@ -598,7 +652,12 @@ def main(argv: list[str] | None = None) -> int:
             for scenario in (COST, MEETING, STRESS):
                 for workers in (1,) if scenario is COST else (1, 2):
                     result = run_scenario(
-                        scenario, workers=workers, extracts_dir=extracts_dir, data=data, **options
+                        scenario,
+                        workers=workers,
+                        extracts_dir=extracts_dir,
+                        data=data,
+                        warm=scenario is not COST,  # cost: every first view is the app's work
+                        **options,
                     )
                     print(result.line(), file=sys.stderr, flush=True)
                     results.append(result)
@@ -608,6 +667,11 @@ def main(argv: list[str] | None = None) -> int:
             LOAD_MD.write_text(markdown(results, command, minutes), encoding="utf-8")
     for result in results:
         print(result.line())
+        print(
+            "  slowest: "
+            + "; ".join(f"{action} {latency:.1f} s" for latency, action in result.slowest),
+            file=sys.stderr,
+        )
         for error in result.errors[:10]:
             print(f"  error: {error}", file=sys.stderr)
     return 0 if not any(result.errors for result in results) else 1

@@ -8,12 +8,13 @@ written from the template into a run folder (git-ignored) and nginx runs from th
 foreground, without root. Ctrl-C or SIGTERM stops nginx and every worker; so does any of
 them dying.
 
-    .venv/bin/python deploy/serve.py --workers 2 --port 8501
+    .venv/bin/python -m deploy.serve --workers 2 --port 8501
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import os
 import secrets
@@ -24,15 +25,22 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from deploy import warm
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 RUN_ROOT = Path(__file__).resolve().parent / "run"
 HOST = "127.0.0.1"  # loopback only: workers and proxy alike
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
+
+
+def stream_url(port: int) -> str:
+    """The websocket a browser tab speaks to the app on (a worker's or the proxy's port)."""
+    return f"ws://{HOST}:{port}/_stcore/stream"
 
 
 class ServeError(RuntimeError):
@@ -106,6 +114,21 @@ def wait_until_healthy(port: int, process: subprocess.Popen, timeout: float = 60
     raise ServeError(f"the server on port {port} was not healthy after {timeout:.0f} s")
 
 
+def warm_workers(worker_ports: list[int], say: Callable[[str], None]) -> None:
+    """Open every page once on each worker, the workers side by side (each its own core).
+
+    A problem on a page is reported, not fatal: the page shows its own message to viewers.
+    Threads: the caller may already run an event loop (pytest with Playwright's sync API).
+    """
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(worker_ports)) as pool:
+        found = list(pool.map(warm.warm, map(stream_url, worker_ports)))
+    for worker_port, warmed in zip(worker_ports, found):
+        for problem in warmed.problems:
+            say(f"warming the worker on port {worker_port}: {problem}")
+    say(f"warmed {len(worker_ports)} worker(s) in {time.monotonic() - started:.0f} s")
+
+
 def nginx_config(port: int, worker_ports: list[int], run_dir: Path) -> str:
     servers = "\n".join(
         f"        server {HOST}:{worker} max_fails=3 fail_timeout=10s;" for worker in worker_ports
@@ -147,8 +170,11 @@ def running(
     run_dir: Path | None = None,
     extracts_dir: Path | None = None,
     proxy: bool = True,
+    warm: bool = True,
+    say: Callable[[str], None] = lambda text: print(text, file=sys.stderr),
 ) -> Iterator[Cluster]:
-    """Start the workers (all healthy) and, with `proxy`, nginx in front; stop them all on exit.
+    """Start the workers (all healthy, and with `warm` each page opened once: deploy/warm.py)
+    and, with `proxy`, nginx in front; stop them all on exit.
 
     Without `proxy` there must be one worker, and it listens on `port` itself.
     """
@@ -172,6 +198,8 @@ def running(
             processes.append(start_worker(worker_port, env, run_dir / f"worker-{number}.log"))
         for worker_port, process in zip(worker_ports, processes):
             wait_until_healthy(worker_port, process)
+        if warm:
+            warm_workers(worker_ports, say)
         if proxy:
             nginx = start_proxy(port, worker_ports, run_dir)
             wait_until_healthy(port, nginx, timeout=15)

@@ -1,0 +1,20 @@
+"""deploy/warm.py: a worker is warmed by one headless session opening every page once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deploy import serve, warm
+
+
+def test_warming_opens_every_page_of_the_app_without_a_problem(tmp_path: Path) -> None:
+    said: list[str] = []
+    with serve.running(1, serve.free_port(), tmp_path, proxy=False, warm=False) as cluster:
+        warmed = warm.warm(serve.stream_url(cluster.port))
+        serve.warm_workers(cluster.worker_ports, said.append)  # a second time: all cached
+    assert warmed.problems == []
+    # Every page of the navigation, the home page ("") among them, each once.
+    assert len(warmed.pages) == len(set(warmed.pages)) == 8
+    assert "" in warmed.pages and "planner" in warmed.pages and "area" in warmed.pages
+    assert said and said[-1].startswith("warmed 1 worker(s)")
+    assert not any("warming the worker" in line for line in said)
