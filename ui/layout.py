@@ -40,6 +40,10 @@ div[data-testid="stAlert"]:has([data-testid="stAlertContentWarning"]) > div {{
 [data-testid="stAlertContentWarning"], [data-testid="stAlertContentWarning"] p {{
   color: {palette.BADGE_TEXT}; font-size: 0.85rem; font-weight: 600; margin: 0;
 }}
+/* Streamlit pulls markdown up by -1rem; a badge that wraps would spill out of its box */
+[data-testid="stAlertContentWarning"] [data-testid="stMarkdownContainer"] {{
+  margin-bottom: 0 !important;
+}}
 </style>
 """
 

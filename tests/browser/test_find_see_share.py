@@ -167,6 +167,13 @@ def test_presenter_first_screen_shows_the_main_chart(
         )
         assert fit["height"] < 1.5 * fit["line"] + 8, fit
         assert fit["scroll"] <= fit["client"] + 1, f"headline cut off: {fit}"
+    # Each data badge holds all of its text, however many lines it wraps to at 1024 px.
+    for badge in page.locator(f'{MAIN} [data-testid="stAlert"]').all():
+        fit = badge.evaluate(
+            "e => ({box: e.getBoundingClientRect().bottom,"
+            " text: e.querySelector('p').getBoundingClientRect().bottom})"
+        )
+        assert fit["text"] <= fit["box"], f"badge text spills out of its box: {fit}"
     if url_path in CHART_PAGES:
         chart = page.locator(f"{MAIN} :is({CHART})").first
         expect(chart).to_be_attached()
