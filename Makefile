@@ -15,8 +15,9 @@ $(STAMP): requirements.txt
 build: $(STAMP)
 	$(BIN)/python -m equity build --if-stale
 
+# `streamlit run app.py`, importing the app's libraries while the browser loads (ui/launch.py)
 run: build
-	$(BIN)/streamlit run app.py
+	$(BIN)/python -m ui.launch
 
 # N workers behind nginx on 127.0.0.1:PORT (docs/DEPLOY.md); `make run` stays one process.
 WORKERS ?= 2

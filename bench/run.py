@@ -713,6 +713,9 @@ class StartApp:
     label: str
     script: Path
     url_path: str
+    # How `make run` starts this app, if not `streamlit run script` (this tree: ui/launch.py,
+    # which imports the app's libraries while the browser loads)
+    launcher: str | None = None
 
 
 @dataclass
@@ -792,16 +795,21 @@ def _select_option(page, label: str, option_index: int) -> bool:
 class _Served:
     """`streamlit run <script>` plus a fresh headless chromium, torn down on exit."""
 
-    def __init__(self, playwright, script: Path, extracts_dir: Path | None):
+    def __init__(
+        self, playwright, script: Path, extracts_dir: Path | None, launcher: str | None = None
+    ):
         self.port = load_test.free_port()
         # Named explicitly: the 'before' checkout has no extracts of its own.
         env = dict(os.environ, EQUITY_EXTRACTS_DIR=str(extracts_dir or config.EXTRACTS_DIR))
+        start = (
+            [sys.executable, "-m", launcher]
+            if launcher
+            else [str(Path(sys.executable).with_name("streamlit")), "run", str(script)]
+        )
         self.started = time.perf_counter()
         self.server = subprocess.Popen(
             [
-                str(Path(sys.executable).with_name("streamlit")),
-                "run",
-                str(script),
+                *start,
                 "--server.port",
                 str(self.port),
                 "--server.headless",
@@ -856,7 +864,7 @@ def start_apps(settings: Settings, say) -> list[StartApp]:
             apps.append(
                 StartApp(f"before issue 12 ({ROUND_START_REF})", round_start / "app.py", "map")
             )
-    apps.append(StartApp(THIS_TREE, REPO / "app.py", "map"))
+    apps.append(StartApp(THIS_TREE, REPO / "app.py", "map", launcher="ui.launch"))
     return apps
 
 
@@ -887,7 +895,7 @@ def bench_start(
         for run_index in range(runs):
             for app in apps:
                 say(f"browser start {run_index + 1}/{runs}: {app.label}")
-                served = _Served(playwright, app.script, extracts_dir)
+                served = _Served(playwright, app.script, extracts_dir, app.launcher)
                 try:
                     served.open(app.url_path)
                     _wait_painted(served.page)
@@ -907,7 +915,7 @@ def bench_repaint(extracts_dir: Path | None, repaints: int, say) -> BrowserResul
 
     result = BrowserResult()
     with sync_playwright() as playwright:
-        served = _Served(playwright, REPO / "app.py", extracts_dir)
+        served = _Served(playwright, REPO / "app.py", extracts_dir, "ui.launch")
         try:
             served.open("map")
             _wait_painted(served.page)

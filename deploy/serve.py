@@ -80,9 +80,7 @@ def start_worker(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(REPO / "app.py"),
+        "ui.launch",  # `streamlit run app.py`, as `make run` starts it
         "--server.address",
         HOST,
         "--server.port",

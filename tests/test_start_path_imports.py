@@ -10,22 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ui import launch
+
 REPO = Path(__file__).resolve().parent.parent
+# What `make run` imports while the browser loads (ui/launch.py): the shell and start pages.
 SHELL_AND_DEFAULT_PAGE = [
-    "ui.cache",
-    "ui.help",
-    "ui.layout",
-    "ui.search",
-    "ui.controls",
-    "ui.judging",
-    "ui.state",
-    "equity.search",
-    "equity.charts",
-    "equity.maps",
-    "equity.targets",
-    "equity.targets_map",
-    "equity.where_to_act",
-    "equity.map_view",
+    name for name in launch.PRELOADED if name.split(".")[0] in ("ui", "equity")
 ]
 HEAVY = ["spopt", "sklearn", "pulp", "scipy.stats", "mapclassify", "geopandas", "shapely"]
 
@@ -53,3 +43,16 @@ def test_the_start_path_does_not_import_the_heavy_libraries() -> None:
         check=True,
     )
     assert "spopt" in done.stdout
+
+
+def test_make_run_preloads_every_listed_module() -> None:
+    """ui/launch.py stops quietly at a module that fails to import (the page then shows the
+    problem): a misspelt or moved name would silently end the preloading."""
+    code = (
+        "import sys\nfrom ui import launch\nlaunch.preload()\n"
+        "print(','.join(m for m in launch.PRELOADED if m not in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert done.stdout.strip() == "", f"not preloaded: {done.stdout.strip()}"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
+from altair.utils import schemapi as altair_schemapi
 
 from equity import charts, exports, labels, palette, vega
 from ui import help, state
@@ -47,8 +48,14 @@ div[data-testid="stAlert"]:has([data-testid="stAlertContentWarning"]) > div {{
 </style>
 """
 
-if TYPE_CHECKING:  # altair takes 0.25 s to import; only the type is needed here
+if TYPE_CHECKING:
     import altair as alt
+
+# Altair checks every chart object against the Vega-Lite schema as it is built; for the
+# maps, whose data is every area's geometry inline, that walk took ~0.3 s of the first map.
+# Charts are drawn unvalidated anyway (equity/vega.py), and tests/test_vega.py validates
+# every kind of chart the pages build.
+altair_schemapi.disable_debug_mode()
 
 
 def presenter_mode() -> bool:

@@ -73,19 +73,19 @@ def _healthy(base_url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def app_url(extracts_dir: Path) -> Iterator[str]:
-    """Base URL of `streamlit run app.py` on a free port; its log goes to tests/artifacts/."""
+    """Base URL of the app as `make run` starts it (ui/launch.py: `streamlit run app.py`) on a
+    free port; its log goes to tests/artifacts/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    streamlit = Path(sys.executable).with_name("streamlit")
     log_path = SERVER_LOG
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     with log_path.open("w", encoding="utf-8") as log:
         server = subprocess.Popen(
             [
-                str(streamlit),
-                "run",
-                "app.py",
+                sys.executable,
+                "-m",
+                "ui.launch",  # what `make run` starts: `streamlit run app.py`, preloading
                 "--server.port",
                 str(port),
                 "--server.address",
