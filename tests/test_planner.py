@@ -541,3 +541,21 @@ def test_postcodes_carry_their_point_and_lsoa(extracts_dir, codepoint):
     city = codepoint.set_index("postcode").loc["LE1 1AA", "lsoa_code"]
     areas = db.run_query("areas_of_type", area_type="lsoa", la_code="E06000016")
     assert city in set(areas["area_code"])
+
+
+def test_areas_of_interest_put_the_city_first_then_llr_then_its_wards(extracts_dir):
+    areas = plan.areas_of_interest(
+        db.run_query("areas_of_type", area_type="la", la_code=None),
+        db.run_query("areas_of_type", area_type="ward", la_code=None),
+    )
+    assert areas.codes[0] == config.CITY_CODE
+    first_ward = areas.codes.index(plan.ALL_LLR) + 1
+    assert set(areas.codes[: first_ward - 1]) == set(areas.la_names)
+    wards = areas.codes[first_ward:]
+    assert set(wards) == set(areas.ward_names) and len(wards) == len(set(wards))
+    city = [code for code in wards if areas.ward_la[code] == config.CITY_CODE]
+    assert wards[: len(city)] == city  # the city's wards first, by name
+    assert [areas.ward_names[code] for code in city] == sorted(areas.ward_names[c] for c in city)
+    assert set(areas.labels) == set(areas.codes)
+    assert areas.labels[plan.ALL_LLR] == "All of LLR"
+    assert areas.labels[city[0]] == f"{areas.ward_names[city[0]]} (ward, Leicester)"

@@ -389,6 +389,21 @@ def uploaded_venues(content: bytes, filename: str) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
+def _areas_of_interest(extracts_version: str) -> plan.AreasOfInterest:
+    from equity.planner import plan
+
+    return plan.areas_of_interest(
+        run("areas_of_type", area_type="la", la_code=None),
+        run("areas_of_type", area_type="ward", la_code=None),
+    )
+
+
+def areas_of_interest() -> plan.AreasOfInterest:
+    """The planner's area-of-interest choices (equity.planner.plan), one copy for all."""
+    return _areas_of_interest(extracts_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _planner_residents(extracts_version: str):
     from equity.planner import cli
 

@@ -18,26 +18,7 @@ plannable = [
     for indicator_id in catalog[catalog["value_type"] == "count"].index
     if plan.demand_level(cache.indicator_levels(indicator_id))
 ]
-la_names = cache.run("areas_of_type", area_type="la", la_code=None).set_index("area_code")[
-    "area_name"
-]
-wards = cache.run("areas_of_type", area_type="ward", la_code=None)
-ward_la = dict(zip(wards["area_code"], wards["la_code"], strict=True))
-ward_names = dict(zip(wards["area_code"], wards["area_name"], strict=True))
-city_first = sorted(la_names.index, key=lambda code: (code != config.CITY_CODE, la_names[code]))
-wards_city_first = wards.assign(
-    la_order=wards["la_code"].map(lambda code: (code != config.CITY_CODE, la_names.get(code, "")))
-).sort_values(["la_order", "area_name"])["area_code"]
-area_choices = [*city_first, plan.ALL_LLR, *wards_city_first]
-
-
-def area_label(code: str) -> str:
-    if code == plan.ALL_LLR:
-        return "All of LLR"
-    if code in ward_names:
-        return f"{ward_names[code]} (ward, {la_names.get(ward_la[code], '')})"
-    return la_names.get(code, code)
-
+areas = cache.areas_of_interest()
 
 st.title("Pop-up clinic planner")
 # Notices are shown after the widgets: they are raised while widgets read the URL.
@@ -62,10 +43,10 @@ with panel:
     within = state.selectbox(
         top[2],
         "Area of interest",
-        area_choices,
+        areas.codes,
         key="within",
         default=config.CITY_CODE,
-        format_func=area_label,
+        format_func=areas.labels.get,
         help="A local authority, all of LLR, or one ward (type to search).",
     )
     source = state.selectbox(
@@ -167,7 +148,7 @@ with panel:
             st.stop()
 
 try:
-    where = plan.area_filter(within, level, ward_la)
+    where = plan.area_filter(within, level, areas.ward_la)
     area_rows = cache.run(
         "people_missed_by_area",
         **plan.demand_query_params(
@@ -246,11 +227,11 @@ except plan.PlanInputError as error:
 result = chosen.result
 
 if where.note is not None:
-    place = la_names.get(where.la_code, "")
-elif within in ward_names:
-    place = f"{ward_names[within]} ward"
+    place = areas.la_names.get(where.la_code, "")
+elif within in areas.ward_names:
+    place = f"{areas.ward_names[within]} ward"
 else:
-    place = "LLR" if within == plan.ALL_LLR else la_names.get(within, within)
+    place = "LLR" if within == plan.ALL_LLR else areas.la_names.get(within, within)
 badges = chosen.badges
 layout.badges(badges)
 layout.headline(

@@ -113,6 +113,46 @@ class AreaFilter:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class AreasOfInterest:
+    """The planner's "Area of interest" choices, built once per extracts version and shared
+    by every session (England has ~8,000 wards: sorting and labelling them was most of a
+    planner rerun). Read-only."""
+
+    codes: list[str]  # the city, the other authorities, all of LLR, then wards (city's first)
+    labels: dict[str, str]  # code -> what the picker shows
+    la_names: dict[str, str]
+    ward_names: dict[str, str]
+    ward_la: dict[str, str]  # ward code -> its local authority's code
+
+
+def areas_of_interest(local_authorities: pd.DataFrame, wards: pd.DataFrame) -> AreasOfInterest:
+    """AreasOfInterest from areas_of_type rows (area_code, area_name, la_code)."""
+    la_names = dict(zip(local_authorities["area_code"], local_authorities["area_name"]))
+    ward_names = dict(zip(wards["area_code"], wards["area_name"], strict=True))
+    ward_la = dict(zip(wards["area_code"], wards["la_code"], strict=True))
+
+    def city_first(la_code: str) -> tuple[bool, str]:
+        return la_code != config.CITY_CODE, la_names.get(la_code, "")
+
+    authorities = sorted(la_names, key=city_first)
+    ward_codes = sorted(ward_names, key=lambda code: (city_first(ward_la[code]), ward_names[code]))
+    labels = {ALL_LLR: "All of LLR", **la_names}
+    labels.update(
+        {
+            code: f"{ward_names[code]} (ward, {la_names.get(ward_la[code], '')})"
+            for code in ward_codes
+        }
+    )
+    return AreasOfInterest(
+        codes=[*authorities, ALL_LLR, *ward_codes],
+        labels=labels,
+        la_names=la_names,
+        ward_names=ward_names,
+        ward_la=ward_la,
+    )
+
+
 def area_filter(area: str, level: str, ward_la_codes: Mapping[str, str]) -> AreaFilter:
     """Turn an area of interest (LA code, 'all' for LLR, or a ward code) into filters.
 
