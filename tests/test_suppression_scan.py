@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -94,19 +96,23 @@ def text_leaks(text: str, where: str) -> list[str]:
 
 
 class CapturedMedia:
-    """Keeps the in-memory media stores AppTest creates, so downloads can be read."""
+    """Keeps the media stores and file managers AppTest creates, so downloads can be read:
+    CSV files are written only when their button is clicked (a deferred download), which is
+    what executing the deferred callable here does."""
 
     stores: list[MemoryMediaFileStorage] = []
+    managers: list[MediaFileManager] = []
 
     @classmethod
     def install(cls, monkeypatch: pytest.MonkeyPatch) -> None:
-        real_init = MemoryMediaFileStorage.__init__
+        for kind, kept in ((MemoryMediaFileStorage, cls.stores), (MediaFileManager, cls.managers)):
+            real_init = kind.__init__
 
-        def init(self, *args, **kwargs):
-            real_init(self, *args, **kwargs)
-            cls.stores.append(self)
+            def init(self, *args, _real=real_init, _kept=kept, **kwargs):
+                _real(self, *args, **kwargs)
+                _kept.append(self)
 
-        monkeypatch.setattr(MemoryMediaFileStorage, "__init__", init)
+            monkeypatch.setattr(kind, "__init__", init)
 
     @classmethod
     def read(cls, url: str) -> bytes | None:
@@ -115,6 +121,18 @@ class CapturedMedia:
             try:
                 return bytes(store.get_file(filename).content)
             except Exception:  # not in this store
+                continue
+        return None
+
+    @classmethod
+    def download(cls, proto) -> bytes | None:
+        """A download button's file: its stored bytes, or its deferred callable's output."""
+        if not proto.deferred_file_id:
+            return cls.read(proto.url)
+        for manager in reversed(cls.managers):
+            try:
+                return cls.read(manager.execute_deferred(proto.deferred_file_id))
+            except MediaFileStorageError:  # not this manager's
                 continue
         return None
 
@@ -151,9 +169,11 @@ def page_leaks(at: AppTest, page: str) -> tuple[list[str], int]:
             leaks += frame_leaks(pd.json_normalize(records), f"{page} map layer/tooltip")
         leaks += text_leaks(json.dumps(spec.get("tooltip", "")), f"{page} map tooltip")
     for button in at.download_button:
-        if not button.proto.url.endswith(".csv"):
+        if button.label != "Download CSV":  # PNG, SVG and HTML are drawn from the same data
             continue
-        content = CapturedMedia.read(button.proto.url)
+        # written on click, not held as bytes by every session on every rerun
+        assert button.proto.deferred_file_id, f"{page}: {button.label!r} written eagerly"
+        content = CapturedMedia.download(button.proto)
         assert content is not None, f"{page}: CSV download {button.label!r} not found"
         scanned += 1
         lines = [

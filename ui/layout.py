@@ -207,12 +207,21 @@ def chart_as_table(source) -> None:
 def table(frame: pd.DataFrame, download: pd.DataFrame, name: str, badge_list: list[str]) -> None:
     """A table with a CSV download of the same rows (suppression applied, badges on top)."""
     st.dataframe(frame, hide_index=True, width="stretch")
+    csv_download(download, badge_list, f"{name}.csv", key=f"{name}-csv")
+
+
+def csv_download(frame: pd.DataFrame, badge_list: list[str], file_name: str, key: str) -> None:
+    """A "Download CSV" button whose file is written when it is clicked, not on every rerun:
+    written eagerly, each session's every table was CSV text held in the server's memory
+    (megabytes per table at England scale) and ~8% of an area profile's rerun."""
     st.download_button(
         "Download CSV",
-        exports.csv_bytes(download, badge_list),
-        file_name=f"{name}.csv",
+        lambda: exports.csv_bytes(frame, badge_list),
+        file_name=file_name,
         mime="text/csv",
-        key=f"{name}-csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
     )
 
 
@@ -229,6 +238,7 @@ __all__ = [
     "chart_as_table",
     "chart_data",
     "controls",
+    "csv_download",
     "draw",
     "labels",
     "presenter_mode",

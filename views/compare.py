@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from equity import compare, config, exports, labels, options, profile
+from equity import compare, config, labels, options, profile
 from ui import cache, controls, layout, state
 
 TABS = ["Overview", "Side by side", "Funnel plot", "Two indicators"]
@@ -129,11 +129,10 @@ with tabs[0]:
             )
             rows = event.selection.rows if event else []
             open_profile(wide["Code"].iloc[rows[0]] if rows else None, "rug")
-            st.download_button(
-                "Download CSV",
-                exports.csv_bytes(compare.rug_download(long), badges),
-                file_name=f"compare_overview_{level}_{within}.csv",
-                mime="text/csv",
+            layout.csv_download(
+                compare.rug_download(long),
+                badges,
+                f"compare_overview_{level}_{within}.csv",
                 key="rug-csv",
             )
 

@@ -194,3 +194,18 @@ def test_exported_map_svg_carries_its_legend(page: Page, app_url: str):
     assert re.search(r"51\.3%\s*–\s*68\.7%", svg)  # a legend class label
     assert "Source: NHS England" in svg
     full_page_screenshot(page, SCREENSHOTS / "map-full-width.png")
+
+
+def test_a_tables_csv_is_written_when_its_button_is_clicked(page: Page, app_url: str):
+    """CSV downloads are deferred (made on click, not on every rerun): the file still comes,
+    with its data badges as '#' lines above the rows."""
+    open_page(page, app_url, "map", title="Map")
+    page.get_by_text("download the map's data").click()  # the expander holding the table
+    button = page.get_by_role("button", name=re.compile("Download CSV")).first
+    expect(button).to_be_visible()
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.endswith(".csv")
+    text = download.value.path().read_text(encoding="utf-8")
+    assert text.startswith("# ")  # the modelled-data badge of the default selection
+    assert "E02002844" in text  # St Matthews & Highfields North is among the rows
