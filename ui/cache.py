@@ -293,6 +293,49 @@ def nearby_practice_table(
     return _nearby_practice_table(place, extracts_version())
 
 
+# --- compare areas ---------------------------------------------------------------------
+
+
+# The Compare page asks every indicator (~60 cached queries, each copied) and reshapes them
+# into the tartan rug on every rerun of every session; they depend only on these three.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _indicators_at_level(
+    level: str, la_code: str | None, benchmark: str, extracts_version: str
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    from equity import profile
+
+    catalog = run("indicator_catalog").set_index("indicator_id")
+    values = {}
+    for indicator_id in catalog.index:
+        breakdowns = query("indicator_breakdowns", extracts_version, indicator_id=indicator_id)
+        group = profile.default_group(breakdowns, level, catalog.loc[indicator_id])
+        if group is None:
+            continue
+        frame = query(
+            "area_values_with_benchmark",
+            extracts_version,
+            indicator_id=indicator_id,
+            level=level,
+            la_code=la_code,
+            benchmark_code=benchmark,
+            benchmark_type="region" if benchmark == config.LLR_CODE else "la",
+            **group,
+        )
+        if not frame.empty:
+            values[indicator_id] = frame
+    return values, compare.rug_long(values, catalog)
+
+
+def indicators_at_level(
+    level: str, la_code: str | None, benchmark: str
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Every indicator published at the level, for the areas within la_code (all: None), at
+    the catalog's default group and against `benchmark`; and compare.rug_long of them.
+    Copies of their own (copy-on-write) for the caller."""
+    values, long = _indicators_at_level(level, la_code, benchmark, extracts_version())
+    return {key: frame.copy(deep=False) for key, frame in values.items()}, long.copy(deep=False)
+
+
 # --- where to act -----------------------------------------------------------------------
 
 

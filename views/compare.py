@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from equity import compare, config, labels, options, profile
+from equity import compare, config, labels, options
 from ui import cache, controls, layout, state
 
 TABS = ["Overview", "Side by side", "Funnel plot", "Two indicators"]
@@ -32,26 +32,6 @@ def open_profile(code: str | None, source: str) -> None:
     st.switch_page(
         PROFILE_PAGE,
         query_params={"area": code, **({layout.PRESENT_KEY: "1"} if presenting else {})},
-    )
-
-
-def level_values(
-    indicator_id: str, level: str, la_code: str | None, benchmark: str
-) -> pd.DataFrame:
-    """One indicator for every area of the level, at the catalog's default group."""
-    indicator = catalog.loc[indicator_id]
-    breakdowns = cache.run("indicator_breakdowns", indicator_id=indicator_id)
-    group = profile.default_group(breakdowns, level, indicator)
-    if group is None:
-        return pd.DataFrame()
-    return cache.run(
-        "area_values_with_benchmark",
-        indicator_id=indicator_id,
-        level=level,
-        la_code=la_code,
-        benchmark_code=benchmark,
-        benchmark_type="region" if benchmark == config.LLR_CODE else "la",
-        **group,
     )
 
 
@@ -83,12 +63,7 @@ top[2].caption(
     f"Benchmark: **{benchmark_name}** (each area's parent). Groups: each indicator's default."
 )
 
-values = {
-    indicator_id: frame
-    for indicator_id in catalog.index
-    if not (frame := level_values(indicator_id, level, la_code, benchmark)).empty
-}
-long = compare.rug_long(values, catalog)
+values, long = cache.indicators_at_level(level, la_code, benchmark)
 # Indicators of every kind side by side: a badge for each kind present (each row's own
 # kind is in the CSV).
 badges = labels.data_badges(bool(long["is_synthetic"].any()), bool(long["is_modelled"].any()))
