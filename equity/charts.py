@@ -76,13 +76,13 @@ def ranked_bars(
         ),
         tooltip=tooltip,
     )
-    whiskers = base.mark_rule(color="#222").encode(x="lower_ci:Q", x2="upper_ci:Q")
+    whiskers = base.mark_rule(color="#222").encode(x=alt.X("lower_ci:Q"), x2=alt.X2("upper_ci:Q"))
     layers = [bars, whiskers]
     if benchmark_value is not None and pd.notna(benchmark_value):
         rule = (
             alt.Chart(pd.DataFrame({"benchmark": [benchmark_value], "label": [benchmark_label]}))
             .mark_rule(color="#000", strokeDash=[6, 3], size=2)
-            .encode(x="benchmark:Q", tooltip=[alt.Tooltip("label:N", title="Benchmark")])
+            .encode(x=alt.X("benchmark:Q"), tooltip=[alt.Tooltip("label:N", title="Benchmark")])
         )
         layers.append(rule)
     chart = alt.layer(*layers).properties(

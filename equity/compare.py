@@ -275,7 +275,7 @@ def funnel_chart(
         .encode(
             x=x,
             y=alt.Y("limit_value:Q", title="Percent"),
-            detail="limit:N",
+            detail=alt.Detail("limit:N"),
             strokeDash=alt.StrokeDash("Limit:N", title=None),
         )
     )
@@ -288,7 +288,7 @@ def funnel_chart(
         .mark_circle(size=70, opacity=0.9)
         .encode(
             x=x,
-            y="value:Q",
+            y=alt.Y("value:Q"),
             color=alt.Color(
                 "significance:N",
                 title="Compared with the limits",
@@ -307,7 +307,7 @@ def funnel_chart(
     names = (
         alt.Chart(shown[shown["labelled"]])
         .mark_text(align="left", dx=6, fontSize=11)
-        .encode(x=x, y="value:Q", text="area_name:N")
+        .encode(x=x, y=alt.Y("value:Q"), text=alt.Text("area_name:N"))
     )
     return alt.layer(limit_lines, dots, names).properties(
         title=alt.TitleParams(title, subtitle=labels.chart_subtitle(badges)), height=420

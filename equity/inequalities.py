@@ -248,9 +248,11 @@ def deprivation_chart(
         y=alt.Y("value:Q", title="%"),
         tooltip=tooltip,
     )
-    whiskers = base.mark_rule(color="#222", size=2).encode(y="lower_ci:Q", y2="upper_ci:Q")
+    whiskers = base.mark_rule(color="#222", size=2).encode(
+        y=alt.Y("lower_ci:Q"), y2=alt.Y2("upper_ci:Q")
+    )
     text = base.mark_text(dy=-8, fontSize=12).encode(
-        y="upper_ci:Q", text=alt.Text("value:Q", format=".0f")
+        y=alt.Y("upper_ci:Q"), text=alt.Text("value:Q", format=".0f")
     )
     layers = [bars, whiskers, text]
     if overall_value is not None and np.isfinite(overall_value):
@@ -258,7 +260,9 @@ def deprivation_chart(
         layers.append(
             alt.Chart(overall)
             .mark_rule(color="#000", strokeDash=[6, 3], size=2)
-            .encode(y="overall:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("overall:Q")])
+            .encode(
+                y=alt.Y("overall:Q"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("overall:Q")]
+            )
         )
     return alt.layer(*layers).properties(
         title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
@@ -305,9 +309,11 @@ def ethnic_chart(frame: pd.DataFrame, *, title: str, badges: list[str]) -> alt.L
         y=alt.Y("ethnic_group:N", sort=groups["ethnic_group"].tolist(), title=None)
     )
     bars = base.mark_bar(color="#0072B2").encode(x=alt.X("value:Q", title="%"), tooltip=tooltip)
-    whiskers = base.mark_rule(color="#222", size=2).encode(x="lower_ci:Q", x2="upper_ci:Q")
+    whiskers = base.mark_rule(color="#222", size=2).encode(
+        x=alt.X("lower_ci:Q"), x2=alt.X2("upper_ci:Q")
+    )
     text = base.mark_text(align="left", dx=4).encode(
-        x="upper_ci:Q", text=alt.Text("value:Q", format=".0f")
+        x=alt.X("upper_ci:Q"), text=alt.Text("value:Q", format=".0f")
     )
     layers = [bars, whiskers, text]
     everyone = data[data["ethnic_group"] == "All"]
@@ -316,7 +322,9 @@ def ethnic_chart(frame: pd.DataFrame, *, title: str, badges: list[str]) -> alt.L
         layers.append(
             alt.Chart(rule)
             .mark_rule(color="#000", strokeDash=[6, 3], size=2)
-            .encode(x="overall:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("overall:Q")])
+            .encode(
+                x=alt.X("overall:Q"), tooltip=[alt.Tooltip("label:N"), alt.Tooltip("overall:Q")]
+            )
         )
     note = "Bars: value; lines: 95% CI; dashed: everyone"
     return alt.layer(*layers).properties(
@@ -477,8 +485,8 @@ def life_expectancy_chart(
         y=alt.Y("value:Q", title="Life expectancy at birth (years)", scale=alt.Scale(zero=False)),
         tooltip=tooltip,
     )
-    whiskers = base.mark_rule(size=2).encode(y="lower_ci:Q", y2="upper_ci:Q")
-    line = base.mark_line(opacity=0.5).encode(y="value:Q")
+    whiskers = base.mark_rule(size=2).encode(y=alt.Y("lower_ci:Q"), y2=alt.Y2("upper_ci:Q"))
+    line = base.mark_line(opacity=0.5).encode(y=alt.Y("value:Q"))
     note = "Points: population-weighted mean of areas; lines: 95% CI"
     return alt.layer(line, whiskers, points).properties(
         title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
@@ -592,7 +600,7 @@ def audit_heatmap(
         .encode(tooltip=tooltip)
     )
     text = base.mark_text(fontSize=13).encode(
-        text="cell_text:N",
+        text=alt.Text("cell_text:N"),
         color=alt.condition(
             "isValid(datum.value) && datum.value < 60", alt.value("white"), alt.value("black")
         ),

@@ -529,8 +529,8 @@ def vega_map(
             alt.Chart(alt.Data(values=practices))
             .mark_circle(stroke="#282828", strokeWidth=1, opacity=0.9, cursor="pointer")
             .encode(
-                longitude="lon:Q",
-                latitude="lat:Q",
+                longitude=alt.Longitude("lon:Q"),
+                latitude=alt.Latitude("lat:Q"),
                 size=alt.Size("radius:Q", scale=alt.Scale(range=[30, 500]), legend=None),
                 color=colour,
                 tooltip=tooltip,
@@ -553,7 +553,13 @@ def vega_map(
                 strokeWidth=3 if halo else 0,
                 strokeOpacity=0.85,
             )
-            layers.append(text.encode(longitude="lon:Q", latitude="lat:Q", text="text:N"))
+            layers.append(
+                text.encode(
+                    longitude=alt.Longitude("lon:Q"),
+                    latitude=alt.Latitude("lat:Q"),
+                    text=alt.Text("text:N"),
+                )
+            )
     return (
         alt.layer(*layers)
         .project(type="mercator")

@@ -302,14 +302,20 @@ def spine_chart(
             title="← worse      LLR at centre      better →",
             axis=alt.Axis(labels=False, ticks=False, grid=False),
         ),
-        x2="pos_max:Q",
+        x2=alt.X2("pos_max:Q"),
     )
-    middle = base.mark_bar(color="#a9a9a9", size=16).encode(x="pos_q25:Q", x2="pos_q75:Q")
-    centre = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#000", size=2).encode(x="x:Q")
-    city = base.mark_tick(color="#000", thickness=3, size=20).encode(x="pos_la:Q")
-    whisker = base.mark_rule(color="#222", size=2).encode(x="pos_lower:Q", x2="pos_upper:Q")
+    middle = base.mark_bar(color="#a9a9a9", size=16).encode(
+        x=alt.X("pos_q25:Q"), x2=alt.X2("pos_q75:Q")
+    )
+    centre = (
+        alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#000", size=2).encode(x=alt.X("x:Q"))
+    )
+    city = base.mark_tick(color="#000", thickness=3, size=20).encode(x=alt.X("pos_la:Q"))
+    whisker = base.mark_rule(color="#222", size=2).encode(
+        x=alt.X("pos_lower:Q"), x2=alt.X2("pos_upper:Q")
+    )
     dot = base.mark_point(filled=True, size=160, stroke="#000", strokeWidth=1).encode(
-        x="pos_value:Q",
+        x=alt.X("pos_value:Q"),
         color=alt.Color(
             "compared_llr:N",
             title="Compared with LLR",
@@ -431,11 +437,11 @@ def trend_chart(
     base = alt.Chart(data).encode(x=alt.X("period_end:T", title="Period ending"))
     band = base.mark_area(opacity=0.25).encode(
         y=alt.Y("lower_ci:Q", title=axis_title),
-        y2="upper_ci:Q",
+        y2=alt.Y2("upper_ci:Q"),
         color=alt.Color("line:N", title=None, scale=place_scale(order)),
     )
     lines = base.mark_line(point=True).encode(
-        y="value:Q",
+        y=alt.Y("value:Q"),
         color=alt.Color(
             "line:N", title=None, scale=place_scale(order), legend=alt.Legend(orient="bottom")
         ),
@@ -495,13 +501,13 @@ def breakdown_chart(
     base = alt.Chart(data).encode(y=y, yOffset=offset)
     whiskers = base.mark_rule(size=2).encode(
         x=alt.X("lower_ci:Q", title="%"),
-        x2="upper_ci:Q",
+        x2=alt.X2("upper_ci:Q"),
         color=alt.Color(
             "where:N", title=None, scale=place_scale(order), legend=alt.Legend(orient="bottom")
         ),
     )
     dots = base.mark_point(filled=True, size=90).encode(
-        x="value:Q",
+        x=alt.X("value:Q"),
         color=alt.Color("where:N", scale=place_scale(order), legend=None),
         tooltip=[
             alt.Tooltip("where:N", title="Area"),

@@ -323,8 +323,8 @@ def series_chart(
         .mark_area(opacity=0.18)
         .encode(
             x=x,
-            y="lower_ci:Q",
-            y2="upper_ci:Q",
+            y=alt.Y("lower_ci:Q"),
+            y2=alt.Y2("upper_ci:Q"),
             color=colour,
         )
     )
@@ -353,17 +353,19 @@ def series_chart(
         marked = alt.Chart(marks)
         layers.append(
             marked.mark_rect(color="#999999", opacity=0.25).encode(
-                x="start:T", x2="end:T", tooltip=mark_tooltip
+                x=alt.X("start:T"), x2=alt.X2("end:T"), tooltip=mark_tooltip
             )
         )
         layers.append(
-            marked.mark_rule(color="#444444", size=2).encode(x="start:T", tooltip=mark_tooltip)
+            marked.mark_rule(color="#444444", size=2).encode(
+                x=alt.X("start:T"), tooltip=mark_tooltip
+            )
         )
         layers.append(
             # label at the top of the band, clear of the lines climbing below it
             marked.mark_text(
                 align="left", baseline="top", dx=6, dy=4, fontSize=12, color="#222"
-            ).encode(x="end:T", y=alt.value(0), text="label:N")
+            ).encode(x=alt.X("end:T"), y=alt.YValue(0), text=alt.Text("label:N"))
         )
     if marked_dates and names:
         first = data[data["series"] == names[0]]
@@ -375,11 +377,11 @@ def series_chart(
         if picked:
             points = pd.DataFrame(picked)
             points["text"] = [f"{v:.0f}%" for v in points["value"]]
-            dots = alt.Chart(points).encode(x="period_end:T", y="value:Q")
+            dots = alt.Chart(points).encode(x=alt.X("period_end:T"), y=alt.Y("value:Q"))
             layers.append(dots.mark_point(size=140, color="#000", filled=False, strokeWidth=2))
             layers.append(
                 dots.mark_text(dy=-14, fontSize=14, fontWeight="bold", color="#000").encode(
-                    text="text:N"
+                    text=alt.Text("text:N")
                 )
             )
     note = "Lines: value; bands: 95% CI; grey: interventions; circles: before/after dates"

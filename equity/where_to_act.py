@@ -182,7 +182,7 @@ def missed_chart(rows, dimension: str, title: str, badges: list[str]):
         data["data_note"] = " / ".join(badges)
         tooltip.append(alt.Tooltip("data_note:N", title="Data"))
     bars = base.mark_bar(color="#D55E00").encode(tooltip=tooltip)
-    text = base.mark_text(align="left", dx=4).encode(text="uptake:N")
+    text = base.mark_text(align="left", dx=4).encode(text=alt.Text("uptake:N"))
     return (bars + text).properties(
         title=alt.TitleParams(title, subtitle=subtitle), height=alt.Step(24)
     )

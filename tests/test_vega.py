@@ -5,6 +5,7 @@ it; the Map page's map is made once per selection and shared between sessions.""
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 
 import pandas as pd
@@ -27,22 +28,50 @@ PAGES_WITH_CHARTS = [
 ]
 
 
+# Channels given as text ("value:Q") or dicts make altair build a schema-to-class table
+# (json.dumps of hundreds of schemas) on every encode(): 14% of a loaded server's CPU.
+FROM_DICT_CALLERS: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def drawn_charts(extracts_dir) -> list:
-    """Every altair chart the pages above turned into Vega-Lite (a fresh map cache, so the
-    maps are made here and not found from an earlier test)."""
-    from ui import cache
+    """Every altair chart the pages above turned into Vega-Lite (fresh caches, so every chart
+    is made here and not found from an earlier test)."""
+    import streamlit as st
+    from altair.utils import schemapi
 
-    cache._map_view.clear()
     charts = []
     with pytest.MonkeyPatch.context() as patch:
         original = vega.spec_dict
         patch.setattr(
             vega, "spec_dict", lambda chart, **kw: charts.append(chart) or original(chart, **kw)
         )
+        real_from_dict = schemapi._FromDict.__init__
+
+        def from_dict(self, *args, **kwargs):
+            FROM_DICT_CALLERS.append(
+                next(
+                    (
+                        f"{f.filename}:{f.lineno}"
+                        for f in reversed(traceback.extract_stack())
+                        if "/equity/" in f.filename
+                    ),
+                    "outside equity/",
+                )  # fmt: skip
+            )
+            real_from_dict(self, *args, **kwargs)
+
+        patch.setattr(schemapi._FromDict, "__init__", from_dict)
         for page, params in PAGES_WITH_CHARTS:
+            st.cache_resource.clear()
+            st.cache_data.clear()
             open_page(page, params)
     return charts
+
+
+def test_charts_are_built_from_channel_objects_not_text(drawn_charts):
+    assert drawn_charts
+    assert FROM_DICT_CALLERS == [], "use alt.X('field:Q') etc., not 'field:Q' or a dict"
 
 
 def test_every_chart_the_pages_draw_is_valid_vega_lite(drawn_charts):
