@@ -126,8 +126,10 @@ def newcombe_difference(
 
 def value_on(series: pd.DataFrame, when: date) -> pd.Series | None:
     """The series row for the latest period ending on or before ``when``."""
-    periods = pd.to_datetime(series["period_end"]).dt.date
-    earlier = series[periods <= when]
+    # compared as datetime64, not as a Python date made for every row (that was most of a
+    # Trends rerun: called for each chosen date of each series)
+    periods = pd.to_datetime(series["period_end"]).to_numpy(dtype="datetime64[ns]")
+    earlier = series[periods <= np.datetime64(when, "ns")]
     if earlier.empty:
         return None
     return earlier.iloc[-1]
