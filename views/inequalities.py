@@ -163,15 +163,19 @@ with tabs[0]:
             if frame["denominator"].sum() > 0
             else None
         )
+        by_deprivation, by_deprivation_drawn = cache.built_chart(
+            inequalities.deprivation_chart,
+            presenting,
+            frame,
+            title=headline,
+            quantile_type=quantile_type,
+            badges=badges,
+            note=f"{note}. Dashed: all areas pooled",
+            overall_value=overall,
+        )
         layout.chart(
-            inequalities.deprivation_chart(
-                frame,
-                title=headline,
-                quantile_type=quantile_type,
-                badges=badges,
-                note=f"{note}. Dashed: all areas pooled",
-                overall_value=overall,
-            ),
+            by_deprivation,
+            spec_dict=by_deprivation_drawn,
             name=f"inequalities_{indicator_id}_{quantile_type}",
             presenting=presenting,
             how_to_read="sii",
