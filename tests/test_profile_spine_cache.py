@@ -43,15 +43,7 @@ def place_of(code: str, run) -> profile.Place:
     areas = pd.concat(
         [run("areas_of_type", area_type=t, la_code=None) for t in profile.AREA_TYPE_LABELS]
     )
-    row = profile.search_options(areas).set_index("area_code").loc[code]
-    return profile.Place(
-        code=code,
-        name=row["area_name"],
-        area_type=row["area_type"],
-        la_code=None if row["area_type"] == "la" or pd.isna(row["la_code"]) else row["la_code"],
-        lon=None if pd.isna(row["lon"]) else float(row["lon"]),
-        lat=None if pd.isna(row["lat"]) else float(row["lat"]),
-    )
+    return profile.area_picker(areas).place(code)
 
 
 def page_spine(place, catalog, run):
