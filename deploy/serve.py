@@ -116,7 +116,6 @@ def warm_workers(worker_ports: list[int], say: Callable[[str], None]) -> None:
     """Open every page once on each worker, the workers side by side (each its own core).
 
     A problem on a page is reported, not fatal: the page shows its own message to viewers.
-    Threads: the caller may already run an event loop (pytest with Playwright's sync API).
     """
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(worker_ports)) as pool:

@@ -15,6 +15,7 @@ viewer's first visit would.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,8 +82,10 @@ async def open_every_page(url: str, timeout: float = 120) -> Warmed:
 
 
 def warm(url: str, timeout: float = 120) -> Warmed:
-    """open_every_page, from synchronous code."""
-    return asyncio.run(open_every_page(url, timeout))
+    """open_every_page, from synchronous code: on a thread of its own, as the caller may
+    already run an event loop (pytest with Playwright's sync API), where asyncio.run fails."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, open_every_page(url, timeout)).result()
 
 
 if __name__ == "__main__":

@@ -18,3 +18,16 @@ def test_warming_opens_every_page_of_the_app_without_a_problem(tmp_path: Path) -
     assert "" in warmed.pages and "planner" in warmed.pages and "area" in warmed.pages
     assert said and said[-1].startswith("warmed 1 worker(s)")
     assert not any("warming the worker" in line for line in said)
+
+
+def test_warming_works_where_an_event_loop_already_runs(tmp_path: Path) -> None:
+    """As under pytest with Playwright's sync API, or in any asyncio program."""
+    import asyncio
+
+    with serve.running(1, serve.free_port(), tmp_path, proxy=False, warm=False) as cluster:
+
+        async def inside_a_loop() -> warm.Warmed:
+            return warm.warm(serve.stream_url(cluster.port))
+
+        warmed = asyncio.run(inside_a_loop())
+    assert warmed.problems == [] and len(warmed.pages) == 8
