@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import websockets
+
 from deploy import warm
 
 REPO = Path(__file__).resolve().parent.parent
@@ -115,15 +117,23 @@ def wait_until_healthy(port: int, process: subprocess.Popen, timeout: float = 60
 def warm_workers(worker_ports: list[int], say: Callable[[str], None]) -> None:
     """Open every page once on each worker, the workers side by side (each its own core).
 
-    A problem on a page is reported, not fatal: the page shows its own message to viewers.
+    A problem is reported, not fatal: a page shows its own message to viewers, and a worker
+    that could not be warmed (a timeout, a dropped connection) still serves, only colder.
     """
+
+    def warm_one(port: int) -> warm.Warmed:
+        try:
+            return warm.warm(stream_url(port))
+        except (OSError, TimeoutError, websockets.WebSocketException) as error:
+            return warm.Warmed(problems=[f"not warmed: {type(error).__name__}: {error}"])
+
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(worker_ports)) as pool:
-        found = list(pool.map(warm.warm, map(stream_url, worker_ports)))
+        found = list(pool.map(warm_one, worker_ports))
     for worker_port, warmed in zip(worker_ports, found):
         for problem in warmed.problems:
             say(f"warming the worker on port {worker_port}: {problem}")
-    say(f"warmed {len(worker_ports)} worker(s) in {time.monotonic() - started:.0f} s")
+    say(f"warming {len(worker_ports)} worker(s) took {time.monotonic() - started:.0f} s")
 
 
 def nginx_config(port: int, worker_ports: list[int], run_dir: Path) -> str:

@@ -16,7 +16,7 @@ def test_warming_opens_every_page_of_the_app_without_a_problem(tmp_path: Path) -
     # Every page of the navigation, the home page ("") among them, each once.
     assert len(warmed.pages) == len(set(warmed.pages)) == 8
     assert "" in warmed.pages and "planner" in warmed.pages and "area" in warmed.pages
-    assert said and said[-1].startswith("warmed 1 worker(s)")
+    assert said and said[-1].startswith("warming 1 worker(s) took")
     assert not any("warming the worker" in line for line in said)
 
 
@@ -31,3 +31,10 @@ def test_warming_works_where_an_event_loop_already_runs(tmp_path: Path) -> None:
 
         warmed = asyncio.run(inside_a_loop())
     assert warmed.problems == [] and len(warmed.pages) == 8
+
+
+def test_a_worker_that_cannot_be_warmed_is_reported_not_fatal() -> None:
+    said: list[str] = []
+    serve.warm_workers([serve.free_port()], said.append)  # nothing listens there
+    assert any("not warmed" in line for line in said), said
+    assert said[-1].startswith("warming 1 worker(s) took")
