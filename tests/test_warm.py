@@ -23,13 +23,16 @@ def test_warming_opens_every_page_of_the_app_without_a_problem(tmp_path: Path) -
 def test_warming_works_where_an_event_loop_already_runs(tmp_path: Path) -> None:
     """As under pytest with Playwright's sync API, or in any asyncio program."""
     import asyncio
+    import concurrent.futures
 
     with serve.running(1, serve.free_port(), tmp_path, proxy=False, warm=False) as cluster:
 
         async def inside_a_loop() -> warm.Warmed:
             return warm.warm(serve.stream_url(cluster.port))
 
-        warmed = asyncio.run(inside_a_loop())
+        # On a thread of its own: the full suite may already run Playwright's loop here.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            warmed = pool.submit(asyncio.run, inside_a_loop()).result()
     assert warmed.problems == [] and len(warmed.pages) == 8
 
 
