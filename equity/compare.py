@@ -670,6 +670,11 @@ def _gap_and_sii(by_decile: pd.DataFrame, count_column: str) -> tuple[float, flo
     return gap, (float(sii["sii"]) if sii else float("nan"))
 
 
+def usable_for_improvement(frame: pd.DataFrame) -> pd.DataFrame:
+    """The areas potential_for_improvement can count: with a numerator and a decile."""
+    return frame.dropna(subset=["numerator", "imd_decile"])
+
+
 def potential_for_improvement(
     frame: pd.DataFrame, benchmark_value: float, polarity: str, unit_of_change: str = "area"
 ) -> dict:

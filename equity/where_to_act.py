@@ -186,3 +186,70 @@ def missed_chart(rows, dimension: str, title: str, badges: list[str]):
     return (bars + text).properties(
         title=alt.TitleParams(title, subtitle=subtitle), height=alt.Step(24)
     )
+
+
+@dataclass(frozen=True)
+class TargetsView:
+    """What Where to act shows for one selection, up to the "who was missed" section. Shared
+    between sessions by the cache: read it, never change it (frames and dicts not copied)."""
+
+    frame: pd.DataFrame  # the selection's area_values_with_benchmark rows
+    ranked: pd.DataFrame  # targets.rank_targets of them, every area
+    worse: pd.DataFrame  # the ranked targets (significantly worse)
+    summary: Headline
+    bars: tuple  # (the ranked bars chart, its drawn dict)
+    city_map: tuple | None  # (the city's targets map, its drawn dict); None without areas
+    table: pd.DataFrame  # targets.display_table
+    download: pd.DataFrame  # targets.download_frame
+
+
+def targets_view(
+    frame: pd.DataFrame,
+    ranked: pd.DataFrame,
+    *,
+    indicator: pd.Series,
+    selection: Selection,
+    place_names: dict[str, str],
+    city_codes: set[str],
+    geometries: dict[str, dict],
+    draw,
+) -> TargetsView:
+    """The page's headline, ranked bars, city targets map and table for `ranked` (rows of
+    targets.rank_targets of `frame`); `draw` turns a chart into the dict the page draws."""
+    from equity import charts, targets, targets_map
+
+    summary = headline(ranked, indicator, selection, place_names)
+    worse = ranked[targets.is_target(ranked["rag"])]
+    bars = charts.ranked_bars(
+        worse if not worse.empty else ranked,
+        title=summary.chart_title,
+        unit=indicator["unit"],
+        benchmark_value=summary.benchmark_value,
+        benchmark_label=summary.benchmark_text,
+        badges=summary.badges,
+    )
+    city = ranked[ranked["area_code"].isin(city_codes)]
+    city_map = None
+    if not city.empty and geometries:
+        chart = targets_map.targets_map(
+            city,
+            geometries,
+            [code for code in worse["area_code"] if code in city_codes],
+            polarity=indicator["polarity"],
+            unit=indicator["unit"],
+            benchmark_name=summary.benchmark_text,
+            title="Target areas in Leicester (outlined)",
+            badges=summary.badges,
+            legend_title="Compared with the benchmark",
+        )
+        city_map = (chart, draw(chart))
+    return TargetsView(
+        frame=frame,
+        ranked=ranked,
+        worse=worse,
+        summary=summary,
+        bars=(bars, draw(bars)),
+        city_map=city_map,
+        table=targets.display_table(ranked, indicator["unit"]),
+        download=targets.download_frame(ranked),
+    )

@@ -33,55 +33,81 @@ def test_ranked_targets_are_rank_targets_of_the_selection_and_differ_by_age_band
         frame, ranked = cache.ranked_targets(chosen, polarity)
         pd.testing.assert_frame_equal(frame, area_values(chosen))
         pd.testing.assert_frame_equal(ranked, targets.rank_targets(frame, polarity, False))
+        ranked["area_name"] = "changed by the caller"  # copy-on-write: the cache keeps its own
+        assert (
+            cache.ranked_targets(chosen, polarity)[1]["area_name"] != "changed by the caller"
+        ).all()
         answers[age_band] = ranked
     assert not answers["50+"]["denominator"].equals(answers["All"]["denominator"])
 
 
-def test_cached_targets_map_draws_the_same_map(first_doses):
+def test_the_targets_view_draws_the_same_charts_and_is_shared(first_doses):
     selection, polarity = first_doses
-    _, ranked = cache.ranked_targets(selection, polarity)
+    frame, ranked = cache.ranked_targets(selection, polarity)
+    catalog = db.run_query("indicator_catalog").set_index("indicator_id")
+    indicator = catalog.loc[selection.indicator_id]
     city = set(
         db.run_query("areas_of_type", area_type="msoa", la_code=config.CITY_CODE)["area_code"]
     )
     areas = ranked[ranked["area_code"].isin(city)]
     worse = [c for c in ranked.loc[targets.is_target(ranked["rag"]), "area_code"] if c in city]
     assert worse  # St Matthews and others: the outline layer is not empty
-    spec = dict(
+    summary = where_to_act.headline(ranked, indicator, selection, {})
+    expected_map = targets_map.targets_map(
+        areas,
+        cache.level_geometries("msoa"),
+        worse,
         polarity=polarity,
         unit="percent",
-        benchmark_name="Leicester",
+        benchmark_name=summary.benchmark_text,
         title="Target areas in Leicester (outlined)",
-        badges=[],
+        badges=summary.badges,
         legend_title="Compared with the benchmark",
     )
-    expected = targets_map.targets_map(areas, cache.level_geometries("msoa"), worse, **spec)
-    first = cache.targets_map(areas, "msoa", worse, False, **spec)
-    again = cache.targets_map(areas, "msoa", worse, False, **spec)
-    assert again is first  # the second session gets the same objects, not a rebuild
-    chart, drawn = first
+    view = cache.targets_view(selection, False)
+    assert view.summary == summary
+    pd.testing.assert_frame_equal(view.ranked, ranked)
+    pd.testing.assert_frame_equal(view.worse, ranked[targets.is_target(ranked["rag"])])
+    chart, drawn = view.city_map
     assert json.dumps(chart.to_dict(), sort_keys=True) == json.dumps(
-        expected.to_dict(), sort_keys=True
+        expected_map.to_dict(), sort_keys=True
     )
-    assert drawn == layout.vega_lite(expected, False)
-    fewer, _ = cache.targets_map(areas, "msoa", worse[:1], False, **spec)
-    assert json.dumps(fewer.to_dict()) != json.dumps(expected.to_dict())
-    _, presented = cache.targets_map(areas, "msoa", worse, True, **spec)
-    assert presented == layout.vega_lite(expected, True) != drawn
+    assert drawn == layout.vega_lite(expected_map, False)
+    bars, bars_drawn = view.bars
+    assert bars_drawn["title"]["text"] == summary.chart_title
+    assert bars_drawn == layout.vega_lite(bars, False)
+    pd.testing.assert_frame_equal(view.table, targets.display_table(ranked, "percent"))
+
+    again = cache.targets_view(selection, False)
+    assert again.city_map is view.city_map and again.bars is view.bars  # shared, not rebuilt
+    again.ranked["area_name"] = "changed by the caller"  # a session's frames are its own
+    assert (
+        cache.targets_view(selection, False).ranked["area_name"] != "changed by the caller"
+    ).all()
+    presented = cache.targets_view(selection, True)
+    assert presented.city_map[1] == layout.vega_lite(expected_map, True) != drawn
+    other = cache.targets_view(dataclasses.replace(selection, age_band="All"), False)
+    assert other.summary.sentence != view.summary.sentence
 
 
 def test_cached_judging_and_missed_by_group_match_their_functions(first_doses):
     selection, polarity = first_doses
     frame, ranked = cache.ranked_targets(selection, polarity)
     for k in (3, 5):
-        pd.testing.assert_series_equal(
-            cache.probability_worst(frame, polarity, k),
-            compare.probability_worst(frame, polarity, k),
-        )
-    usable = frame.dropna(subset=["numerator", "imd_decile"])
+        chances = cache.probability_worst(selection, polarity, k)
+        pd.testing.assert_series_equal(chances, compare.probability_worst(frame, polarity, k))
+        chances.iloc[0] = -1.0  # a caller's change stays its own (copy-on-write)
+        assert cache.probability_worst(selection, polarity, k).iloc[0] != -1.0
+    usable = compare.usable_for_improvement(frame)
+    assert 0 < len(usable) <= len(frame)
     for unit in ("area", "decile"):
         assert cache.potential_for_improvement(
-            usable, 80.0, polarity, unit
+            selection, polarity, 80.0, unit
         ) == compare.potential_for_improvement(usable, 80.0, polarity, unit)
+    other = dataclasses.replace(selection, age_band="All")
+    assert cache.potential_for_improvement(
+        other, polarity, 80.0, "area"
+    ) != cache.potential_for_improvement(selection, polarity, 80.0, "area")
     for area_code in ranked["area_code"].head(2):
         params = dict(
             indicator_id=selection.indicator_id,

@@ -13,6 +13,7 @@ is the one-second memo of the fingerprint, behind a lock.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import date
@@ -340,59 +341,100 @@ def indicators_at_level(
 
 
 # Each of these took tens of milliseconds of every rerun (the map's spec ~0.2 s) for the same
-# selection; the data arguments are small (one row per area), so hashing them for the key
-# costs a few milliseconds.
-@st.cache_data(show_spinner=False, max_entries=64)
+# selection. st.cache_resource, keyed by the selection: cache_data hashed the frames for the
+# key and unpickled a copy on every hit, ~20% of an England-scale rerun; callers get
+# copy-on-write shallow copies, as from run().
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _ranked_targets(
     selection: Selection, polarity: str, extracts_version: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     params = selection.query_params(benchmark_type(selection.benchmark_code, selection.level))
-    frame = run("area_values_with_benchmark", **params)
+    frame = query("area_values_with_benchmark", extracts_version, **params)
     return frame, targets.rank_targets(frame, polarity, only_worse=False)
 
 
 def ranked_targets(selection: Selection, polarity: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the selection's area_values_with_benchmark rows, targets.rank_targets of them)."""
-    return _ranked_targets(selection, polarity, extracts_version())
+    frame, ranked = _ranked_targets(selection, polarity, extracts_version())
+    return frame.copy(deep=False), ranked.copy(deep=False)
 
 
-# st.cache_resource: one chart and one drawn dict shared by every session (cache_data would
-# unpickle the chart and convert it to a dict again on each rerun); nothing changes them.
+# st.cache_resource: one view (charts, drawn dicts, table) shared by every session and keyed by
+# the selection, not by frames: hashing the ranked frames for chart keys was ~20% of an
+# England-scale rerun, and cache_data would unpickle the charts on each hit.
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _targets_map(
-    areas: pd.DataFrame,
-    level: str,
-    target_codes: list[str],
-    presenting: bool,
-    extracts_version: str,
-    **spec,
-) -> tuple[alt.LayerChart, dict]:
-    from equity import targets_map
+def _targets_view(
+    selection: Selection, presenting: bool, extracts_version: str
+) -> where_to_act.TargetsView:
     from ui import layout
 
-    chart = targets_map.targets_map(areas, level_geometries(level), target_codes, **spec)
-    return chart, layout.vega_lite(chart, presenting)
+    indicator = query("indicator_catalog", extracts_version).set_index("indicator_id")
+    indicator = indicator.loc[selection.indicator_id]
+    frame, ranked = _ranked_targets(selection, indicator["polarity"], extracts_version)
+    la_names = query("areas_of_type", extracts_version, area_type="la", la_code=None)
+    city = query(
+        "areas_of_type", extracts_version, area_type=selection.level, la_code=config.CITY_CODE
+    )
+    return where_to_act.targets_view(
+        frame,
+        ranked,
+        indicator=indicator,
+        selection=selection,
+        place_names=dict(zip(la_names["area_code"], la_names["area_name"])),
+        city_codes=set(city["area_code"]),
+        geometries=level_geometries(selection.level),
+        draw=lambda chart: layout.vega_lite(chart, presenting),
+    )
 
 
-def targets_map(
-    areas: pd.DataFrame, level: str, target_codes: list[str], presenting: bool, **spec
-) -> tuple[alt.LayerChart, dict]:
-    """equity.targets_map.targets_map over the level's geometries, and the dict it is drawn
-    from (layout.vega_lite)."""
-    return _targets_map(areas, level, target_codes, presenting, extracts_version(), **spec)
+def targets_view(selection: Selection, presenting: bool) -> where_to_act.TargetsView:
+    """Where to act's headline, charts and table for a selection (equity.where_to_act
+    .targets_view), shared across reruns and sessions; its frames are the caller's own
+    copy-on-write copies (the charts and dicts are shared: read them only)."""
+    view = _targets_view(selection, presenting, extracts_version())
+    return dataclasses.replace(
+        view,
+        frame=view.frame.copy(deep=False),
+        ranked=view.ranked.copy(deep=False),
+        worse=view.worse.copy(deep=False),
+    )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def probability_worst(frame: pd.DataFrame, polarity: str, k: int) -> pd.Series:
-    """compare.probability_worst (10,000 seeded draws per area)."""
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _probability_worst(
+    selection: Selection, polarity: str, k: int, extracts_version: str
+) -> pd.Series:
+    frame, _ = _ranked_targets(selection, polarity, extracts_version)
     return compare.probability_worst(frame, polarity, k)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def potential_for_improvement(
-    frame: pd.DataFrame, benchmark_value: float, polarity: str, unit_of_change: str
+def probability_worst(selection: Selection, polarity: str, k: int) -> pd.Series:
+    """compare.probability_worst (10,000 seeded draws per area) of the selection's areas."""
+    return _probability_worst(selection, polarity, k, extracts_version()).copy(deep=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _potential_for_improvement(
+    selection: Selection,
+    polarity: str,
+    benchmark_value: float,
+    unit_of_change: str,
+    extracts_version: str,
 ) -> dict:
-    return compare.potential_for_improvement(frame, benchmark_value, polarity, unit_of_change)
+    frame, _ = _ranked_targets(selection, polarity, extracts_version)
+    usable = compare.usable_for_improvement(frame)
+    return compare.potential_for_improvement(usable, benchmark_value, polarity, unit_of_change)
+
+
+def potential_for_improvement(
+    selection: Selection, polarity: str, benchmark_value: float, unit_of_change: str
+) -> dict:
+    """compare.potential_for_improvement over the selection's usable areas (a copy)."""
+    return dict(
+        _potential_for_improvement(
+            selection, polarity, benchmark_value, unit_of_change, extracts_version()
+        )
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

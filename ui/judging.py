@@ -11,20 +11,24 @@ import streamlit as st
 
 from equity import compare, config, labels, stats
 from equity.schema import JUDGED_POLARITIES
+from equity.selection import Selection
 from ui import cache, layout, state
 
 IMPROVE_UNITS = {"area": "every area", "decile": "every deprivation decile"}
 
 
-def rank_certainty(frame: pd.DataFrame, ranked: pd.DataFrame, polarity: str, name: str) -> None:
-    """How sure is the ranking? P(truly among the k worst) beside each ranked area."""
+def rank_certainty(
+    selection: Selection, frame: pd.DataFrame, ranked: pd.DataFrame, polarity: str, name: str
+) -> None:
+    """How sure is the ranking? P(truly among the k worst) beside each ranked area of the
+    selection (frame and ranked: its cache.ranked_targets)."""
     if polarity not in JUDGED_POLARITIES or ranked.empty:
         return
     st.header("How sure is the ranking?")
     k = state.number(st, "How many worst areas (k)", key="k", default=3, min_value=1, max_value=50)
     state.show_notices()  # the page showed its notices before this section read the URL
     k = min(k, len(frame))
-    chances = cache.probability_worst(frame, polarity, k)
+    chances = cache.probability_worst(selection, polarity, k)
     small = stats.is_disclosive(frame["numerator"]) | stats.is_disclosive(frame["denominator"])
     hidden = set(frame.loc[small, "area_code"])
     # Likeliest first: the people-missed rank and the worst values need not agree.
@@ -59,14 +63,15 @@ def rank_certainty(frame: pd.DataFrame, ranked: pd.DataFrame, polarity: str, nam
 
 
 def potential_for_improvement(
-    frame: pd.DataFrame, polarity: str, benchmark_value, benchmark_code: str, badges: list[str]
+    selection: Selection, frame: pd.DataFrame, polarity: str, benchmark_value, badges: list[str]
 ) -> None:
-    """If everyone below the benchmark reached it: people, overall value, gap and SII."""
+    """If everyone below the benchmark reached it: people, overall value, gap and SII (frame:
+    the selection's cache.ranked_targets rows)."""
     from ui import controls
 
     names = {config.LLR_CODE: "LLR", **controls.la_names().to_dict()}
-    benchmark_name = names.get(benchmark_code, benchmark_code)
-    usable = frame.dropna(subset=["numerator", "imd_decile"])
+    benchmark_name = names.get(selection.benchmark_code, selection.benchmark_code)
+    usable = compare.usable_for_improvement(frame)
     if polarity not in JUDGED_POLARITIES or usable.empty or pd.isna(benchmark_value):
         return
     st.header("Potential for improvement")
@@ -77,7 +82,7 @@ def potential_for_improvement(
         key="improve",
         format_func=IMPROVE_UNITS.get,
     )
-    result = cache.potential_for_improvement(usable, float(benchmark_value), polarity, unit)
+    result = cache.potential_for_improvement(selection, polarity, float(benchmark_value), unit)
     people = result["people"]
     small = bool(stats.is_disclosive(round(people)))
     people_text = labels.SUPPRESSED if small else f"{people:,.0f}"

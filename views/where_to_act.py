@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from equity import charts, config, labels, maps, targets, where_to_act
+from equity import config, labels, maps, where_to_act
 from equity.schema import HIGHER_IS_BETTER
 from ui import cache, controls, judging, layout, state
 
@@ -20,8 +20,8 @@ with panel:
 indicator_id, level, period = selection.indicator_id, selection.level, selection.on_or_before
 with notices:
     state.show_notices()
-frame, ranked = cache.ranked_targets(selection, indicator["polarity"])
-summary = where_to_act.headline(ranked, indicator, selection, controls.la_names().to_dict())
+view = cache.targets_view(selection, presenting)
+frame, ranked, worse, summary = view.frame, view.ranked, view.worse, view.summary
 
 layout.badges(summary.badges)
 layout.headline(summary.sentence, presenting)
@@ -32,20 +32,10 @@ metrics[0].metric("Benchmark", summary.benchmark_text)
 metrics[1].metric(summary.count_label, summary.worse_count)
 metrics[2].metric(summary.people_label, summary.missed_text)
 
-worse = ranked[targets.is_target(ranked["rag"])]
 # Side by side on a screen; one under the other when presenting (bigger text, less width).
 bars_column, map_column = st.columns([3, 2]) if not presenting else (st.container(), st.container())
 with bars_column:
-    bars, bars_drawn = cache.built_chart(
-        charts.ranked_bars,
-        presenting,
-        worse if not worse.empty else ranked,
-        title=summary.chart_title,
-        unit=indicator["unit"],
-        benchmark_value=summary.benchmark_value,
-        benchmark_label=summary.benchmark_text,
-        badges=summary.badges,
-    )
+    bars, bars_drawn = view.bars
     layout.chart(
         bars,
         spec_dict=bars_drawn,
@@ -55,26 +45,10 @@ with bars_column:
     )
 with map_column:
     # The city's areas, the targets outlined and named; a click opens the area's profile.
-    city_codes = set(
-        cache.run("areas_of_type", area_type=level, la_code=config.CITY_CODE)["area_code"]
-    )
-    city = ranked[ranked["area_code"].isin(city_codes)]
-    geometries = cache.level_geometries(level)
-    if not city.empty and geometries:
+    if view.city_map is not None:
         layout.map_labels_pass_clicks()
         with st.container(key="map"):
-            city_map, city_map_drawn = cache.targets_map(
-                city,
-                level,
-                [c for c in worse["area_code"] if c in city_codes],
-                presenting,
-                polarity=indicator["polarity"],
-                unit=indicator["unit"],
-                benchmark_name=summary.benchmark_text,
-                title="Target areas in Leicester (outlined)",
-                badges=summary.badges,
-                legend_title="Compared with the benchmark",
-            )
+            city_map, city_map_drawn = view.city_map
             event = layout.chart(
                 city_map,
                 spec_dict=city_map_drawn,
@@ -96,8 +70,8 @@ with map_column:
         if clicked is None:
             st.session_state.pop("_targets_map_opened", None)
 layout.table(
-    targets.display_table(ranked, indicator["unit"]),
-    targets.download_frame(ranked),
+    view.table,
+    view.download,
     name=f"where_to_act_{indicator_id}_{level}_{period.isoformat()}",
     badge_list=summary.badges,
 )
@@ -127,15 +101,19 @@ if worse_codes:
         if by_age.empty:
             st.caption("No age breakdown is published for this indicator.")
         else:
-            layout.chart(
-                where_to_act.missed_chart(
-                    by_age,
-                    "age_band",
-                    f"{names[chosen]}: not reached, by age",
-                    labels.data_badges(
-                        bool(by_age["is_synthetic"].any()), bool(by_age["is_modelled"].any())
-                    ),
+            by_age_chart, by_age_drawn = cache.built_chart(
+                where_to_act.missed_chart,
+                presenting,
+                by_age,
+                "age_band",
+                f"{names[chosen]}: not reached, by age",
+                labels.data_badges(
+                    bool(by_age["is_synthetic"].any()), bool(by_age["is_modelled"].any())
                 ),
+            )
+            layout.chart(
+                by_age_chart,
+                spec_dict=by_age_drawn,
                 name=f"missed_by_age_{chosen}",
                 presenting=presenting,
             )
@@ -148,13 +126,17 @@ if worse_codes:
             if by_group.empty:
                 st.caption("The demo extract has no ethnic breakdown for this area.")
             else:
+                by_group_chart, by_group_drawn = cache.built_chart(
+                    where_to_act.missed_chart,
+                    presenting,
+                    by_group,
+                    "ethnic_group",
+                    f"{names[chosen]}: not reached, by ethnic group ({selection.age_band})",
+                    [labels.SYNTHETIC_BADGE],
+                )
                 layout.chart(
-                    where_to_act.missed_chart(
-                        by_group,
-                        "ethnic_group",
-                        f"{names[chosen]}: not reached, by ethnic group ({selection.age_band})",
-                        [labels.SYNTHETIC_BADGE],
-                    ),
+                    by_group_chart,
+                    spec_dict=by_group_drawn,
                     name=f"missed_by_ethnic_group_{chosen}",
                     presenting=presenting,
                 )
@@ -186,7 +168,9 @@ if worse_codes:
         icon=":material/trending_up:",
     )
 
-judging.rank_certainty(frame, ranked, indicator["polarity"], f"where_to_act_{indicator_id}")
+judging.rank_certainty(
+    selection, frame, ranked, indicator["polarity"], f"where_to_act_{indicator_id}"
+)
 judging.potential_for_improvement(
-    frame, indicator["polarity"], summary.benchmark_value, selection.benchmark_code, summary.badges
+    selection, frame, indicator["polarity"], summary.benchmark_value, summary.badges
 )
