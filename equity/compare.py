@@ -793,6 +793,14 @@ recomputed from the changed counts.
 """.strip()
 
 
+REACH_EFFECT_COLUMNS = {"numerator", "denominator", "people_missed", "covered", "imd_quintile"}
+
+
+def has_reach_effect(demand: pd.DataFrame) -> bool:
+    """Whether reach_effect can be worked out: the counts and quintiles are there."""
+    return REACH_EFFECT_COLUMNS <= set(demand.columns) and not demand["numerator"].isna().all()
+
+
 def reach_effect(demand: pd.DataFrame, quantile_column: str = "imd_quintile") -> dict:
     """The planner's loop: if everyone missed within reach of the chosen sites were
     reached (vaccinated), how the whole area's value, the most-to-least deprived gap and

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 import warnings
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -330,6 +331,22 @@ def practice_points(ranked: pd.DataFrame) -> list[dict]:
         )
         records.append(record)
     return records
+
+
+class DrawnOnceDeck(pdk.Deck):
+    """A deck kept in a cache and drawn unchanged by many reruns and sessions: st.pydeck_chart
+    asks for its JSON on every rerun, which for the planner's ~6,000 dots was ~30% of the
+    page's rerun, so it is made once. Never change such a deck after it is first drawn."""
+
+    def to_json(self) -> str:
+        # kept outside the deck: pydeck serialises every attribute of the instance
+        text = _DRAWN_JSON.get(self)
+        if text is None:
+            text = _DRAWN_JSON[self] = super().to_json()
+        return text
+
+
+_DRAWN_JSON: weakref.WeakKeyDictionary[DrawnOnceDeck, str] = weakref.WeakKeyDictionary()
 
 
 def build_deck(

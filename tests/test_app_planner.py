@@ -121,10 +121,15 @@ def test_the_plan_map_is_built_once_for_every_viewer_of_the_same_plan(extracts_d
         return real(*args, **kwargs)
 
     monkeypatch.setattr(presentation, "plan_deck", counted)
-    cache._plan_deck.clear()
+    cache._plan_view.clear()
     viewers = [open_page("views/planner.py"), open_page("views/planner.py")]
     decks = [at.get("deck_gl_json_chart")[0].proto.json for at in viewers]
     assert decks[0] == decks[1] and "area_outlines" in decks[0]
     assert len(built) == 1  # the second viewer got the first one's map
     viewers[0].number_input(key="p").set_value(3).run()  # another plan: another map
     assert len(built) == 2
+    viewers[1].run()  # a rerun of the same plan (a click elsewhere) rebuilds nothing
+    assert len(built) == 2
+    viewers[1].text_input(key="keep_postcode").input("LE1 1PL").run()  # another question
+    assert not viewers[1].exception and len(built) == 3
+    assert "postcode-LE11PL" in viewers[1].get("deck_gl_json_chart")[0].proto.json

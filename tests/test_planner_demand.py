@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import subprocess
 import sys
 from datetime import date
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydeck as pdk
 import pytest
 
 from equity import db
@@ -427,8 +429,12 @@ def test_network_plan_map_draws_the_walking_isochrone():
     inputs = plan.prepare(homes, "msoa", plan.SOURCE_VENUES, 1000.0, venues=site, network=network)
     chosen = plan.choose_sites(inputs, 1, 1000.0)
     assert len(chosen.catchments["S"]) == 3
-    deck_json = presentation.plan_deck(chosen).to_json()
+    deck = presentation.plan_deck(chosen)
+    deck_json = deck.to_json()
     assert "walking_catchments" in deck_json
+    # drawn on every rerun, serialised once: the same text as pydeck's own, not remade
+    assert deck.to_json() is deck_json
+    assert json.loads(deck_json) == json.loads(pdk.Deck.to_json(deck))
     tooltips = presentation.map_frames(chosen)["demand"]["tooltip"].tolist()
     assert "no chosen site within a 1,000 m walk" in tooltips[0]
 

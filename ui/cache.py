@@ -512,41 +512,99 @@ def walk_network():
     return _walk_network(extracts_version())
 
 
-@st.cache_data(show_spinner="Choosing sites…", max_entries=64)
-def choose_sites(inputs: plan.PlanInputs, p: int, radius_m: float, must_keep: tuple):
+# The planner's inputs and plans are keyed by the page's question (a few strings and numbers),
+# never by the prepared frames: hashing ~6,000 demand points and the candidates for every
+# cache lookup, unpickling the plan (st.cache_data) and re-preparing the inputs were over
+# half of a Planner rerun. Shared by reference (st.cache_resource); nothing changes them.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _plan_inputs(question: plan.PlanQuestion, extracts_version: str) -> plan.PlanInputs:
     from equity.planner import plan
 
-    return plan.choose_sites(inputs, p, radius_m, must_keep)
+    areas = _areas_of_interest(extracts_version)
+    where = plan.area_filter(question.within, question.level, areas.ward_la)
+    area_rows = query(
+        "people_missed_by_area",
+        extracts_version,
+        **plan.demand_query_params(
+            question.indicator_id,
+            question.period,
+            question.level,
+            where,
+            sex=question.sex,
+            age_band=question.age_band,
+            ethnic_group=question.ethnic_group,
+        ),
+    )
+    venues = None
+    if question.source == plan.SOURCE_VENUES and question.venues_file is not None:
+        name, content = question.venues_file
+        venues = uploaded_venues(content, name)
+    return plan.prepare(
+        area_rows,
+        question.level,
+        question.source,
+        radius_m=question.radius_m,
+        core20_weight=question.core20_weight,
+        practices=practice_list() if question.source == plan.SOURCE_PRACTICES else None,
+        venues=venues,
+        demand_mode=question.demand_mode,
+        people=_planner_residents(extracts_version),
+        age_band=question.age_band,
+        detour=question.detour,
+        network=_walk_network(extracts_version),
+    )
 
 
-# The planner's map holds a dot per demand point (~6,000 postcodes with spread demand):
-# building it was over a third of a Planner rerun. One deck per plan and outline, shared by
-# every session (st.cache_resource: st.pydeck_chart only reads it).
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _plan_deck(
-    inputs: plan.PlanInputs,
+def plan_inputs(question: plan.PlanQuestion) -> plan.PlanInputs:
+    """plan.prepare for the question: demand points and candidate sites (raises
+    PlanInputError when there is nothing to plan)."""
+    return _plan_inputs(question, extracts_version())
+
+
+@st.cache_resource(show_spinner="Choosing sites…", max_entries=16)
+def _plan_view(
+    question: plan.PlanQuestion,
     p: int,
-    radius_m: float,
-    must_keep: tuple,
-    level: str,
-    outline_codes: tuple[str, ...],
+    must_keep: tuple[str, ...],
+    keep_postcode: str,
     extracts_version: str,
 ):
-    from equity.planner import presentation
+    from equity import search
+    from equity.planner import plan, presentation, spread
 
-    geometries = level_geometries(level)
-    outlines = {code: geometries[code] for code in outline_codes if code in geometries}
-    return presentation.plan_deck(choose_sites(inputs, p, radius_m, must_keep), outlines)
+    postcode = (None, "")
+    if keep_postcode:
+        postcode = search.postcode_site(
+            keep_postcode, lambda code: query("postcode_lookup", extracts_version, postcode=code)
+        )
+    centroid_inputs = None
+    if question.demand_mode == spread.DEMAND_SPREAD:
+        centroids = dataclasses.replace(question, demand_mode=spread.DEMAND_CENTROID)
+        centroid_inputs = _plan_inputs(centroids, extracts_version)
+    where = plan.area_filter(
+        question.within, question.level, _areas_of_interest(extracts_version).ward_la
+    )
+    outline_areas = query(
+        "areas_of_type", extracts_version, area_type=question.level, la_code=where.la_code
+    )
+    if where.ward_code:
+        outline_areas = outline_areas[outline_areas["ward_code"] == where.ward_code]
+    geometries = level_geometries(question.level)
+    return presentation.plan_view(
+        _plan_inputs(question, extracts_version),
+        p,
+        question.radius_m,
+        must_keep,
+        postcode=postcode,
+        centroid_inputs=centroid_inputs,
+        outlines={c: geometries[c] for c in outline_areas["area_code"] if c in geometries},
+        level=question.level,
+        people=_planner_residents(extracts_version),
+        age_band=question.age_band,
+    )
 
 
-def plan_deck(
-    inputs: plan.PlanInputs,
-    p: int,
-    radius_m: float,
-    must_keep: tuple,
-    level: str,
-    outline_codes: tuple[str, ...],
-):
-    """presentation.plan_deck for choose_sites(inputs, p, radius_m, must_keep), with the
-    level's outlines of `outline_codes` for orientation, shared across sessions."""
-    return _plan_deck(inputs, p, radius_m, must_keep, level, outline_codes, extracts_version())
+def plan_view(question: plan.PlanQuestion, p: int, must_keep: tuple[str, ...], keep_postcode: str):
+    """presentation.plan_view for the question: p sites, the must-keep sites and the site at
+    keep_postcode (if it is a known postcode) kept; shared across reruns and sessions."""
+    return _plan_view(question, p, must_keep, keep_postcode.strip(), extracts_version())

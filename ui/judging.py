@@ -131,13 +131,12 @@ def difference_in_differences(
     st.caption(compare.DID_METHOD)
 
 
-def plan_effect(demand: pd.DataFrame, badges: list[str]) -> None:
+def plan_effect(result: dict | None, badges: list[str]) -> None:
     """The planner's loop: the people the chosen sites reach, if vaccinated, move the
-    area's uptake, the quintile gap and the SII by how much."""
-    needed = {"numerator", "denominator", "people_missed", "covered", "imd_quintile"}
-    if not needed <= set(demand.columns) or demand["numerator"].isna().all():
+    area's uptake, the quintile gap and the SII by how much (result: compare.reach_effect
+    of the plan's demand, None when it cannot be worked out)."""
+    if result is None:
         return
-    result = compare.reach_effect(demand)
     table = compare.improvement_table(result).rename(
         columns={"If all reached the benchmark": "If everyone within reach came"}
     )

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from equity import config, options, search
+from equity import config, options
 from equity.labels import escape_markdown
 from equity.planner import optimise, plan, presentation, spread, venues, walking
 from ui import cache, controls, help, judging, layout, state
@@ -117,7 +117,7 @@ with panel:
         if network is not None
         else f"No street network loaded: walk = straight line × {detour_percent / 100:g}."
     )
-    venue_sites = None
+    venues_file = None  # (name, content) once the uploaded file has been read cleanly
     if source == plan.SOURCE_VENUES:
         upload = st.file_uploader(
             "Venues CSV: a name column and latitude/longitude or postcode columns",
@@ -135,7 +135,8 @@ with panel:
                 state.show_notices()
             st.stop()
         try:
-            venue_sites = cache.uploaded_venues(upload.getvalue(), upload.name)
+            cache.uploaded_venues(upload.getvalue(), upload.name)  # raises on a bad file
+            venues_file = (upload.name, upload.getvalue())
         except venues.VenueFileError as error:
             hidden = error.total_problems - len(error.problems)
             lines = [*error.problems, *([f"… and {hidden} more"] if hidden else [])]
@@ -147,34 +148,24 @@ with panel:
                 state.show_notices()
             st.stop()
 
+where = plan.area_filter(within, level, areas.ward_la)
+question = plan.PlanQuestion(
+    indicator_id=indicator_id,
+    period=period,
+    level=level,
+    within=within,
+    source=source,
+    age_band=age_band,
+    sex=sex,
+    ethnic_group=ethnic_group,
+    core20_weight=float(core20_weight),
+    radius_m=float(radius_m),
+    demand_mode=demand_mode,
+    detour=detour_percent / 100,
+    venues_file=venues_file,
+)
 try:
-    where = plan.area_filter(within, level, areas.ward_la)
-    area_rows = cache.run(
-        "people_missed_by_area",
-        **plan.demand_query_params(
-            indicator_id, period, level, where, sex=sex, age_band=age_band,
-            ethnic_group=ethnic_group,
-        ),
-    )  # fmt: skip
-    people = cache.planner_residents()
-
-    def planner_inputs(mode: str) -> plan.PlanInputs:
-        return plan.prepare(
-            area_rows,
-            level,
-            source,
-            radius_m=float(radius_m),
-            core20_weight=float(core20_weight),
-            practices=cache.practice_list() if source == plan.SOURCE_PRACTICES else None,
-            venues=venue_sites,
-            demand_mode=mode,
-            people=people,
-            age_band=age_band,
-            detour=detour_percent / 100,
-            network=network,
-        )
-
-    inputs = planner_inputs(demand_mode)
+    inputs = cache.plan_inputs(question)
 except plan.PlanInputError as error:
     with notices:
         state.show_notices()
@@ -197,33 +188,17 @@ with panel:
         placeholder="e.g. LE1 1PL",
         help="A venue already booked, given by its postcode: always chosen.",
     )
-postcode_site = None
-if keep_postcode.strip():
-    postcode_site, problem = search.postcode_site(
-        keep_postcode, lambda code: cache.run("postcode_lookup", postcode=code)
-    )
-    if postcode_site is None:
-        st.warning(f"The must-keep postcode was not used: {problem}")
-    else:  # one more candidate, kept like the must-keep sites above
-        inputs = plan.add_candidates(inputs, postcode_site)
-        must_keep = [*must_keep, postcode_site["site_id"].iloc[0]]
 
 with notices:
     state.show_notices()
 try:
-    chosen = cache.choose_sites(inputs, int(p), float(radius_m), tuple(must_keep))
-    comparison = None
-    if demand_mode == spread.DEMAND_SPREAD:
-        centroid_inputs = plan.add_candidates(
-            planner_inputs(spread.DEMAND_CENTROID), postcode_site
-        )  # the postcode site is a must-keep in both plans
-        centroid_plan = cache.choose_sites(
-            centroid_inputs, int(p), float(radius_m), tuple(must_keep)
-        )
-        comparison = plan.compare_demand(inputs, chosen, centroid_plan, float(radius_m))
+    view = cache.plan_view(question, int(p), tuple(must_keep), keep_postcode)
 except plan.PlanInputError as error:
     st.warning(f"No plan: {error}.")
     st.stop()
+if view.postcode_problem:
+    st.warning(f"The must-keep postcode was not used: {view.postcode_problem}")
+chosen, comparison = view.chosen, view.comparison
 result = chosen.result
 
 if where.note is not None:
@@ -252,21 +227,8 @@ metrics[1].metric(
 metrics[2].metric("Within reach of any candidate", presentation.count_text(result.coverable_missed))
 metrics[3].metric("Optimiser status", result.solver_status)
 
-outline_areas = cache.run("areas_of_type", area_type=level, la_code=where.la_code)
-if where.ward_code:
-    outline_areas = outline_areas[outline_areas["ward_code"] == where.ward_code]
-st.pydeck_chart(
-    cache.plan_deck(
-        inputs,
-        int(p),
-        float(radius_m),
-        tuple(must_keep),
-        level,
-        tuple(outline_areas["area_code"].tolist()),
-    ),
-    height=560,
-)
-layout.chart_as_table(presentation.site_table(result))
+st.pydeck_chart(view.deck, height=560)
+layout.chart_as_table(view.sites)
 help.how_to_read("planner map")
 catchment_words = (
     f"outlines: where a {radius_m:,} m walk along streets reaches"
@@ -284,7 +246,7 @@ if comparison is not None:
     st.info(comparison.text(), icon=":material/info:")
 
 st.markdown("**Chosen sites** (people are counted at the first site, in order, that reaches them)")
-sites = presentation.site_table(result)
+sites = view.sites
 file_stem = f"planner_{indicator_id}_{within}_{p}sites_{radius_m}m"
 layout.table(
     presentation.sites_display(sites, badges),
@@ -296,7 +258,7 @@ st.markdown(
     "**Value of each extra site** (greedy order over all candidates: each step adds the "
     "site reaching the most people not yet reached)"
 )
-greedy = presentation.greedy_table(result)
+greedy = view.greedy
 layout.table(
     presentation.greedy_display(greedy, badges),
     presentation.greedy_download(greedy),
@@ -307,10 +269,9 @@ st.markdown(
     "**Who each site reaches** (modelled: people missed in reach × the Census 2021 residents' "
     "share of each group in their neighbourhood)"
 )
-reach = presentation.reach_table(chosen, plan.catchment_groups(chosen, level, people, age_band))
 layout.table(
-    presentation.reach_display(reach, badges),
-    reach,
+    presentation.reach_display(view.reach, badges),
+    view.reach,
     name=f"{file_stem}_reach",
     badge_list=badges,
 )
@@ -322,5 +283,5 @@ if not presenting:
         f"solver), status {result.solver_status}. {chosen.distance_note} "
         f"{spread.COMPOSITION_NOTE}"
     )
-judging.plan_effect(result.demand, badges)
+judging.plan_effect(view.effect, badges)
 layout.source_note(indicator)

@@ -183,6 +183,26 @@ def area_filter(area: str, level: str, ward_la_codes: Mapping[str, str]) -> Area
     )
 
 
+@dataclass(frozen=True)
+class PlanQuestion:
+    """Everything the planner page asks before choosing the number of sites and the
+    must-keeps: small and hashable, so the app caches prepared inputs by it."""
+
+    indicator_id: str
+    period: date
+    level: str
+    within: str  # ALL_LLR, a local authority code or a ward code
+    source: str
+    age_band: str = "All"
+    sex: str = "All"
+    ethnic_group: str = "All"
+    core20_weight: float = 1.0
+    radius_m: float = optimise.DEFAULT_RADIUS_M
+    demand_mode: str = spread.DEMAND_CENTROID
+    detour: float = 1.0
+    venues_file: tuple[str, bytes] | None = None  # (name, content) of an uploaded venues CSV
+
+
 def demand_query_params(
     indicator_id: str,
     on_or_before: date,

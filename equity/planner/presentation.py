@@ -7,12 +7,14 @@ shown or downloaded (tables, tooltips, headline totals).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from equity import geo, labels, stats
+from equity import compare, geo, labels, stats
 from equity.planner import optimise, spread
+from equity.planner import plan as planning
 from equity.planner.plan import Plan
 
 SITE_COLUMNS = [
@@ -330,7 +332,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
     """
     import pydeck as pdk
 
-    from equity.maps import BLANK_STYLE
+    from equity.maps import BLANK_STYLE, DrawnOnceDeck
 
     frames = map_frames(plan)
     layers = []
@@ -439,7 +441,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
         width_px=900,
         height_px=height_px,
     )
-    return pdk.Deck(
+    return DrawnOnceDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(**viewport),
         map_provider=None,
@@ -449,4 +451,63 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
             "text": "{tooltip}",
             "style": {"whiteSpace": "pre-line", "fontSize": "13px", "maxWidth": "360px"},
         },
+    )
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """One plan as the page shows it. Shared between sessions by the app's cache: read it,
+    never change it."""
+
+    inputs: planning.PlanInputs  # with the must-keep postcode's site among the candidates
+    chosen: Plan
+    must_keep: tuple[str, ...]  # the must-keep sites, the postcode's site included
+    comparison: planning.DemandComparison | None  # spread demand against centroids
+    deck: object  # plan_deck (a maps.DrawnOnceDeck)
+    sites: pd.DataFrame  # site_table
+    greedy: pd.DataFrame  # greedy_table
+    reach: pd.DataFrame  # reach_table
+    effect: dict | None  # compare.reach_effect of the demand, if it can be worked out
+    postcode_problem: str  # why the must-keep postcode was not used ("" if it was, or none)
+
+
+def plan_view(
+    inputs: planning.PlanInputs,
+    p: int,
+    radius_m: float,
+    must_keep: tuple[str, ...],
+    *,
+    postcode: tuple[pd.DataFrame | None, str],
+    centroid_inputs: planning.PlanInputs | None,
+    outlines: Mapping[str, dict],
+    level: str,
+    people: planning.Residents,
+    age_band: str,
+) -> PlanView:
+    """Choose the sites (the postcode's site, from search.postcode_site, kept too) and, with
+    centroid_inputs for spread demand, the centroid plan to compare; the map and reach table.
+    Raises PlanInputError as plan.choose_sites does."""
+    postcode_site, postcode_problem = postcode
+    if postcode_site is not None:  # one more candidate, kept, in both plans
+        inputs = planning.add_candidates(inputs, postcode_site)
+        must_keep = (*must_keep, postcode_site["site_id"].iloc[0])
+    chosen = planning.choose_sites(inputs, p, radius_m, must_keep)
+    comparison = None
+    if centroid_inputs is not None:
+        centroid_inputs = planning.add_candidates(centroid_inputs, postcode_site)
+        centroid_plan = planning.choose_sites(centroid_inputs, p, radius_m, must_keep)
+        comparison = planning.compare_demand(inputs, chosen, centroid_plan, radius_m)
+    groups = planning.catchment_groups(chosen, level, people, age_band)
+    demand = chosen.result.demand
+    return PlanView(
+        inputs=inputs,
+        chosen=chosen,
+        must_keep=must_keep,
+        comparison=comparison,
+        deck=plan_deck(chosen, outlines),
+        sites=site_table(chosen.result),
+        greedy=greedy_table(chosen.result),
+        reach=reach_table(chosen, groups),
+        effect=compare.reach_effect(demand) if compare.has_reach_effect(demand) else None,
+        postcode_problem=postcode_problem,
     )
