@@ -559,3 +559,26 @@ def test_areas_of_interest_put_the_city_first_then_llr_then_its_wards(extracts_d
     assert set(areas.labels) == set(areas.codes)
     assert areas.labels[plan.ALL_LLR] == "All of LLR"
     assert areas.labels[city[0]] == f"{areas.ward_names[city[0]]} (ward, Leicester)"
+    for code in areas.codes:  # every choice is one the planner plans for
+        plan.area_filter(code, "lsoa", areas.ward_la)
+
+
+def test_areas_of_interest_leave_out_authorities_outside_llr():
+    authorities = pd.DataFrame(
+        {
+            "area_code": [config.CITY_CODE, "E06000271"],
+            "area_name": ["Leicester", "Elsewhere"],
+            "la_code": [config.CITY_CODE, "E06000271"],
+        }
+    )
+    wards = pd.DataFrame(
+        {
+            "area_code": ["E05000001", "E05999999"],
+            "area_name": ["A city ward", "A ward elsewhere"],
+            "la_code": [config.CITY_CODE, "E06000271"],
+        }
+    )
+    areas = plan.areas_of_interest(authorities, wards)
+    assert areas.codes == [config.CITY_CODE, plan.ALL_LLR, "E05000001"]
+    with pytest.raises(plan.PlanInputError, match="not an area of interest"):
+        plan.area_filter("E06000271", "msoa", areas.ward_la)

@@ -148,23 +148,23 @@ with panel:
                 state.show_notices()
             st.stop()
 
-where = plan.area_filter(within, level, areas.ward_la)
-question = plan.PlanQuestion(
-    indicator_id=indicator_id,
-    period=period,
-    level=level,
-    within=within,
-    source=source,
-    age_band=age_band,
-    sex=sex,
-    ethnic_group=ethnic_group,
-    core20_weight=float(core20_weight),
-    radius_m=float(radius_m),
-    demand_mode=demand_mode,
-    detour=detour_percent / 100,
-    venues_file=venues_file,
-)
 try:
+    where = plan.area_filter(within, level, areas.ward_la)
+    question = plan.PlanQuestion(
+        indicator_id=indicator_id,
+        period=period,
+        level=level,
+        within=within,
+        source=source,
+        age_band=age_band,
+        sex=sex,
+        ethnic_group=ethnic_group,
+        core20_weight=float(core20_weight),
+        radius_m=float(radius_m),
+        demand_mode=demand_mode,
+        detour=detour_percent / 100,
+        venues_file=venues_file,
+    )
     inputs = cache.plan_inputs(question)
 except plan.PlanInputError as error:
     with notices:

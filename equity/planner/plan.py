@@ -127,7 +127,11 @@ class AreasOfInterest:
 
 
 def areas_of_interest(local_authorities: pd.DataFrame, wards: pd.DataFrame) -> AreasOfInterest:
-    """AreasOfInterest from areas_of_type rows (area_code, area_name, la_code)."""
+    """AreasOfInterest from areas_of_type rows (area_code, area_name, la_code): LLR's
+    authorities and wards only, the places area_filter plans for (the candidate sites and
+    where residents live are LLR's; an England-scale extract has every other authority)."""
+    local_authorities = local_authorities[local_authorities["area_code"].isin(config.LLR_LA_CODES)]
+    wards = wards[wards["la_code"].isin(config.LLR_LA_CODES)]
     la_names = dict(zip(local_authorities["area_code"], local_authorities["area_name"]))
     ward_names = dict(zip(wards["area_code"], wards["area_name"], strict=True))
     ward_la = dict(zip(wards["area_code"], wards["la_code"], strict=True))
