@@ -696,3 +696,106 @@ def breakdown_display(table: pd.DataFrame, dimension: str, names: dict[str, str]
             ],
         }
     )
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One tab of the profile's breakdowns: the chart (and its drawn dict) and the table."""
+
+    dimension: str
+    chart: tuple  # (breakdown_chart, its drawn dict)
+    display: pd.DataFrame  # breakdown_display
+    download: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Section:
+    """The profile's "Trends and breakdowns" for one indicator, period and group. Shared
+    between sessions by the app's cache: read it, never change it."""
+
+    place_series: pd.DataFrame  # the place's own periods (the recent-trend badge)
+    badges: list[str]
+    trend: tuple | None  # (trend_chart, its drawn dict); None with one period
+    breakdowns: list[Breakdown]
+
+
+def section(
+    place: Place,
+    la_name: str,
+    indicator: pd.Series,
+    period,
+    age_band: str,
+    sex: str,
+    ethnic_group: str,
+    run: QueryRunner,
+    draw: Callable,
+) -> Section:
+    """The trend of `indicator` (a catalog row named by its indicator_id) for the place, its
+    authority and LLR, and, for counts, its breakdown by each dimension that varies; `draw`
+    turns a chart into the dict the page draws."""
+    indicator_id = indicator.name
+    names = {place.area_type: place.name, "la": la_name, "region": "LLR"}
+    place_order = list(dict.fromkeys([place.name, la_name, "LLR"]))
+    area = dict(area_code=place.code, area_type=place.area_type, la_code=place.la_code)
+    series = run(
+        "area_indicator_series",
+        indicator_id=indicator_id,
+        sex=sex,
+        age_band=age_band,
+        ethnic_group=ethnic_group,
+        **area,
+    )
+    badges = labels.data_badges(
+        bool(indicator["is_synthetic"]) or bool(series["is_synthetic"].any()),
+        bool(indicator["is_modelled"]) or bool(series["is_modelled"].any()),
+    )
+    trend = None
+    if series["period_end"].nunique() > 1:
+        who = labels.group_phrase(age_band, sex, ethnic_group)
+        chart = trend_chart(
+            series_frame(series, names),
+            title=f"{indicator['short_label']}, {who}: {place.name}, {la_name} and LLR",
+            unit=indicator["unit"],
+            badges=badges,
+            order=place_order,
+        )
+        trend = (chart, draw(chart))
+    breakdowns = []
+    groups = run("area_indicator_groups", indicator_id=indicator_id, on_or_before=period, **area)
+    if indicator["value_type"] == "count" and not groups.empty:
+        for dimension in [d for d in BREAKDOWN_DIMENSIONS if groups[d].nunique() > 1]:
+            band = "All" if dimension == "age_band" else age_band
+            sums = run(
+                "area_breakdown_by_group",
+                indicator_id=indicator_id,
+                on_or_before=period,
+                dimension=dimension,
+                age_band=band,
+                **area,
+            )
+            table = breakdown(sums, dimension)
+            label = BREAKDOWN_DIMENSIONS[dimension].lower()
+            chart = breakdown_chart(
+                table,
+                dimension,
+                names=names,
+                title=f"{indicator['short_label']} by {label}"
+                + (f", aged {band}" if band != "All" else "")
+                + f": {place.name} vs {la_name}, {period.isoformat()}",
+                badges=badges,
+                order=place_order,
+            )
+            breakdowns.append(
+                Breakdown(
+                    dimension=dimension,
+                    chart=(chart, draw(chart)),
+                    display=breakdown_display(table, dimension, names, indicator["unit"]),
+                    download=table.drop(columns="suppressed"),
+                )
+            )
+    return Section(
+        place_series=series[series["area_code"] == place.code],
+        badges=badges,
+        trend=trend,
+        breakdowns=breakdowns,
+    )

@@ -133,3 +133,112 @@ def test_nearby_practice_table_is_what_the_page_built(code, catalog, run):
     pd.testing.assert_frame_equal(download, expected[1])
     assert badges == expected[2]
     assert len(display) >= 1 and display.shape[1] > 10
+
+
+def page_section(place, la_name, indicator, period, age_band, sex, ethnic_group, run):
+    """The profile's trend and breakdown charts and tables, as the page's fragment made them
+    before equity.profile.section: (trend chart or None, [(dimension, chart, display)])."""
+    names = {place.area_type: place.name, "la": la_name, "region": "LLR"}
+    order = list(dict.fromkeys([place.name, la_name, "LLR"]))
+    who = labels.group_phrase(age_band, sex, ethnic_group)
+    area = dict(area_code=place.code, area_type=place.area_type, la_code=place.la_code)
+    series = run(
+        "area_indicator_series",
+        indicator_id=indicator.name,
+        sex=sex,
+        age_band=age_band,
+        ethnic_group=ethnic_group,
+        **area,
+    )
+    badges = labels.data_badges(
+        bool(indicator["is_synthetic"]) or bool(series["is_synthetic"].any()),
+        bool(indicator["is_modelled"]) or bool(series["is_modelled"].any()),
+    )
+    trend = None
+    if series["period_end"].nunique() > 1:
+        trend = profile.trend_chart(
+            profile.series_frame(series, names),
+            title=f"{indicator['short_label']}, {who}: {place.name}, {la_name} and LLR",
+            unit=indicator["unit"],
+            badges=badges,
+            order=order,
+        )
+    groups = run("area_indicator_groups", indicator_id=indicator.name, on_or_before=period, **area)
+    tabs = []
+    if indicator["value_type"] == "count" and not groups.empty:
+        for dimension in [d for d in profile.BREAKDOWN_DIMENSIONS if groups[d].nunique() > 1]:
+            band = "All" if dimension == "age_band" else age_band
+            sums = run(
+                "area_breakdown_by_group",
+                indicator_id=indicator.name,
+                on_or_before=period,
+                dimension=dimension,
+                age_band=band,
+                **area,
+            )
+            table = profile.breakdown(sums, dimension)
+            label = profile.BREAKDOWN_DIMENSIONS[dimension].lower()
+            chart = profile.breakdown_chart(
+                table,
+                dimension,
+                names=names,
+                title=f"{indicator['short_label']} by {label}"
+                + (f", aged {band}" if band != "All" else "")
+                + f": {place.name} vs {la_name}, {period.isoformat()}",
+                badges=badges,
+                order=order,
+            )
+            display = profile.breakdown_display(table, dimension, names, indicator["unit"])
+            tabs.append((dimension, chart, display))
+    return trend, tabs
+
+
+@pytest.mark.parametrize("age_band", ["50+", "All"])
+def test_profile_section_is_what_the_page_built(age_band, catalog, run):
+    import json
+
+    from ui import cache
+
+    place = place_of("E02002844", run)
+    indicator = catalog.loc["covid_first_dose_demo"]
+    period = options.breakdown_choices(
+        run("indicator_breakdowns", indicator_id=indicator.name), place.area_type
+    )["periods"][-1]
+    trend, tabs = page_section(place, "Leicester", indicator, period, age_band, "All", "All", run)
+    section = profile.section(
+        place,
+        "Leicester",
+        indicator,
+        period,
+        age_band,
+        "All",
+        "All",
+        run=run,
+        draw=lambda chart: chart.to_dict(),
+    )
+    assert trend is not None and len(tabs) >= 2  # not vacuous: a trend and breakdowns
+    assert section.trend[1] == trend.to_dict()
+    assert [b.dimension for b in section.breakdowns] == [d for d, _, _ in tabs]
+    for made, (_, chart, display) in zip(section.breakdowns, tabs):
+        assert json.dumps(made.chart[1], default=str) == json.dumps(chart.to_dict(), default=str)
+        pd.testing.assert_frame_equal(made.display, display)
+    assert set(section.place_series["area_code"]) == {place.code}
+
+    shared = cache.profile_section(
+        place, "Leicester", indicator.name, period, age_band, "All", "All", False
+    )
+    again = cache.profile_section(
+        place, "Leicester", indicator.name, period, age_band, "All", "All", False
+    )
+    assert again is shared  # every session gets the one section, not a rebuild
+    other = cache.profile_section(
+        place,
+        "Leicester",
+        indicator.name,
+        period,
+        "All" if age_band != "All" else "50+",
+        "All",
+        "All",
+        False,
+    )
+    assert other.trend[1] != shared.trend[1]

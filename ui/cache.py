@@ -265,9 +265,10 @@ def area_picker() -> profile.AreaPicker:
 
 # The spine and the nearby practices ask ~60 indicators each (cached queries, then pandas
 # work): two thirds of the profile's rerun time, yet they depend only on the area and the
-# extracts, so every session shares one copy. (equity.profile imports altair, which app
-# start-up does not need, hence the imports inside.)
-@st.cache_data(show_spinner=False, max_entries=64)
+# extracts, so every session shares one copy (st.cache_resource: st.cache_data unpickled a
+# copy on every hit). (equity.profile imports altair, which app start-up does not need,
+# hence the imports inside.)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _area_spine(place: profile.Place, extracts_version: str) -> profile.Spine:
     from equity import profile
 
@@ -275,11 +276,13 @@ def _area_spine(place: profile.Place, extracts_version: str) -> profile.Spine:
 
 
 def area_spine(place: profile.Place) -> profile.Spine:
-    """equity.profile.area_spine for the place, over the current extracts."""
-    return _area_spine(place, extracts_version())
+    """equity.profile.area_spine for the place, over the current extracts; its frame is the
+    caller's copy-on-write copy."""
+    spine = _area_spine(place, extracts_version())
+    return dataclasses.replace(spine, frame=spine.frame.copy(deep=False))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _nearby_practice_table(place: profile.Place, extracts_version: str):
     from equity import profile
 
@@ -290,8 +293,54 @@ def _nearby_practice_table(place: profile.Place, extracts_version: str):
 def nearby_practice_table(
     place: profile.Place,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]] | None:
-    """equity.profile.nearby_practice_table for the place, over the current extracts."""
+    """equity.profile.nearby_practice_table for the place, over the current extracts
+    (shared: read it)."""
     return _nearby_practice_table(place, extracts_version())
+
+
+# One indicator's trend and breakdowns for a place and group, charts drawn, keyed by the
+# choices rather than by hashing the frames behind each chart (~12% of an England-scale
+# profile rerun), and shared by every session.
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _profile_section(
+    place: profile.Place,
+    la_name: str,
+    indicator_id: str,
+    period: date,
+    group: tuple[str, str, str],
+    presenting: bool,
+    extracts_version: str,
+) -> profile.Section:
+    from equity import profile
+    from ui import layout
+
+    indicator = query("indicator_catalog", extracts_version).set_index("indicator_id")
+    return profile.section(
+        place,
+        la_name,
+        indicator.loc[indicator_id],
+        period,
+        *group,
+        run=run,
+        draw=lambda chart: layout.vega_lite(chart, presenting),
+    )
+
+
+def profile_section(
+    place: profile.Place,
+    la_name: str,
+    indicator_id: str,
+    period: date,
+    age_band: str,
+    sex: str,
+    ethnic_group: str,
+    presenting: bool,
+) -> profile.Section:
+    """equity.profile.section for the choices, shared across reruns and sessions."""
+    group = (age_band, sex, ethnic_group)
+    return _profile_section(
+        place, la_name, indicator_id, period, group, presenting, extracts_version()
+    )
 
 
 # --- compare areas ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from equity import labels, profile
+from equity import profile
 from ui import cache, judging, layout, state
 
 DEFAULT_AREA = "E02002844"  # St Matthews & Highfields North: the reference story
@@ -120,35 +120,12 @@ def trends_and_breakdowns(
         ethnic_group = state.selectbox(
             st, "Ethnic group", at_level["ethnic_groups"], key="ethnic_group"
         )
-    names = {place.area_type: place.name, "la": la_name, "region": "LLR"}
-    place_order = list(dict.fromkeys([place.name, la_name, "LLR"]))
-    who = labels.group_phrase(age_band, sex, ethnic_group)
-    series = cache.run(
-        "area_indicator_series",
-        indicator_id=indicator_id,
-        area_code=place.code,
-        area_type=place.area_type,
-        la_code=place.la_code,
-        sex=sex,
-        age_band=age_band,
-        ethnic_group=ethnic_group,
+    section = cache.profile_section(
+        place, la_name, indicator_id, period, age_band, sex, ethnic_group, presenting
     )
-    badges = labels.data_badges(
-        bool(indicator["is_synthetic"]) or bool(series["is_synthetic"].any()),
-        bool(indicator["is_modelled"]) or bool(series["is_modelled"].any()),
-    )
-    judging.recent_trend_badge(series[series["area_code"] == place.code], indicator["polarity"])
-    if series["period_end"].nunique() > 1:
-        trend = profile.series_frame(series, names)
-        trend_chart, trend_drawn = cache.built_chart(
-            profile.trend_chart,
-            presenting,
-            trend,
-            title=f"{indicator['short_label']}, {who}: {place.name}, {la_name} and LLR",
-            unit=indicator["unit"],
-            badges=badges,
-            order=place_order,
-        )
+    judging.recent_trend_badge(section.place_series, indicator["polarity"])
+    if section.trend is not None:
+        trend_chart, trend_drawn = section.trend
         layout.chart(
             trend_chart,
             spec_dict=trend_drawn,
@@ -157,58 +134,24 @@ def trends_and_breakdowns(
         )
     else:
         st.caption(f"{indicator['short_label']} has one period here, so there is no trend.")
-
-    groups = cache.run(
-        "area_indicator_groups",
-        indicator_id=indicator_id,
-        on_or_before=period,
-        area_code=place.code,
-        area_type=place.area_type,
-        la_code=place.la_code,
-    )
-    if indicator["value_type"] == "count" and not groups.empty:
-        dimensions = [d for d in profile.BREAKDOWN_DIMENSIONS if groups[d].nunique() > 1]
-        tabs = st.tabs([profile.BREAKDOWN_DIMENSIONS[d] for d in dimensions]) if dimensions else []
-        for tab, dimension in zip(tabs, dimensions):
-            with tab:
-                band = "All" if dimension == "age_band" else age_band
-                sums = cache.run(
-                    "area_breakdown_by_group",
-                    indicator_id=indicator_id,
-                    on_or_before=period,
-                    area_code=place.code,
-                    area_type=place.area_type,
-                    la_code=place.la_code,
-                    dimension=dimension,
-                    age_band=band,
+    tabs = st.tabs([profile.BREAKDOWN_DIMENSIONS[b.dimension] for b in section.breakdowns])
+    for tab, breakdown in zip(tabs, section.breakdowns):
+        with tab:
+            chart, drawn = breakdown.chart
+            layout.chart(
+                chart,
+                spec_dict=drawn,
+                name=f"profile_{breakdown.dimension}_{place.code}_{indicator_id}",
+                presenting=presenting,
+            )
+            if not presenting:
+                layout.table(
+                    breakdown.display,
+                    breakdown.download,
+                    name=f"profile_{breakdown.dimension}_{place.code}_{indicator_id}"
+                    f"_{period.isoformat()}",
+                    badge_list=section.badges,
                 )
-                table = profile.breakdown(sums, dimension)
-                label = profile.BREAKDOWN_DIMENSIONS[dimension].lower()
-                breakdown_chart, breakdown_drawn = cache.built_chart(
-                    profile.breakdown_chart,
-                    presenting,
-                    table,
-                    dimension,
-                    names=names,
-                    title=f"{indicator['short_label']} by {label}"
-                    + (f", aged {band}" if band != "All" else "")
-                    + f": {place.name} vs {la_name}, {period.isoformat()}",
-                    badges=badges,
-                    order=place_order,
-                )
-                layout.chart(
-                    breakdown_chart,
-                    spec_dict=breakdown_drawn,
-                    name=f"profile_{dimension}_{place.code}_{indicator_id}",
-                    presenting=presenting,
-                )
-                if not presenting:
-                    layout.table(
-                        profile.breakdown_display(table, dimension, names, indicator["unit"]),
-                        table.drop(columns="suppressed"),
-                        name=f"profile_{dimension}_{place.code}_{indicator_id}_{period.isoformat()}",
-                        badge_list=badges,
-                    )
 
 
 if not spine.empty:
