@@ -37,7 +37,9 @@ def test_ranked_targets_are_rank_targets_of_the_selection_and_differ_by_age_band
     assert not answers["50+"]["denominator"].equals(answers["All"]["denominator"])
 
 
-def test_cached_targets_map_draws_the_same_map(first_doses):
+@pytest.fixture(scope="module")
+def city_targets(first_doses) -> tuple[pd.DataFrame, list[str], dict]:
+    """The home page's map inputs: the city's areas, its targets, the map's other arguments."""
     selection, polarity = first_doses
     _, ranked = cache.ranked_targets(selection, polarity)
     city = set(
@@ -45,7 +47,6 @@ def test_cached_targets_map_draws_the_same_map(first_doses):
     )
     areas = ranked[ranked["area_code"].isin(city)]
     worse = [c for c in ranked.loc[targets.is_target(ranked["rag"]), "area_code"] if c in city]
-    assert worse  # St Matthews and others: the outline layer is not empty
     spec = dict(
         polarity=polarity,
         unit="percent",
@@ -54,6 +55,12 @@ def test_cached_targets_map_draws_the_same_map(first_doses):
         badges=[],
         legend_title="Compared with the benchmark",
     )
+    return areas, worse, spec
+
+
+def test_cached_targets_map_draws_the_same_map(city_targets):
+    areas, worse, spec = city_targets
+    assert worse  # St Matthews and others: the outline layer is not empty
     expected = targets_map.targets_map(areas, cache.level_geometries("msoa"), worse, **spec)
     first = cache.targets_map(areas, "msoa", worse, False, **spec)
     again = cache.targets_map(areas, "msoa", worse, False, **spec)
@@ -136,3 +143,29 @@ def test_a_built_chart_is_shared_for_the_same_figures_and_rebuilt_for_others(fir
         )
         == 4
     )
+
+
+def test_targets_map_numbers_the_worst_targets_and_names_them_in_its_key(city_targets):
+    """Beside the ranked bars (a ~380 px column) the names printed on the map overlapped and
+    the map was ~250 px: now the worst few are numbered in the bars' order, named in a key."""
+    areas, worse, arguments = city_targets
+    assert len(worse) > targets_map.MAX_LABELS
+    spec = targets_map.targets_map(
+        areas, cache.level_geometries("msoa"), worse, **arguments
+    ).to_dict()
+    assert spec["height"] >= 600
+    on_map = {
+        row["text"]
+        for layer in spec["layer"]
+        if layer["mark"]["type"] == "text"
+        for row in layer["data"]["values"]
+    }
+    assert on_map == {str(n) for n in range(1, targets_map.MAX_LABELS + 1)}
+    key = next(
+        layer["encoding"]["shape"]["scale"]["domain"]
+        for layer in spec["layer"]
+        if "shape" in layer.get("encoding", {})
+    )
+    names = areas.set_index("area_code").loc[worse[: targets_map.MAX_LABELS], "area_name"]
+    assert key == [f"{n}  {name}" for n, name in enumerate(names, start=1)]
+    assert any("St Matthews & Highfields North" in entry for entry in key)
