@@ -16,15 +16,40 @@ if TYPE_CHECKING:
     import altair as alt
 
 
+# The page's font (Streamlit's "sans serif" theme font), which the Streamlit theme gives
+# chart titles; without that theme they would fall back to the browser's sans-serif.
+APP_FONT = '"Source Sans", sans-serif'
+
+
 def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Bigger chart text for presenter mode: a projector needs more than the page's CSS can
     reach (charts are SVG or canvas). Drawn without the Streamlit theme, which would put its
-    own, smaller sizes back."""
-    return (
-        chart.configure_axis(labelFontSize=16, titleFontSize=16, labelLimit=400)
-        .configure_title(fontSize=24, subtitleFontSize=16)
-        .configure_legend(labelFontSize=15, titleFontSize=15, titleLimit=0, labelLimit=0)
+    own, smaller sizes back; so titles are set here as that theme sets them: in the page's
+    font, from the chart's left edge (centred over the plot, a long title runs off the edge
+    of a chart with wide axis labels)."""
+    chart = _configured(chart, "axis", labelFontSize=16, titleFontSize=16, labelLimit=400)
+    chart = _configured(
+        chart,
+        "title",
+        fontSize=24,
+        subtitleFontSize=16,
+        anchor="start",
+        font=APP_FONT,
+        subtitleFont=APP_FONT,
     )
+    return _configured(
+        chart, "legend", labelFontSize=15, titleFontSize=15, titleLimit=0, labelLimit=0
+    )
+
+
+def _configured(chart: alt.TopLevelMixin, part: str, **settings) -> alt.TopLevelMixin:
+    """chart.configure_<part>(**settings), keeping what the chart itself set for that part
+    (altair's configure_* replaces it: the spine's legend would leave the bottom)."""
+    import altair as alt
+
+    own = alt.Undefined if chart.config is alt.Undefined else chart.config[part]
+    own = {} if own is alt.Undefined else own.to_dict(validate=False)
+    return getattr(chart, f"configure_{part}")(**{**own, **settings})
 
 
 def ranked_bars(

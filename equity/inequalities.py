@@ -10,7 +10,6 @@ vaccinated or screened more; for life expectancy, a positive SII is the gap in y
 from __future__ import annotations
 
 import html
-import textwrap
 from datetime import date
 
 import altair as alt
@@ -202,11 +201,6 @@ def _ci_texts(frame: pd.DataFrame) -> list[str]:
     return [labels.format_ci(lo, hi) for lo, hi in zip(frame["lower_ci"], frame["upper_ci"])]
 
 
-def wrap_title(text: str, width: int = 90) -> list[str]:
-    """Chart titles state the finding in a sentence; wrap it rather than cut it off."""
-    return textwrap.wrap(text, width) or [""]
-
-
 def _with_badge_tooltip(data: pd.DataFrame, tooltip: list, badges: list[str]) -> list:
     if badges:
         data["data_note"] = " / ".join(badges)
@@ -265,7 +259,9 @@ def deprivation_chart(
             )
         )
     return alt.layer(*layers).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
+        title=alt.TitleParams(
+            labels.wrap_title(title), subtitle=labels.chart_subtitle(badges, note)
+        ),
         height=360,
     )
 
@@ -328,7 +324,9 @@ def ethnic_chart(frame: pd.DataFrame, *, title: str, badges: list[str]) -> alt.L
         )
     note = "Bars: value; lines: 95% CI; dashed: everyone"
     return alt.layer(*layers).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
+        title=alt.TitleParams(
+            labels.wrap_title(title), subtitle=labels.chart_subtitle(badges, note)
+        ),
         height=alt.Step(34),
     )
 
@@ -489,7 +487,9 @@ def life_expectancy_chart(
     line = base.mark_line(opacity=0.5).encode(y=alt.Y("value:Q"))
     note = "Points: population-weighted mean of areas; lines: 95% CI"
     return alt.layer(line, whiskers, points).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
+        title=alt.TitleParams(
+            labels.wrap_title(title), subtitle=labels.chart_subtitle(badges, note)
+        ),
         height=360,
     )
 
@@ -607,7 +607,9 @@ def audit_heatmap(
     )
     note = "Cells: % reached (* = suppressed, counts 1–7)"
     return alt.layer(rects, blanks, text).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=labels.chart_subtitle(badges, note)),
+        title=alt.TitleParams(
+            labels.wrap_title(title), subtitle=labels.chart_subtitle(badges, note)
+        ),
         height=alt.Step(40),
         width=alt.Step(90),
     )

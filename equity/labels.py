@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 
 import pandas as pd
 
@@ -84,10 +85,27 @@ def group_phrase(age_band: str, sex: str, ethnic_group: str) -> str:
     return f"{who} aged {age_band}"
 
 
-def chart_subtitle(badges: list[str], note: str | None = None) -> list[str]:
+# Characters per line of a chart's title and subtitle. Presenting at 1024 px wide, a chart
+# has about 780 px for them (Streamlit limits titles to its width less 40 px) at 24 px and
+# 16 px: about 75 and 115 characters of Source Sans. Longer lines are cut with "…", and
+# a centred title over a narrow plot runs off the edge.
+TITLE_LINE_CHARS = 60
+SUBTITLE_LINE_CHARS = 100
+
+
+def wrap_title(text: str, width: int = TITLE_LINE_CHARS) -> list[str]:
+    """Chart titles state the finding in a sentence; wrap it rather than cut it off."""
+    return textwrap.wrap(text, width) or [""]
+
+
+def chart_subtitle(badges: list[str], *notes: str | None) -> list[str]:
     """A chart's subtitle lines: each badge (synthetic, modelled) with a warning sign, then
-    a note; the badges travel with the chart into its PNG and SVG downloads."""
-    return [f"⚠ {badge}" for badge in badges] + ([note] if note else [])
+    the notes, wrapped to fit; the badges travel with the chart into its PNG and SVG
+    downloads. A badge is one line: cut short, it still warns; wrapped, its tail would."""
+    notes_lines = [
+        line for note in notes if note for line in textwrap.wrap(note, SUBTITLE_LINE_CHARS)
+    ]
+    return [f"⚠ {badge}" for badge in badges] + notes_lines
 
 
 # Everything Streamlit's markdown gives a meaning to: CommonMark emphasis, links, images,

@@ -463,6 +463,8 @@ def vega_map(
     source: str | None = None,
     outline_labels: bool = False,
     legend_orient: str = "right",
+    key: list[str] | None = None,
+    key_title: str | None = None,
 ):
     """The map as a Vega-Lite layer chart: filled areas or practice points, outlines, labels,
     titled with what it shows and its badges (so a downloaded PNG or SVG says SYNTHETIC or
@@ -477,7 +479,9 @@ def vega_map(
     With `legend` ((colour, label) pairs, as legend_entries gives) the fill is drawn through
     a Vega-Lite colour scale, so the legend is part of the chart and of its PNG/SVG export;
     `source` adds a source line under the badges. `outline_labels` draws the outline layer
-    thick and dark (target areas picked out on a plain map).
+    thick and dark (target areas picked out on a plain map). `key` adds a legend of text
+    alone under the map (e.g. "1  St Matthews …" for numbers in `text_labels`); give the
+    colour legend another side, or the two sit side by side, too wide for a narrow column.
     """
     import altair as alt
 
@@ -493,6 +497,8 @@ def vega_map(
                 title=legend_title,
                 orient=legend_orient,
                 direction="vertical",
+                # under a map, two columns of entries: less of the chart's height than one
+                columns=2 if legend_orient in ("top", "bottom") else alt.Undefined,
                 symbolType="square",
                 symbolSize=180,
                 symbolStrokeColor="#666666",
@@ -577,6 +583,27 @@ def vega_map(
                     text=alt.Text("text:N"),
                 )
             )
+    if key:
+        # A legend needs a mark: points of no size, one per entry, placed nowhere in particular.
+        layers.append(
+            alt.Chart(alt.Data(values=[{"key": entry} for entry in key]))
+            .mark_point(size=0, opacity=0)
+            .encode(
+                shape=alt.Shape(
+                    "key:N",
+                    scale=alt.Scale(domain=key),
+                    legend=alt.Legend(
+                        title=key_title,
+                        orient="bottom",
+                        direction="vertical",
+                        symbolSize=0,
+                        symbolOpacity=0,
+                        labelLimit=0,
+                        titleLimit=0,
+                    ),
+                )
+            )
+        )
     return (
         alt.layer(*layers)
         .project(type="mercator")

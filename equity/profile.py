@@ -326,18 +326,23 @@ def spine_chart(
         ),
         tooltip=tooltip,
     )
-    subtitle = [f"⚠ {b}" for b in badges] + [
-        f"Dot: {area_name} with 95% CI; black tick: {la_name}; line: LLR; "
-        "bar: range of areas of this type in LLR (dark: middle half)"
+    notes = [
+        f"Dot: {area_name} with 95% CI; black tick: {la_name}; line: LLR",
+        "Bar: range of areas of this type in LLR (dark: middle half)",
     ]
     if (data["polarity"] == schema.NO_JUDGEMENT).any():
-        subtitle.append(
+        notes.append(
             "Indicators not judged better or worse (e.g. recorded prevalence): higher is to the "
             "right, coloured higher / similar / lower"
         )
     return (
         alt.layer(full, middle, centre, city, whisker, dot)
-        .properties(title=alt.TitleParams(title, subtitle=subtitle), height=alt.Step(34))
+        .properties(
+            title=alt.TitleParams(
+                labels.wrap_title(title), subtitle=labels.chart_subtitle(badges, *notes)
+            ),
+            height=alt.Step(34),
+        )
         .configure_legend(orient="bottom")
     )
 
@@ -455,7 +460,9 @@ def trend_chart(
         ],
     )
     return alt.layer(band, lines).properties(
-        title=alt.TitleParams(title, subtitle=[f"⚠ {b}" for b in badges] + ["Shaded: 95% CI"]),
+        title=alt.TitleParams(
+            labels.wrap_title(title), subtitle=labels.chart_subtitle(badges, "Shaded: 95% CI")
+        ),
         height=320,
     )
 
@@ -520,7 +527,8 @@ def breakdown_chart(
     )
     return alt.layer(whiskers, dots).properties(
         title=alt.TitleParams(
-            title, subtitle=[f"⚠ {b}" for b in badges] + ["Dots: value; lines: 95% CI"]
+            labels.wrap_title(title),
+            subtitle=labels.chart_subtitle(badges, "Dots: value; lines: 95% CI"),
         ),
         height=alt.Step(16),
     )

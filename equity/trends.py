@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from equity import labels, palette, stats
-from equity.inequalities import wrap_title
 from equity.schema import COMPARATOR
 
 DATE_FORMAT = "%d %b %Y"
@@ -388,7 +387,9 @@ def series_chart(
             )
     note = "Lines: value; bands: 95% CI; grey: interventions; circles: before/after dates"
     return alt.layer(*layers).properties(
-        title=alt.TitleParams(wrap_title(title), subtitle=[f"⚠ {b}" for b in badges] + [note]),
+        title=alt.TitleParams(
+            labels.wrap_title(title), subtitle=labels.chart_subtitle(badges, note)
+        ),
         height=CHART_HEIGHT,
         width=760,
     )

@@ -143,7 +143,11 @@ def test_profile_url_round_trip_restores_area_and_group(extracts_dir):
     at = open_page("views/area_profile.py", wanted)
     for key, value in wanted.items():
         assert at.selectbox(key=key).value == value, key
-    titles = json.dumps([c.proto.spec for c in at.get("vega_lite_chart")])
+    # titles are wrapped into lines (labels.wrap_title): join them before looking
+    texts = [
+        json.loads(c.proto.spec).get("title", {}).get("text", "") for c in at.get("vega_lite_chart")
+    ]
+    titles = " ".join(" ".join(t) if isinstance(t, list) else t for t in texts)
     assert "Somali people aged 50+" in titles
 
 

@@ -303,3 +303,27 @@ def test_breakdown_display_formats_values_and_hides_small_counts():
     assert shown["Reached"].tolist() == ["*", "330"]
     assert shown["95% CI"].tolist() == ["*", "45.1 – 52.7"]
     assert shown["Data"].str.contains("SYNTHETIC").all()
+
+
+def test_spine_title_and_notes_are_wrapped_to_fit_a_presenting_chart():
+    """Presenting at 1024 px the spine's one-line title (73 characters at 24 px) ran past
+    the chart's edge; its lines now fit, from the chart's left edge, in the page's font."""
+    from equity import charts, labels
+
+    name = "St Matthews & Highfields North"
+    chart = profile.spine_chart(
+        profile.spine_frame([spine_input()]),
+        area_name=name,
+        la_name="Leicester",
+        title=f"{name} against Leicester and LLR on 26 indicators",
+        badges=[labels.SYNTHETIC_BADGE, labels.MODELLED_BADGE],
+    )
+    spec = charts.for_projector(chart).to_dict()
+    title = spec["title"]
+    assert isinstance(title["text"], list) and len(title["text"]) == 2
+    assert all(len(line) <= labels.TITLE_LINE_CHARS for line in title["text"])
+    assert title["subtitle"][:2] == [f"⚠ {labels.SYNTHETIC_BADGE}", f"⚠ {labels.MODELLED_BADGE}"]
+    assert all(len(line) <= labels.SUBTITLE_LINE_CHARS for line in title["subtitle"])
+    assert spec["config"]["title"]["anchor"] == "start"
+    assert spec["config"]["title"]["font"] == charts.APP_FONT
+    assert spec["config"]["legend"]["orient"] == "bottom"  # kept under the projector's sizes

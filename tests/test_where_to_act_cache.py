@@ -90,6 +90,53 @@ def test_the_targets_view_draws_the_same_charts_and_is_shared(first_doses):
     assert other.summary.sentence != view.summary.sentence
 
 
+@pytest.fixture(scope="module")
+def city_targets(first_doses) -> tuple[pd.DataFrame, list[str], dict]:
+    """The home page's map inputs: the city's areas, its targets, the map's other arguments."""
+    selection, polarity = first_doses
+    _, ranked = cache.ranked_targets(selection, polarity)
+    city = set(
+        db.run_query("areas_of_type", area_type="msoa", la_code=config.CITY_CODE)["area_code"]
+    )
+    areas = ranked[ranked["area_code"].isin(city)]
+    worse = [c for c in ranked.loc[targets.is_target(ranked["rag"]), "area_code"] if c in city]
+    spec = dict(
+        polarity=polarity,
+        unit="percent",
+        benchmark_name="Leicester",
+        title="Target areas in Leicester (outlined)",
+        badges=[],
+        legend_title="Compared with the benchmark",
+    )
+    return areas, worse, spec
+
+
+def test_targets_map_numbers_the_worst_targets_and_names_them_in_its_key(city_targets):
+    """Beside the ranked bars (a ~380 px column) the names printed on the map overlapped and
+    the map was ~250 px: now the worst few are numbered in the bars' order, named in a key."""
+    areas, worse, arguments = city_targets
+    assert len(worse) > targets_map.MAX_LABELS
+    spec = targets_map.targets_map(
+        areas, cache.level_geometries("msoa"), worse, **arguments
+    ).to_dict()
+    assert spec["height"] >= 600
+    on_map = {
+        row["text"]
+        for layer in spec["layer"]
+        if layer["mark"]["type"] == "text"
+        for row in layer["data"]["values"]
+    }
+    assert on_map == {str(n) for n in range(1, targets_map.MAX_LABELS + 1)}
+    key = next(
+        layer["encoding"]["shape"]["scale"]["domain"]
+        for layer in spec["layer"]
+        if "shape" in layer.get("encoding", {})
+    )
+    names = areas.set_index("area_code").loc[worse[: targets_map.MAX_LABELS], "area_name"]
+    assert key == [f"{n}  {name}" for n, name in enumerate(names, start=1)]
+    assert any("St Matthews & Highfields North" in entry for entry in key)
+
+
 def test_cached_judging_and_missed_by_group_match_their_functions(first_doses):
     selection, polarity = first_doses
     frame, ranked = cache.ranked_targets(selection, polarity)
