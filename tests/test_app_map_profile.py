@@ -171,6 +171,17 @@ def test_profile_trends_indicator_change_reaches_the_url_and_its_charts(extracts
     assert "COVID-19 first dose" in titles and "people aged 50+" in titles
 
 
+def test_profile_every_indicator_of_the_area_draws_with_or_without_breakdowns(extracts_dir):
+    """Rates and life expectancy have no breakdown tabs, counts have some: each draws."""
+    at = open_page("views/area_profile.py", {"area": ST_MATTHEWS})
+    tabs_seen = set()
+    for index, label in enumerate(at.selectbox(key="indicator").options):
+        at.selectbox(key="indicator").select_index(index).run()
+        assert not at.exception, (label, at.exception[0].value)
+        tabs_seen.add(len(at.tabs) > 0)
+    assert tabs_seen == {True, False}  # both kinds were drawn
+
+
 def test_profile_bad_trends_link_gets_the_page_notice(extracts_dir):
     at = open_page("views/area_profile.py", {"area": ST_MATTHEWS, "indicator": "no_such_thing"})
     assert any("no_such_thing" in info.value for info in at.info)

@@ -134,7 +134,8 @@ def trends_and_breakdowns(
         )
     else:
         st.caption(f"{indicator['short_label']} has one period here, so there is no trend.")
-    tabs = st.tabs([profile.BREAKDOWN_DIMENSIONS[b.dimension] for b in section.breakdowns])
+    labels_of_tabs = [profile.BREAKDOWN_DIMENSIONS[b.dimension] for b in section.breakdowns]
+    tabs = st.tabs(labels_of_tabs) if labels_of_tabs else []  # st.tabs refuses none
     for tab, breakdown in zip(tabs, section.breakdowns):
         with tab:
             chart, drawn = breakdown.chart
