@@ -16,8 +16,9 @@ build: $(STAMP)
 	$(BIN)/python -m equity build --if-stale
 
 # `streamlit run app.py`, importing the app's libraries while the browser loads (ui/launch.py)
+# Two malloc arenas, as deploy/serve.py runs its workers (less memory held by threads).
 run: build
-	$(BIN)/python -m ui.launch
+	MALLOC_ARENA_MAX=2 $(BIN)/python -m ui.launch
 
 # N workers behind nginx on 127.0.0.1:PORT (docs/DEPLOY.md); `make run` stays one process.
 WORKERS ?= 2

@@ -45,6 +45,12 @@ def routed_requests(access_log: Path, route: str) -> list[tuple[str, str]]:
     return [(m["request"], m["upstream"]) for m in matches if m and m["route"] == route]
 
 
+def test_every_worker_runs_with_two_malloc_arenas(two_workers: serve.Cluster):
+    for worker in two_workers.workers:
+        environment = Path(f"/proc/{worker.pid}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in environment, worker.args
+
+
 def test_one_browser_stays_on_one_worker_behind_the_proxy(
     browser: Browser, two_workers: serve.Cluster
 ):
