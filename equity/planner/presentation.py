@@ -246,6 +246,17 @@ def count_text(value) -> str:
     return f"{value:,.0f}"
 
 
+def count_texts(values: pd.Series) -> pd.Series:
+    """count_text of every value, column-wise."""
+    hidden = values.isna() | pd.Series(stats.is_disclosive(values.round(0)), index=values.index)
+    return metres_texts(values).where(~hidden, stats.SUPPRESSED_MARKER)
+
+
+def metres_texts(values: pd.Series) -> pd.Series:
+    """Whole numbers with thousands commas ("1,234"), column-wise."""
+    return values.map("{:,.0f}".format)
+
+
 def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
     """What the map draws, one frame per layer, each with a ready-made tooltip.
 
@@ -257,6 +268,15 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
     demand = demand_table(plan.result)
     shown = demand["people_missed"].fillna(0.0)
     largest = float(shown.max()) if len(shown) and shown.max() > 0 else 1.0
+    # Column-wise, not row by row: a spread plan has a tooltip for each of ~6,000 postcodes.
+    nearest = demand["nearest_site_m"].astype(float)
+    not_reached = ("Not reached: nearest chosen site " + metres_texts(nearest) + " m away").where(
+        np.isfinite(nearest),
+        f"Not reached: no chosen site within a {plan.result.radius_m:,.0f} m walk",
+    )
+    reach = ("Within reach of: " + demand["covering_site_name"].astype(str)).where(
+        demand["covered"].astype(bool), not_reached
+    )
     demand_points = pd.DataFrame(
         {
             "lon": demand["lon"],
@@ -265,17 +285,16 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
             "colour": [
                 [*(COVERED_RGB if covered else UNCOVERED_RGB), 200] for covered in demand["covered"]
             ],
-            "tooltip": [
-                f"{row.area_name} ({row.area_code})\n"
-                f"People missed: {count_text(row.people_missed)}\n"
-                + (
-                    f"Within reach of: {row.covering_site_name}"
-                    if row.covered
-                    else _not_reached_text(row.nearest_site_m, plan.result.radius_m)
-                )
+            "tooltip": (
+                demand["area_name"].astype(str)
+                + " ("
+                + demand["area_code"].astype(str)
+                + ")\nPeople missed: "
+                + count_texts(demand["people_missed"])
+                + "\n"
+                + reach
                 + badge_line
-                for row in demand.itertuples()
-            ],
+            ).tolist(),
         }
     )
     sites = site_table(plan.result)
@@ -304,12 +323,6 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
         }
     )
     return {"demand": demand_points, "sites": site_points, "candidates": candidate_points}
-
-
-def _not_reached_text(metres: float, radius_m: float) -> str:
-    if np.isfinite(metres):
-        return f"Not reached: nearest chosen site {metres:,.0f} m away"
-    return f"Not reached: no chosen site within a {radius_m:,.0f} m walk"
 
 
 def catchment_frame(plan: Plan) -> pd.DataFrame:
