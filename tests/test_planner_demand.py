@@ -19,7 +19,7 @@ import pandas as pd
 import pydeck as pdk
 import pytest
 
-from equity import db
+from equity import db, stats
 from equity.planner import cli as plan_cli
 from equity.planner import optimise, plan, presentation, residents, spread, walking
 
@@ -457,3 +457,28 @@ def test_resident_groups_extract_matches_the_census_files(extracts_dir):
     assert table.loc[table["dimension"].eq("language"), "area_type"].eq("msoa").all()
     somali = table[table["dimension"].eq("ethnic_detail")]
     assert somali["area_code"].str.startswith("E05").all() and somali["residents"].sum() > 1000
+
+
+def test_plan_map_tooltips_name_reach_distance_and_suppress_small_counts():
+    _, site, _, _ = _osm_points()
+    homes = pd.DataFrame(
+        {"area_code": ["A", "B", "C"], "area_name": ["Near", "Far and small", "Far and big"],
+         "lon": [-1.1300, -1.0500, -1.0400], "lat": [52.6310, 52.6300, 52.6300],
+         "people_missed": [50.0, 5.0, 1234.4]}
+    )  # fmt: skip
+    inputs = plan.prepare(homes, "msoa", plan.SOURCE_VENUES, 800.0, venues=site)
+    chosen = plan.choose_sites(inputs, 1, 800.0)
+    demand = presentation.map_frames(chosen)["demand"].set_index(
+        chosen.result.demand["area_code"].to_numpy()
+    )
+    badges = "".join(f"\n⚠ {badge}" for badge in chosen.badges)
+    far_m = chosen.result.demand.set_index("area_code")["nearest_site_m"]
+    assert demand.loc["A", "tooltip"] == (
+        f"Near (A)\nPeople missed: 50\nWithin reach of: Site{badges}"
+    )
+    assert demand.loc["B", "tooltip"] == (
+        f"Far and small (B)\nPeople missed: {stats.SUPPRESSED_MARKER}\n"
+        f"Not reached: nearest chosen site {far_m['B']:,.0f} m away{badges}"
+    )
+    assert demand.loc["C", "tooltip"].startswith("Far and big (C)\nPeople missed: 1,234\n")
+    assert far_m["C"] > 5000 and f"{far_m['C']:,.0f} m away" in demand.loc["C", "tooltip"]
