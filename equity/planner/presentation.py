@@ -474,7 +474,6 @@ class PlanView:
 
     inputs: planning.PlanInputs  # with the must-keep postcode's site among the candidates
     chosen: Plan
-    must_keep: tuple[str, ...]  # the must-keep sites, the postcode's site included
     comparison: planning.DemandComparison | None  # spread demand against centroids
     deck: object  # plan_deck (a maps.DrawnOnceDeck)
     sites: pd.DataFrame  # site_table
@@ -515,7 +514,6 @@ def plan_view(
     return PlanView(
         inputs=inputs,
         chosen=chosen,
-        must_keep=must_keep,
         comparison=comparison,
         deck=plan_deck(chosen, outlines),
         sites=site_table(chosen.result),
