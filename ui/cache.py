@@ -194,6 +194,12 @@ def built_chart(builder, presenting: bool, *args, **kwargs) -> tuple[alt.TopLeve
     return _built_chart(name, presenting, args, kwargs)
 
 
+def _la_names(extracts_version: str) -> dict[str, str]:
+    """{local authority code: name}, for headlines naming a benchmark."""
+    rows = query("areas_of_type", extracts_version, area_type="la", la_code=None)
+    return dict(zip(rows["area_code"], rows["area_name"]))
+
+
 # --- the Map page -----------------------------------------------------------------------
 
 
@@ -215,11 +221,10 @@ def _map_view(
 
     level = selection.level
     params = selection.query_params(benchmark_type(selection.benchmark_code, level))
-    la_names = run("areas_of_type", area_type="la", la_code=None)
     return map_view.map_view(
         run("area_values_with_benchmark", **params),
         indicator=run("indicator_catalog").set_index("indicator_id").loc[selection.indicator_id],
-        la_names=dict(zip(la_names["area_code"], la_names["area_name"])),
+        la_names=_la_names(extracts_version),
         level=level,
         within=selection.la_code,
         age_band=selection.age_band,
@@ -420,7 +425,6 @@ def _targets_view(
     indicator = query("indicator_catalog", extracts_version).set_index("indicator_id")
     indicator = indicator.loc[selection.indicator_id]
     frame, ranked = _ranked_targets(selection, indicator["polarity"], extracts_version)
-    la_names = query("areas_of_type", extracts_version, area_type="la", la_code=None)
     city = query(
         "areas_of_type", extracts_version, area_type=selection.level, la_code=config.CITY_CODE
     )
@@ -429,7 +433,7 @@ def _targets_view(
         ranked,
         indicator=indicator,
         selection=selection,
-        place_names=dict(zip(la_names["area_code"], la_names["area_name"])),
+        place_names=_la_names(extracts_version),
         city_codes=set(city["area_code"]),
         geometries=level_geometries(selection.level),
         draw=lambda chart: layout.vega_lite(chart, presenting),
