@@ -355,6 +355,40 @@ def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
     assert tooltip_titles == [title for _, title in maps.VEGA_TOOLTIP]
 
 
+def test_vega_map_geometry_is_named_once_and_handed_over_without_copies():
+    """Geometry sits in the spec's top-level datasets, named by the layers: altair deep-copies
+    inline layer data on every copy of a layered chart, and to_dict walks every coordinate."""
+    from equity import charts, vega
+
+    frame = area_frame([40, 90], [100, 100], names=["A", "B"])
+    ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
+    coloured, _ = maps.colour_areas(ranked, "value", "higher_is_better")
+    coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
+    square = {"type": "Polygon", "coordinates": [[[-1.2, 52.6], [-1.1, 52.6], [-1.2, 52.7]]]}
+    features = maps.feature_collection(
+        {code: square for code in coloured["area_code"]}, coloured, ["fill_hex"]
+    )
+    outline = {"type": "FeatureCollection", "features": features["features"][:1]}
+    chart = maps.vega_map(
+        area_features=features,
+        practices=None,
+        outline_features=outline,
+        text_labels=[],
+        height=400,
+        title="t",
+        badges=[],
+    )
+    for drawn in (chart, charts.for_projector(chart)):  # the projector's copy keeps them too
+        spec = vega.spec_dict(drawn)
+        names = [layer["data"] for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"]
+        assert names == [{"name": maps.OUTLINE_DATASET}, {"name": maps.AREA_DATASET}]
+        assert spec["datasets"][maps.OUTLINE_DATASET] is outline["features"]
+        areas = spec["datasets"][maps.AREA_DATASET]
+        assert [row["area_code"] for row in areas] == coloured["area_code"].tolist()
+        assert areas[0]["geometry"] is square  # the same object: nothing walked or copied
+    assert chart.to_dict()["datasets"][maps.AREA_DATASET] == areas  # and valid Vega-Lite
+
+
 def test_vega_map_draws_practices_as_points_inside_authority_outlines():
     frame = area_frame([40, 90], [100, 100], names=["P1", "P2"]).assign(population=[5000, 9000])
     ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
