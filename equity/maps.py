@@ -10,6 +10,7 @@ can reach the browser.
 from __future__ import annotations
 
 import html
+import json
 import math
 import warnings
 import weakref
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings import json_tools
 
 from equity import config, labels, schema, stats
 from equity import geo as geography
@@ -342,7 +344,11 @@ class DrawnOnceDeck(pdk.Deck):
         # kept outside the deck: pydeck serialises every attribute of the instance
         text = _DRAWN_JSON.get(self)
         if text is None:
-            text = _DRAWN_JSON[self] = super().to_json()
+            # pydeck's own to_json indents (indent=2), which takes Python's pure-Python
+            # encoder and doubles the bytes sent; the same JSON, compact, uses the C encoder.
+            text = _DRAWN_JSON[self] = json.dumps(
+                self, sort_keys=True, default=json_tools.default_serialize, separators=(",", ":")
+            )
         return text
 
 
