@@ -101,6 +101,23 @@ def open_page(page: str | None = None, params: Mapping[str, str] | None = None) 
     return at
 
 
+def open_expanders(at: AppTest) -> list[str]:
+    """Open every expander whose content is made only when opened (a key and
+    on_change="rerun": the charts' "Show as table", the Map's data), as a viewer clicking
+    each would, and rerun. The keys opened; the page must not raise."""
+    keys = []
+    for expander in at.expander:
+        widget_id = expander.proto.id  # "$$ID-<hash>-<key>" when the expander has a key
+        if widget_id.startswith("$$ID-"):
+            keys.append(widget_id.split("-", 2)[2])
+    for key in keys:
+        at.session_state[key] = True
+    if keys:
+        at.run()
+        assert not at.exception, at.exception[0].value
+    return keys
+
+
 def notices(at: AppTest) -> list[str]:
     """The st.info messages of the last run (where pages say a URL value was not used)."""
     return [element.value for element in at.info]

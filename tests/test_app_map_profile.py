@@ -194,3 +194,21 @@ def test_profile_in_presenter_mode_folds_the_trends_controls_away(extracts_dir):
     assert len(folded) == 2  # the area picker's and the Trends section's
     assert at.selectbox(key="indicator").value == "covid_first_dose_demo"
     assert folded[1].selectbox(key="indicator").value == "covid_first_dose_demo"
+
+
+def test_chart_tables_are_made_when_opened_and_hold_the_charts_figures(extracts_dir):
+    """The tables under the Map page's charts (and its data grid) are not sent with the page
+    (they were ~0.9 s of its first paint); opened, each holds its chart's figures."""
+    from tests.conftest import open_expanders
+
+    at = open_page("views/map.py")
+    shown_as_table = [e for e in at.expander if e.label == "Show as table"]
+    assert len(shown_as_table) == len(at.get("vega_lite_chart")) == 2
+    assert not at.table and not at.dataframe
+    opened = open_expanders(at)
+    assert len(opened) == 3  # two charts' tables and the map's data
+    map_table, bars_table = (table.value for table in at.table)
+    # the map's table lists its areas (from the chart's named geometry), not its labels
+    assert ST_MATTHEWS in set(map_table["area_code"]) and "text" not in map_table.columns
+    assert len(map_table) == len(at.dataframe[0].value)  # every area of the map's data grid
+    assert len(bars_table) == 25  # the ranked chart draws the worst 25

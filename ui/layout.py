@@ -154,7 +154,7 @@ def chart(
                     icon=":material/download:",
                     help=f"Download the chart as a {kind} image",
                 )
-    chart_as_table(spec if data_table is None else data_table)
+    chart_as_table(spec if data_table is None else data_table, key=f"{name}-table")
     if how_to_read:
         help.how_to_read(how_to_read)
     return event
@@ -173,29 +173,41 @@ _DRAWING_COLUMNS = (
 )
 
 
-def chart_data(spec) -> pd.DataFrame:
-    """The figures a chart draws: its own data, else the first of its layers with figures."""
+def chart_data(spec, datasets: dict | None = None) -> pd.DataFrame:
+    """The figures a chart draws: its own data, else the first of its layers with figures.
+    Data named by a layer is looked up in the chart's top-level datasets (a map's areas)."""
     import altair as alt
 
+    if datasets is None:
+        datasets = spec._get("datasets", {}) or {}
     data = getattr(spec, "data", alt.Undefined)
     frame = pd.DataFrame()
     if isinstance(data, pd.DataFrame):
         frame = data
     elif isinstance(getattr(data, "values", None), list):
         frame = pd.DataFrame(data.values)
+    elif isinstance(getattr(data, "name", None), str) and data.name in datasets:
+        frame = pd.DataFrame(datasets[data.name])
     frame = frame.drop(columns=[c for c in _DRAWING_COLUMNS if c in frame.columns])
     if frame.empty or frame.columns.empty:
         for part in getattr(spec, "layer", None) or []:
-            frame = chart_data(part)
+            frame = chart_data(part, datasets)
             if not frame.columns.empty and not frame.empty:
                 break
     return frame
 
 
-def chart_as_table(source) -> None:
-    """The accessible alternative under every chart: the same figures as a table."""
-    frame = source if isinstance(source, pd.DataFrame) else chart_data(source)
-    with st.expander("Show as table", icon=":material/table:"):
+def chart_as_table(source, key: str) -> None:
+    """The accessible alternative under every chart: the same figures as a table.
+
+    The table is made when its expander is opened (a rerun), not with every page: sent with
+    the page, the Map page's two tables took ~0.9 s of its first paint on the benchmark
+    machine (bench/FINDINGS.md), and every rerun converted them to Arrow again."""
+    box = st.expander("Show as table", icon=":material/table:", key=key, on_change="rerun")
+    with box:
+        if not box.open:
+            return
+        frame = source if isinstance(source, pd.DataFrame) else chart_data(source)
         if frame.empty:
             st.caption("This chart has no figures to tabulate.")
         else:

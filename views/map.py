@@ -85,7 +85,9 @@ with map_column:
             unsafe_allow_html=True,
         )
     if basemap:
-        layout.chart_as_table(view.coloured[["area_name", *maps.TOOLTIP_FIELDS[1:]]])
+        layout.chart_as_table(
+            view.coloured[["area_name", *maps.TOOLTIP_FIELDS[1:]]], key=f"map_{indicator_id}-table"
+        )
         help.how_to_read("map")
     if not presenting:
         st.caption("Click an area to open its profile. Labels: the most extreme areas.")
@@ -129,20 +131,25 @@ with bars_column:
     )
 
 if not presenting:
-    with st.expander("Open an area's profile, or download the map's data"):
-        pick = st.selectbox(
-            "Area",
-            ordered["area_code"].tolist(),
-            format_func=dict(zip(ordered["area_code"], ordered["area_name"])).get,
-            key="map_profile_pick",
-        )
-        if st.button("Open profile", key="map_open_profile"):
-            st.session_state["area"] = pick
-            st.switch_page(PROFILE_PAGE, query_params={"area": pick})
-        layout.table(
-            targets.display_table(ordered.assign(rank=range(1, len(ordered) + 1)), unit),
-            targets.download_frame(ordered.assign(rank=range(1, len(ordered) + 1))),
-            name=f"map_{indicator_id}_{level}_{period.isoformat()}",
-            badge_list=badges,
-        )
+    # Made when opened (a rerun): its data grid was part of the first paint's cost.
+    more = st.expander(
+        "Open an area's profile, or download the map's data", key="map_more", on_change="rerun"
+    )
+    with more:
+        if more.open:
+            pick = st.selectbox(
+                "Area",
+                ordered["area_code"].tolist(),
+                format_func=dict(zip(ordered["area_code"], ordered["area_name"])).get,
+                key="map_profile_pick",
+            )
+            if st.button("Open profile", key="map_open_profile"):
+                st.session_state["area"] = pick
+                st.switch_page(PROFILE_PAGE, query_params={"area": pick})
+            layout.table(
+                targets.display_table(ordered.assign(rank=range(1, len(ordered) + 1)), unit),
+                targets.download_frame(ordered.assign(rank=range(1, len(ordered) + 1))),
+                name=f"map_{indicator_id}_{level}_{period.isoformat()}",
+                badge_list=badges,
+            )
     layout.source_note(indicator)

@@ -228,7 +228,7 @@ metrics[2].metric("Within reach of any candidate", presentation.count_text(resul
 metrics[3].metric("Optimiser status", result.solver_status)
 
 st.pydeck_chart(view.deck, height=560)
-layout.chart_as_table(view.sites)
+layout.chart_as_table(view.sites, key="planner_map-table")
 help.how_to_read("planner map")
 catchment_words = (
     f"outlines: where a {radius_m:,} m walk along streets reaches"
