@@ -186,6 +186,10 @@ def test_a_built_chart_is_shared_for_the_same_figures_and_rebuilt_for_others(fir
     )
     first = cache.built_chart(charts.ranked_bars, False, ranked, **arguments)
     assert cache.built_chart(charts.ranked_bars, False, ranked.copy(), **arguments) is first
+    # the key is the frame's content: one value changed, same shape and names, another chart
+    changed = ranked.copy()
+    changed.loc[changed.index[0], "value"] += 1.0
+    assert cache.built_chart(charts.ranked_bars, False, changed, **arguments) is not first
     chart, drawn = first
     expected = charts.ranked_bars(ranked, **arguments)
     assert json.dumps(chart.to_dict(), sort_keys=True) == json.dumps(
@@ -209,3 +213,19 @@ def test_a_built_chart_is_shared_for_the_same_figures_and_rebuilt_for_others(fir
         )
         == 4
     )
+
+
+def test_a_frames_fingerprint_follows_its_content_not_its_memory_layout():
+    frame = pd.DataFrame({"name": ["A", None, "C"], "value": [1.5, float("nan"), 3.0]})
+    same = pd.concat([frame.iloc[:2], frame.iloc[2:]]).copy()  # rebuilt: other blocks
+    assert cache._frame_fingerprint(same) == cache._frame_fingerprint(frame)
+    others = [
+        frame.assign(name=["A", "None", "C"]),  # None is not the text "None"
+        frame.assign(value=[1.5, float("nan"), 3.000001]),
+        frame.rename(columns={"value": "rate"}),
+        frame.assign(value=frame["value"].astype("float32")),
+        frame.iloc[::-1],
+        frame.set_axis([5, 6, 7]),
+    ]
+    prints = {cache._frame_fingerprint(f) for f in [frame, *others]}
+    assert len(prints) == 1 + len(others)

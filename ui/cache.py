@@ -14,6 +14,7 @@ is the one-second memo of the fingerprint, behind a lock.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 import time
 from datetime import date
@@ -176,7 +177,27 @@ def require_boundaries() -> None:
 # rerun for charts whose inputs had not changed; every session viewing the same figures now
 # shares one chart and one dict (st.cache_resource: nothing changes them after they are
 # made). The builder is named by "module:function" so the key is a short string.
-@st.cache_resource(show_spinner=False, max_entries=256)
+def _frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A chart's data frame as a cache key: a digest of its shape, names, dtypes and every
+    value (numbers by their bytes, anything else by repr, so None and "None" differ).
+    Streamlit's own frame hashing (pandas' hash_pandas_object) took 3-11 ms per frame, 13%
+    of a Where to act rerun whose charts were all cache hits; this takes 1-4 ms."""
+    digest = hashlib.md5(usedforsecurity=False)
+    header = (list(frame.columns), [repr(t) for t in frame.dtypes], repr(frame.index.dtype))
+    digest.update(repr((header, frame.shape)).encode())
+    for values in (frame.index, *(frame.iloc[:, i] for i in range(frame.shape[1]))):
+        array = values.to_numpy()
+        if array.dtype.kind in "biufcmM":
+            digest.update(array.tobytes())
+        else:  # repr escapes control characters, so the separators below are unambiguous
+            digest.update("\x1f".join(map(repr, array.tolist())).encode("utf-8", "replace"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+@st.cache_resource(
+    show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_fingerprint}
+)
 def _built_chart(builder: str, presenting: bool, args: tuple, kwargs: dict) -> tuple:
     import importlib
 
