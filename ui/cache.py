@@ -173,10 +173,6 @@ def require_boundaries() -> None:
 # --- charts ----------------------------------------------------------------------------
 
 
-# Building an Altair chart and turning it into the dict Streamlit draws took 50-150 ms of a
-# rerun for charts whose inputs had not changed; every session viewing the same figures now
-# shares one chart and one dict (st.cache_resource: nothing changes them after they are
-# made). The builder is named by "module:function" so the key is a short string.
 def _frame_fingerprint(frame: pd.DataFrame) -> str:
     """A chart's data frame as a cache key: a digest of its shape, names, dtypes and every
     value (numbers by their bytes, anything else by repr, so None and "None" differ).
@@ -195,6 +191,10 @@ def _frame_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+# Building an Altair chart and turning it into the dict Streamlit draws took 50-150 ms of a
+# rerun for charts whose inputs had not changed; every session viewing the same figures now
+# shares one chart and one dict (st.cache_resource: nothing changes them after they are
+# made). The builder is named by "module:function" so the key is a short string.
 @st.cache_resource(
     show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_fingerprint}
 )
@@ -378,7 +378,6 @@ def profile_section(
 def _indicators_at_level(
     level: str, la_code: str | None, benchmark: str, extracts_version: str
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-
     catalog = run("indicator_catalog").set_index("indicator_id")
     values = {}
     for indicator_id, group in _default_groups_at_level(level, extracts_version).items():

@@ -146,9 +146,10 @@ if not presenting:
             if st.button("Open profile", key="map_open_profile"):
                 st.session_state["area"] = pick
                 st.switch_page(PROFILE_PAGE, query_params={"area": pick})
+            numbered = ordered.assign(rank=range(1, len(ordered) + 1))
             layout.table(
-                targets.display_table(ordered.assign(rank=range(1, len(ordered) + 1)), unit),
-                targets.download_frame(ordered.assign(rank=range(1, len(ordered) + 1))),
+                targets.display_table(numbered, unit),
+                targets.download_frame(numbered),
                 name=f"map_{indicator_id}_{level}_{period.isoformat()}",
                 badge_list=badges,
             )
