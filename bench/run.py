@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +55,12 @@ TARGETS = {
     "planner_s": 2.0,
     "rss_mb": 600.0,
 }
+# Start-up is judged against the bare Vega map's start-up timed in the same run: the shared
+# machine's speed varies about 2x between runs. When the ≤ 4 s target was set (2026-11-22,
+# RESULTS.md at fe60ef1) that floor took 2.74 s, so the target is ≤ 4 / 2.74 of the floor.
+FLOOR_WHEN_START_TARGET_SET_S = 2.74
+START_OVER_FLOOR = TARGETS["start_to_map_s"] / FLOOR_WHEN_START_TARGET_SET_S
+VEGA_FLOOR = "floor: one Vega map, nothing else"
 
 
 @dataclass
@@ -619,6 +625,18 @@ def _changeable_widget(at):
     return boxes[0] if boxes else None
 
 
+def _raw_option(box, label: str):
+    """The value AppTest must be given for an option shown as `label`.
+
+    AppTest accepts a label only when the box's format_func raises on it; a dict's `.get`
+    (the app's usual format_func) answers None instead, so map the label back through it.
+    """
+    table = getattr(box.format_func, "__self__", None)
+    if isinstance(table, Mapping):
+        return next((raw for raw, shown in table.items() if shown == label), label)
+    return label
+
+
 def bench_pages(settings: Settings, say) -> list[PageRow]:
     from streamlit.testing.v1 import AppTest
 
@@ -647,8 +665,9 @@ def bench_pages(settings: Settings, say) -> list[PageRow]:
                 rows.append(row)
                 continue
             key = box.key
-            options = list(box.options)
-            row.widget = f"{key or box.label}: {options[0]} <-> {options[1]}"
+            labels = list(box.options)
+            options = [_raw_option(box, label) for label in labels]
+            row.widget = f"{key or box.label}: {labels[0]} <-> {labels[1]}"
             timing = Timing()
             # Alternate between two values; the first change of each pair fills the caches.
             for i in range(reruns + 2):
@@ -785,7 +804,11 @@ def _select_option(page, label: str, option_index: int) -> bool:
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     if box.count() == 0:
         return False
-    box.locator("input").first.click()
+    field = box.locator("input").first
+    # Clicked while Playwright scrolls it into view, the box takes focus but stays closed
+    # (seen on the England extract's taller page): scroll first, then click.
+    field.scroll_into_view_if_needed()
+    field.click()
     options = page.get_by_role("option")
     options.first.wait_for(timeout=10_000)
     options.nth(option_index).click()
@@ -852,7 +875,7 @@ def start_apps(settings: Settings, say) -> list[StartApp]:
     """The floors, the commits before the start-up work and before the load work (full runs),
     and the working tree."""
     apps = [
-        StartApp("floor: one Vega map, nothing else", FLOOR_APP, ""),
+        StartApp(VEGA_FLOOR, FLOOR_APP, ""),
         StartApp("floor: one pydeck map, nothing else", FLOOR_APP, "?renderer=pydeck"),
     ]
     if not settings.quick:
@@ -979,6 +1002,34 @@ def _start_table(result: BrowserResult) -> list[str]:
     return lines + [""]
 
 
+def _vega_floor(result: BrowserResult | None) -> float | None:
+    """Median start -> painted of the bare Vega map in this run (the shipped-data browser
+    block times it; the England block runs on the same machine in the same run)."""
+    floor = result.start(VEGA_FLOOR) if result else None
+    return floor.painted.median if floor and floor.painted.seconds else None
+
+
+def _start_row(label: str, ours: StartResult | None, floor: float | None) -> str:
+    """Start -> first map painted, judged by its ratio to the same run's Vega floor; in
+    absolute seconds only when no floor was timed (e.g. --quick without floors)."""
+    measured = ours.painted.median if ours and ours.painted.seconds else None
+    if measured is None:
+        return f"| start → first map painted, {label} (s) | — | ≤ {TARGETS['start_to_map_s']:.0f} | n/a |"
+    if floor is None:
+        return (
+            f"| start → first map painted, {label} (s) | {ours.painted.text('s')} | "
+            f"≤ {TARGETS['start_to_map_s']:.0f} | "
+            f"{verdict(measured, TARGETS['start_to_map_s'])} |"
+        )
+    return (
+        f"| start → first map painted, {label} (s) | {ours.painted.text('s')}: "
+        f"{measured / floor:.2f}× the Vega floor of this run ({floor:.2f} s) | "
+        f"≤ {START_OVER_FLOOR:.2f}× the floor (≤ {TARGETS['start_to_map_s']:.0f} s when the "
+        f"floor took {FLOOR_WHEN_START_TARGET_SET_S:.2f} s) | "
+        f"{verdict(measured / floor, START_OVER_FLOOR)} |"
+    )
+
+
 def _ms(timing: Timing | None) -> str:
     return timing.text("ms") if timing else "—"
 
@@ -1046,16 +1097,11 @@ def report(
             f"| page rerun {page.page} (ms) | {_ms(page.reruns)} | "
             f"≤ {TARGETS['page_rerun_ms']:.0f} | {verdict(value, TARGETS['page_rerun_ms'])} |"
         )
+    floor = _vega_floor(browser_shipped)
     for label, result in (("shipped data", browser_shipped), ("England extract", browser_big)):
         if result is None:
             continue
-        ours = result.start(THIS_TREE)
-        start = ours.painted.median if ours and ours.painted.seconds else None
-        lines.append(
-            f"| start → first map painted, {label} (s) | "
-            f"{ours.painted.text('s') if start else '—'} | "
-            f"≤ {TARGETS['start_to_map_s']:.0f} | {verdict(start, TARGETS['start_to_map_s'])} |"
-        )
+        lines.append(_start_row(label, result.start(THIS_TREE), floor))
         repaint = result.repaints.median if result.repaints else None
         lines.append(
             f"| filter change → repaint, {label} (s) | "
