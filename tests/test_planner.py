@@ -276,6 +276,37 @@ def test_to_bng_agrees_with_the_practice_file(practices):
     assert np.abs(lon - located["lon"]).max() < 1e-5
 
 
+def test_transforms_from_many_threads_share_one_projection_thread(monkeypatch):
+    # Streamlit reruns each on a new thread; pyproj builds its pipeline per thread (~70 ms),
+    # so every transform must run on the one long-lived projection thread, with one answer.
+    import threading
+
+    from pyproj import Transformer
+
+    seen_threads = set()
+    original = Transformer.transform
+
+    def recording(self, *args, **kwargs):
+        seen_threads.add(threading.get_ident())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Transformer, "transform", recording)
+    answers = []
+
+    def in_a_rerun_thread():
+        easting, northing = optimise.to_bng([-1.13, -1.10], [52.63, 52.64])
+        answers.append((tuple(easting.round(3)), tuple(optimise.from_bng(easting, northing)[0])))
+
+    reruns = [threading.Thread(target=in_a_rerun_thread) for _ in range(4)]
+    for rerun in reruns:
+        rerun.start()
+    for rerun in reruns:
+        rerun.join()
+    assert len(answers) == 4 and len(set(answers)) == 1
+    assert answers[0][1] == pytest.approx((-1.13, -1.10))
+    assert len(seen_threads) == 1 and threading.get_ident() not in seen_threads
+
+
 def test_demand_points_weight_rule():
     areas = pd.DataFrame(
         {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,30 +45,35 @@ CANDIDATE_COLUMNS = [
 # --- coordinates -------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _wgs84_to_bng() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+# pyproj makes a transformer's PROJ pipeline once per thread that uses it (~70 ms), and
+# Streamlit runs each rerun on a new thread, so every new plan paid for it again. The
+# transforms run on one long-lived thread instead, which keeps its pipelines.
+_projection_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyproj")
 
 
-@lru_cache(maxsize=1)
-def _bng_to_wgs84() -> Transformer:
-    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+@lru_cache(maxsize=2)
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _transform(source: str, target: str, x, y) -> tuple[np.ndarray, np.ndarray]:
+    def on_projection_thread():
+        return _transformer(source, target).transform(
+            np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        )
+
+    out_x, out_y = _projection_thread.submit(on_projection_thread).result()
+    return np.asarray(out_x, dtype=float), np.asarray(out_y, dtype=float)
 
 
 def to_bng(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 longitude/latitude (scalars or arrays) to British National Grid metres."""
-    easting, northing = _wgs84_to_bng().transform(
-        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    )
-    return np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)
+    return _transform("EPSG:4326", "EPSG:27700", lon, lat)
 
 
 def from_bng(easting, northing) -> tuple[np.ndarray, np.ndarray]:
     """British National Grid metres to WGS84 (longitude, latitude)."""
-    lon, lat = _bng_to_wgs84().transform(
-        np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)
-    )
-    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    return _transform("EPSG:27700", "EPSG:4326", easting, northing)
 
 
 # --- optimisation ------------------------------------------------------------------------
