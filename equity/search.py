@@ -59,7 +59,7 @@ class PostcodeHit:
 
 
 # Here, not in the planner's venues module (which also uses it): the sidebar search runs on
-# every page's first run, and importing the planner brought spopt, scikit-learn and pulp
+# every page's first run, and importing the planner brought its optimiser's libraries
 # with it (3.3 s of a worker's first page).
 def normalise_postcode(text: str) -> str:
     """Upper case with one space before the inward code: ' le2  0ta' -> 'LE2 0TA'."""

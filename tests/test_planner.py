@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pulp
 import pytest
 
 from equity import config, db
@@ -100,6 +101,37 @@ def test_mclp_matches_brute_force_optimum(seed):
         assert result.solver_status == "Optimal"
         assert len(result.sites) == p
         assert result.weight_reached == pytest.approx(brute_force_best(demand, candidates, p))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mclp_reaches_what_spopts_mclp_reaches(seed):
+    # Too big for brute force: spopt's MCLP (the library the model was first built with)
+    # is the reference for the covered weight, with and without a forced site.
+    import warnings
+
+    from spopt.locate import MCLP
+
+    demand, candidates = random_instance(seed, n_demand=400, n_candidates=45, side_m=6000.0)
+    distances = optimise.coverage_matrix(demand, candidates, RADIUS)
+    cost = np.where(distances, 0.0, 2 * RADIUS)
+    forced = np.zeros(len(candidates), dtype=int)
+    forced[seed] = 1
+    for p, predefined in ((3, None), (6, forced)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            reference = MCLP.from_cost_matrix(
+                cost,
+                demand["weight"].to_numpy(),
+                service_radius=RADIUS,
+                p_facilities=p,
+                predefined_facilities_arr=predefined,
+            )
+            reference.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
+        must_keep = [] if predefined is None else [candidates["site_id"].iat[seed]]
+        result = optimise.plan_sites(demand, candidates, p, radius_m=RADIUS, must_keep=must_keep)
+        assert result.solver_status == "Optimal" and len(result.sites) == p
+        assert set(must_keep) <= set(result.sites["site_id"])
+        assert result.weight_reached == pytest.approx(pulp.value(reference.problem.objective))
 
 
 def test_exact_optimum_beats_greedy_on_a_known_trap():

@@ -27,7 +27,7 @@ import streamlit as st
 from equity import compare, config, db, geo, options, targets, where_to_act
 from equity.selection import Selection, benchmark_type
 
-if TYPE_CHECKING:  # the planner pulls in spopt and pulp: only its page imports them
+if TYPE_CHECKING:  # the planner pulls in pulp and pydeck: only its page imports them
     import altair as alt
 
     from equity import profile

@@ -279,7 +279,7 @@ if not presenting:
     for note in chosen.notes:
         st.caption(note)
     st.caption(
-        f"{chosen.rule_text} Optimiser: maximal covering location model (spopt MCLP, CBC "
+        f"{chosen.rule_text} Optimiser: maximal covering location model (Church & ReVelle MCLP, CBC "
         f"solver), status {result.solver_status}. {chosen.distance_note} "
         f"{spread.COMPOSITION_NOTE}"
     )

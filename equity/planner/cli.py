@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         presentation.reach_summary(chosen.result),
         *([comparison.text()] if comparison else []),
         spread.COMPOSITION_NOTE,
-        f"Solver status: {chosen.result.solver_status} (spopt MCLP, CBC).",
+        f"Solver status: {chosen.result.solver_status} (MCLP, CBC).",
         chosen.distance_note,
     ]:
         print(f"note: {note}", file=sys.stderr)

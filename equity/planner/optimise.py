@@ -1,4 +1,4 @@
-"""Choosing sites: maximal covering (spopt MCLP, CBC through PuLP) and the greedy order.
+"""Choosing sites: maximal covering (the MCLP, solved by CBC through PuLP) and the greedy order.
 
 ``plan_sites`` picks p sites that reach the most weighted demand within a radius, then
 lists the chosen sites in greedy order so each site's extra reach is visible;
@@ -22,7 +22,6 @@ import pandas as pd
 import pulp
 from pyproj import Transformer
 from scipy.spatial.distance import cdist
-from spopt.locate import MCLP
 
 DEFAULT_RADIUS_M = 800.0
 
@@ -132,7 +131,7 @@ def plan_sites(
     ``demand`` needs easting, northing, weight (from ``demand_points``); people_missed
     and is_core20 are used for reporting when present. ``candidates`` has the
     ``CANDIDATE_COLUMNS``. Sites in ``must_keep`` (site ids) are always chosen. Solved
-    exactly as a Maximal Covering Location Problem (spopt MCLP, CBC solver). The
+    exactly as a Maximal Covering Location Problem (``_mclp_model``; CBC solver). The
     optimised (weighted) reach never falls as p grows. ``greedy_steps`` limits the
     greedy table (default: until no site adds anyone). ``distances`` ([demand, candidate]
     metres, e.g. walking estimates; inf where out of reach) replaces the straight lines.
@@ -260,31 +259,44 @@ def _solve_mclp(
     useful = patterns.any(axis=1) & (pattern_weights > 0)
     if not useful.any():  # nobody reachable: keep one row so the model is well formed
         useful[0] = True
-    weights = pattern_weights[useful]
-    distances = np.where(patterns[useful], 0.0, 2.0 * radius_m)
+    problem = _mclp_model(patterns[useful], pattern_weights[useful], p, np.flatnonzero(forced))
     with warnings.catch_warnings():
-        # PuLP 3.3 warns about its own 4.0 API changes on every variable spopt makes.
+        # PuLP 3.3 marks its bundled CBC (PULP_CBC_CMD) for removal in 4.0; it is the CBC
+        # that requirements.txt installs, so the warning is silenced, not acted on.
         warnings.simplefilter("ignore", DeprecationWarning)
-        model = MCLP.from_cost_matrix(
-            distances,
-            weights,
-            service_radius=radius_m,
-            p_facilities=p,
-            predefined_facilities_arr=forced.astype(int) if forced.any() else None,
-        )
-        try:
-            model.solve(pulp.PULP_CBC_CMD(msg=False), results=False)
-        except RuntimeError:  # spopt raises when the status is not optimal
-            status = pulp.LpStatus.get(model.problem.status, str(model.problem.status))
-            raise PlanningError(f"the optimiser did not find a plan (status: {status})") from None
-    status = pulp.LpStatus[model.problem.status]
+        status_code = problem.solve(pulp.PULP_CBC_CMD(msg=False))
+    status = pulp.LpStatus.get(status_code, str(status_code))
+    if status != "Optimal":
+        raise PlanningError(f"the optimiser did not find a plan (status: {status})")
+    sites = problem.variablesDict()
     chosen = np.array(
-        [index for index, var in enumerate(model.fac_vars) if (var.value() or 0) > 0.5],
-        dtype=int,
+        [j for j in range(covers.shape[1]) if (sites[f"site_{j}"].value() or 0) > 0.5], dtype=int
     )
     if len(chosen) != p:
         raise PlanningError(f"the optimiser returned {len(chosen)} sites instead of {p}")
     return chosen, status
+
+
+def _mclp_model(
+    covers: np.ndarray, weights: np.ndarray, p: int, forced: np.ndarray
+) -> pulp.LpProblem:
+    """The maximal covering location problem (Church & ReVelle 1974) as spopt's MCLP states
+    it: maximise the weight of rows reached, exactly p sites, a row reached only if a chosen
+    site covers it, forced sites chosen. Written here, sparsely: spopt's builder makes a
+    term for every row and site, zero or not (0.12 s for 153 × 59), and importing spopt
+    brought geopandas, scikit-learn and libpysal into every worker (~180 MB, ~4 s).
+    tests/test_planner.py checks it against spopt's MCLP."""
+    problem = pulp.LpProblem("mclp", pulp.LpMaximize)
+    sites = [problem.add_variable(f"site_{j}", cat=pulp.LpBinary) for j in range(covers.shape[1])]
+    reached = [problem.add_variable(f"reached_{i}", cat=pulp.LpBinary) for i in range(len(covers))]
+    problem += pulp.LpAffineExpression(zip(reached, weights.tolist(), strict=True))
+    problem += pulp.LpAffineExpression((site, 1) for site in sites) == p
+    for row, reached_here in zip(covers, reached, strict=True):
+        covering = pulp.LpAffineExpression((sites[j], 1) for j in np.flatnonzero(row).tolist())
+        problem += covering - reached_here >= 0
+    for j in forced.tolist():
+        problem += sites[j] == 1
+    return problem
 
 
 class PlanningError(RuntimeError):
