@@ -472,6 +472,54 @@ def test_rank_simulation_from_value_and_ci():
     assert probability[0] > 0.999
 
 
+def _every_area_simulated(k, numerator, denominator, draws, seed):
+    """The rank simulation without leaving any area out: the reference for the pruning."""
+    x, n = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    samples = np.random.default_rng(seed).beta(x + 0.5, n - x + 0.5, size=(draws, len(x)))
+    worst = np.argpartition(samples, k - 1, axis=1)[:, :k]
+    return np.bincount(worst.ravel(), minlength=len(x)) / draws
+
+
+@pytest.mark.parametrize("polarity", ["higher_is_better", "lower_is_better"])
+def test_areas_left_out_of_the_rank_simulation_could_not_be_among_the_worst(polarity):
+    rng = np.random.default_rng(5)
+    denominator = rng.integers(200, 3_000, 300).astype(float)
+    numerator = np.floor(denominator * rng.uniform(0.55, 0.95, 300))
+    if polarity == "lower_is_better":  # the same areas, mirrored: the worst are the highest
+        numerator = denominator - numerator
+    probability = stats.probability_among_worst(
+        3, polarity, numerator=numerator, denominator=denominator, draws=20_000
+    )
+    mirrored = denominator - numerator if polarity == "lower_is_better" else numerator
+    reference = _every_area_simulated(3, mirrored, denominator, draws=20_000, seed=99)
+    no_chance = probability == 0  # left out, or drawn and never among the worst
+    assert 0 < (~no_chance).sum() < 60  # most areas are far from the worst
+    assert reference[no_chance].max() < 0.001  # nor were they in the full simulation
+    np.testing.assert_allclose(probability, reference, atol=0.015)
+    assert probability.sum() == pytest.approx(3)
+
+
+def test_only_areas_that_could_be_among_the_worst_are_drawn(monkeypatch):
+    drawn_sizes = []
+    generator = np.random.Generator
+
+    class Recording(generator):
+        def beta(self, a, b, size=None):
+            drawn_sizes.append(size)
+            return super().beta(a, b, size=size)
+
+    monkeypatch.setattr(
+        stats.np.random, "default_rng", lambda seed: Recording(np.random.PCG64(seed))
+    )
+    denominator = np.full(1_000, 2_000.0)
+    numerator = np.r_[[800.0, 820.0, 840.0], np.full(997, 1_600.0)]  # 3 far worse areas
+    probability = stats.probability_among_worst(
+        2, "higher_is_better", numerator=numerator, denominator=denominator, draws=2_000
+    )
+    assert {size[1] for size in drawn_sizes} == {3}
+    assert probability[3:].sum() == 0 and probability.sum() == pytest.approx(2)
+
+
 def test_jeffreys_posterior_is_what_is_sampled():
     # With chunking the draws are still Beta(x + 0.5, n - x + 0.5): the mean of many
     # draws of a lone area compared with a fixed, certain neighbour tells its CDF.

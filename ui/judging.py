@@ -58,7 +58,8 @@ def rank_certainty(
         "Areas likeliest to be among the k worst by value, first. "
         f"From {compare.RANK_DRAWS:,} seeded simulations of each area's true value (Jeffreys "
         "posterior from its counts): an area near 100% is among the worst whatever the noise; "
-        "several areas near 50% means their order is not settled."
+        "several areas near 50% means their order is not settled. Areas that k others lie "
+        "wholly below are not simulated (their chance is under 1 in 100,000)."
     )
 
 
