@@ -42,3 +42,17 @@ def test_a_caller_changing_its_copy_leaves_the_shared_answer_alone(extracts_dir)
     again, long_again = cache.indicators_at_level("msoa", config.CITY_CODE, config.CITY_CODE)
     assert (again[first]["value"].dropna() >= 0).all()
     assert "changed" not in set(long_again["area_name"])
+
+
+def test_the_rugs_wide_tables_are_those_of_its_long_table_and_copies(extracts_dir):
+    _, long = cache.indicators_at_level("msoa", config.CITY_CODE, config.CITY_CODE)
+    wide, categories, suppressed = cache.rug_wide("msoa", config.CITY_CODE, config.CITY_CODE)
+    expected = compare.rug_wide(long)
+    for got, want in zip((wide, categories, suppressed), expected, strict=True):
+        pd.testing.assert_frame_equal(got, want)
+    wide.loc[:, "Area"] = "changed"
+    again, _, _ = cache.rug_wide("msoa", config.CITY_CODE, config.CITY_CODE)
+    assert "changed" not in set(again["Area"])
+    # another view (all of LLR against LLR) is another table
+    everywhere, _, _ = cache.rug_wide("msoa", None, config.LLR_CODE)
+    assert len(everywhere) > len(wide)

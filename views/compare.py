@@ -88,7 +88,7 @@ with tabs[0]:
                 compare.legend_markdown(set(catalog.loc[list(values), "polarity"])),
                 unsafe_allow_html=True,
             )
-            wide, categories, suppressed = compare.rug_wide(long)
+            wide, categories, suppressed = cache.rug_wide(level, la_code, benchmark)
             event = st.dataframe(
                 compare.rug_styler(wide, categories, suppressed),
                 hide_index=True,
