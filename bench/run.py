@@ -1011,7 +1011,7 @@ def _vega_floor(result: BrowserResult | None) -> float | None:
 
 def _start_row(label: str, ours: StartResult | None, floor: float | None) -> str:
     """Start -> first map painted, judged by its ratio to the same run's Vega floor; in
-    absolute seconds only when no floor was timed (e.g. --quick without floors)."""
+    absolute seconds only when the floor has no timing (it failed to start or paint)."""
     measured = ours.painted.median if ours and ours.painted.seconds else None
     if measured is None:
         return f"| start → first map painted, {label} (s) | — | ≤ {TARGETS['start_to_map_s']:.0f} | n/a |"
