@@ -1,7 +1,8 @@
 """What every page's first run imports (the app shell: sidebar search, presenter mode,
 glossary, caches; and the default page) stays light: the planner's optimiser (pulp) and
-the other slow libraries are only imported by the pages that use them. The sidebar search once pulled the planner in, adding 3.3 s to a worker's first
-page (found by py-spy under load, bench/FINDINGS.md)."""
+the other slow libraries are only imported by the pages that use them. The sidebar search
+once pulled the planner in, adding 3.3 s to a worker's first page (found by py-spy under
+load, bench/FINDINGS.md)."""
 
 from __future__ import annotations
 
