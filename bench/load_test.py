@@ -189,7 +189,8 @@ class LoadResult:
 
     def line(self) -> str:
         return (
-            f"{self.data}, {self.scenario}, {self.setup}: {self.sessions} sessions, "
+            f"{self.data}, {self.scenario}, {self.setup}: {self.sessions} sessions "
+            f"({' / '.join(map(str, self.sessions_per_worker))} per worker), "
             f"{len(self.latencies)} interactions done, {len(self.errors)} errors, "
             f"p50 {self.p50:.2f} s, p95 {self.p95:.2f} s, max {max(self.latencies or [0]):.2f} s, "
             f"p95 by kind {self.kinds_text()}, "
@@ -559,7 +560,7 @@ splits it into the openings, the page switches and the widget changes.
 
 Setups: one `streamlit run app.py` on its own port (what `make run` starts), or workers
 behind nginx exactly as `make serve WORKERS=2` starts them (deploy/serve.py; a session
-without the affinity cookie is placed by a hash of a random id, so the split is uneven).
+without the affinity cookie goes to the worker with the fewest open connections).
 For meeting and stress every worker is first warmed as `make serve` does (deploy/warm.py:
 each page opened once, so imports and each page's default view are ready; a meeting's
 server has been up since the presenter opened the link); the cost scenario starts cold.

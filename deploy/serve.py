@@ -138,14 +138,34 @@ def warm_workers(worker_ports: list[int], say: Callable[[str], None]) -> None:
 
 
 def nginx_config(port: int, worker_ports: list[int], run_dir: Path) -> str:
+    """The proxy's config: least connections for a browser's first request, then its
+    `heesticky` cookie (the name of the worker that answered) keeps it there."""
+    addresses = [f"{HOST}:{worker}" for worker in worker_ports]
+    names = [f"w{number}" for number in range(1, len(worker_ports) + 1)]
     servers = "\n".join(
-        f"        server {HOST}:{worker} max_fails=3 fail_timeout=10s;" for worker in worker_ports
+        f"        server {address} max_fails=3 fail_timeout=10s;" for address in addresses
+    )
+    routes = "\n".join(f"        {name} worker_{name};" for name in names)
+    cookies = "\n".join(
+        f'        "{address}" "heesticky={name}; Path=/; HttpOnly; SameSite=Lax";'
+        for address, name in zip(addresses, names)
+    )
+    # Each worker's own group: its browsers go there, and to the others only when it is down.
+    groups = "\n".join(
+        f"    upstream worker_{name} {{\n"
+        f"        server {address} max_fails=3 fail_timeout=10s;\n"
+        + "".join(f"        server {other} backup;\n" for other in addresses if other != address)
+        + "    }"
+        for address, name in zip(addresses, names)
     )
     return (
         TEMPLATE.read_text(encoding="utf-8")
         .replace("@RUN_DIR@", str(run_dir))
         .replace("@LISTEN_PORT@", str(port))
         .replace("@UPSTREAM_SERVERS@", servers)
+        .replace("@WORKER_ROUTES@", routes)
+        .replace("@WORKER_COOKIES@", cookies)
+        .replace("@WORKER_UPSTREAMS@", groups)
     )
 
 

@@ -7,13 +7,18 @@ assets and the /_stcore/stream websocket) must have reached one and the same wor
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import time
+import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import websockets
 from playwright.sync_api import Browser, expect
 
 from deploy import serve
@@ -43,6 +48,52 @@ def routed_requests(access_log: Path, route: str) -> list[tuple[str, str]]:
     lines = access_log.read_text(encoding="utf-8").splitlines()
     matches = (ROUTED.search(line) for line in lines)
     return [(m["request"], m["upstream"]) for m in matches if m and m["route"] == route]
+
+
+def served_by(url: str, cookie: str | None) -> tuple[str, str]:
+    """(the worker that answered, the Set-Cookie it came with) for one GET of the app."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return reply.headers["X-Served-By"], reply.headers.get("Set-Cookie", "")
+
+
+def test_a_room_arriving_at_once_is_split_evenly_between_the_workers(
+    two_workers: serve.Cluster,
+):
+    """Six viewers without a cookie, each holding its websocket open: three per worker
+    (least connections; a hash of a random id splits six evenly only 20 times in 64)."""
+
+    async def open_six() -> list[str]:
+        async with contextlib.AsyncExitStack() as held:
+            workers = []
+            for _ in range(6):
+                socket_ = await held.enter_async_context(
+                    websockets.connect(
+                        serve.stream_url(two_workers.port), subprotocols=["streamlit"]
+                    )
+                )
+                workers.append(socket_.response.headers["X-Served-By"])
+            return workers
+
+    placed = Counter(asyncio.run(open_six()))
+    assert sorted(placed.values()) == [3, 3], placed
+    assert set(placed) == {f"127.0.0.1:{port}" for port in two_workers.worker_ports}
+
+
+def test_the_affinity_cookie_names_a_worker_and_a_made_up_one_counts_as_none(
+    two_workers: serve.Cluster,
+):
+    addresses = [f"127.0.0.1:{port}" for port in two_workers.worker_ports]
+    for number, address in enumerate(addresses, start=1):
+        for _ in range(3):
+            worker, cookie = served_by(two_workers.url, f"heesticky=w{number}")
+            assert worker == address and cookie.startswith(f"heesticky=w{number};"), cookie
+    # An address, or a name that is not one of ours, does not steer the proxy: the request
+    # is placed as a new browser's, and the cookie it gets back names the worker it got.
+    for made_up in ("127.0.0.1:1", "w9", "worker_w1"):
+        worker, cookie = served_by(two_workers.url, f"heesticky={made_up}")
+        assert worker in addresses, worker
+        assert cookie.startswith(f"heesticky=w{addresses.index(worker) + 1};"), cookie
 
 
 def test_every_worker_runs_with_two_malloc_arenas(two_workers: serve.Cluster):
