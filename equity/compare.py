@@ -54,6 +54,43 @@ def compared(frame: pd.DataFrame, polarity: str) -> pd.DataFrame:
     return out
 
 
+# The benchmark columns of area_values_with_benchmark and the area columns they copy.
+BENCHMARK_COLUMNS = {
+    "benchmark_code": "area_code",
+    "benchmark_value": "value",
+    "benchmark_lower_ci": "lower_ci",
+    "benchmark_upper_ci": "upper_ci",
+    "benchmark_numerator": "numerator",
+    "benchmark_denominator": "denominator",
+}
+
+
+def within_against(
+    everywhere: pd.DataFrame,
+    la_code: str | None,
+    benchmark_code: str,
+    authorities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The query's rows for the areas within `la_code` (all: None) against `benchmark_code`,
+    made from rows already asked: `everywhere` (the same indicator, group and level for
+    every area, against `benchmark_code` unless `authorities` is given) and `authorities`
+    (the same at level 'la', whose row for `benchmark_code` becomes the benchmark).
+
+    The query filters its areas last and takes its benchmark from the benchmark area's own
+    row, so these are the rows it would give; a benchmark not found is empty, as its LEFT
+    JOIN leaves it.
+    """
+    out = everywhere if la_code is None else everywhere[everywhere["la_code"] == la_code]
+    out = out.reset_index(drop=True)
+    if authorities is None:
+        return out
+    benchmark = authorities[authorities["area_code"] == benchmark_code]
+    for column, source in BENCHMARK_COLUMNS.items():
+        value = benchmark[source].iloc[0] if len(benchmark) else None
+        out[column] = pd.Series([value] * len(out), dtype=everywhere[column].dtype)
+    return out
+
+
 # --- Overview: the "tartan rug" ----------------------------------------------------------
 
 

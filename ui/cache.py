@@ -381,19 +381,34 @@ def _indicators_at_level(
     catalog = run("indicator_catalog").set_index("indicator_id")
     values = {}
     for indicator_id, group in _default_groups_at_level(level, extracts_version).items():
-        frame = query(
-            "area_values_with_benchmark",
-            extracts_version,
-            indicator_id=indicator_id,
-            level=level,
-            la_code=la_code,
-            benchmark_code=benchmark,
-            benchmark_type="region" if benchmark == config.LLR_CODE else "la",
-            **group,
+        # Asked once per level for all of LLR against LLR; a view within an authority, or
+        # against it, is cut from that and the authorities' own rows, so a new "Within"
+        # asks nothing (it asked every indicator again: ~70 ms each, ~30 at practice level).
+        frame = compare.within_against(
+            _all_of_llr(indicator_id, group, level, extracts_version),
+            la_code,
+            benchmark,
+            None
+            if benchmark == config.LLR_CODE
+            else _all_of_llr(indicator_id, group, "la", extracts_version),
         )
         if not frame.empty:
             values[indicator_id] = frame
     return values, compare.rug_long(values, catalog)
+
+
+def _all_of_llr(indicator_id: str, group: dict, level: str, extracts_version: str):
+    """An indicator's rows for every area of a level against LLR (cached by `query`)."""
+    return query(
+        "area_values_with_benchmark",
+        extracts_version,
+        indicator_id=indicator_id,
+        level=level,
+        la_code=None,
+        benchmark_code=config.LLR_CODE,
+        benchmark_type="region",
+        **group,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
