@@ -112,12 +112,25 @@ def _open(extracts_dir: Path) -> duckdb.DuckDBPyConnection:
             f"FROM read_parquet('{_sql_path(extracts_dir / VIEW_FILES['indicators'])}')"
         )
     values_glob = _sql_path(extracts_dir / VALUES_GLOB)
+    # union_by_name reads every file's schema each time a query names the view (~7 ms per
+    # mention with 11 files, of a ~70 ms query); only files of differing schemas need it.
+    union = "" if _one_schema(sorted(extracts_dir.glob(VALUES_GLOB))) else ", union_by_name = true"
     con.execute(
-        f"CREATE VIEW indicator_values AS SELECT * FROM read_parquet('{values_glob}', union_by_name = true)"
+        f"CREATE VIEW indicator_values AS SELECT * FROM read_parquet('{values_glob}'{union})"
     )
     con.execute(query_text("_macros"))
     _load_breakdowns(con, sorted(extracts_dir.glob(VALUES_GLOB)))
     return con
+
+
+def _one_schema(files: list[Path]) -> bool:
+    """Do the Parquet files have the same column names and types, in the same order?"""
+    import pyarrow.parquet as pq
+
+    schemas = {
+        tuple((field.name, str(field.type)) for field in pq.read_schema(path)) for path in files
+    }
+    return len(schemas) == 1
 
 
 def breakdowns_footer(con: duckdb.DuckDBPyConnection, select_sql: str) -> str:

@@ -8,7 +8,7 @@
 -- $benchmark_type (MSOA 2011 and 2021 share most codes, so areas are keyed by code and type).
 WITH chosen_period AS (
     SELECT max(period_end) AS period_end
-    FROM indicator_values
+    FROM value_breakdowns  -- the values files' index, in memory: no scan
     WHERE indicator_id = $indicator_id AND period_end <= CAST($on_or_before AS DATE)
 ),
 indicator_unit AS (

@@ -9,7 +9,7 @@ WITH indicator_unit AS (
 ),
 chosen_period AS (
     SELECT max(period_end) AS period_end
-    FROM indicator_values
+    FROM value_breakdowns  -- the values files' index, in memory: no scan
     WHERE indicator_id = $indicator_id
         AND area_type = $area_type
         AND period_end <= CAST($on_or_before AS DATE)

@@ -9,7 +9,7 @@
 -- carrying a ward_code, i.e. LSOAs, can match one), $sex, $age_band, $ethnic_group.
 WITH chosen_period AS (
     SELECT max(period_end) AS period_end
-    FROM indicator_values
+    FROM value_breakdowns  -- the values files' index, in memory: no scan
     WHERE indicator_id = $indicator_id AND period_end <= CAST($on_or_before AS DATE)
 ),
 summed AS (
