@@ -221,6 +221,17 @@ def query_cases(info: generate.ExtractInfo) -> list[tuple[str, str, dict | None,
     cases = []
     for name in app_query_names():
         wanted = query_parameters(name)
+        if name == "area_values_for_indicators":  # lists, one entry per indicator
+            group = {
+                "indicator_ids": [defaults["indicator_id"]],
+                "on_or_before": [defaults["on_or_before"]],
+                "sexes": [defaults["sex"]],
+                "age_bands": [defaults["age_band"]],
+                "ethnic_groups": [defaults["ethnic_group"]],
+            }
+            params = {p: group.get(p, defaults.get(p)) for p in wanted}
+            cases.append((name, "the map's selection as a list of one", params, ""))
+            continue
         unknown = [p for p in wanted if p not in defaults]
         if unknown:
             cases.append((name, "default", None, f"unknown parameter(s) {', '.join(unknown)}"))

@@ -72,9 +72,10 @@ def within_against(
     authorities: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The query's rows for the areas within `la_code` (all: None) against `benchmark_code`,
-    made from rows already asked: `everywhere` (the same indicator, group and level for
-    every area, against `benchmark_code` unless `authorities` is given) and `authorities`
-    (the same at level 'la', whose row for `benchmark_code` becomes the benchmark).
+    made from rows already asked: `everywhere` (area_values_for_indicators rows for every
+    area of a level, against `benchmark_code` unless `authorities` is given) and
+    `authorities` (the same indicators at level 'la', whose row for `benchmark_code` is
+    each indicator's benchmark).
 
     The query filters its areas last and takes its benchmark from the benchmark area's own
     row, so these are the rows it would give; a benchmark not found is empty, as its LEFT
@@ -84,10 +85,12 @@ def within_against(
     out = out.reset_index(drop=True)
     if authorities is None:
         return out
-    benchmark = authorities[authorities["area_code"] == benchmark_code]
+    own = authorities.loc[authorities["area_code"] == benchmark_code, ["indicator_id"]]
     for column, source in BENCHMARK_COLUMNS.items():
-        value = benchmark[source].iloc[0] if len(benchmark) else None
-        out[column] = pd.Series([value] * len(out), dtype=everywhere[column].dtype)
+        own[column] = authorities.loc[own.index, source]
+    benchmarks = out[["indicator_id"]].merge(own, on="indicator_id", how="left")
+    for column in BENCHMARK_COLUMNS:
+        out[column] = benchmarks[column].astype(everywhere[column].dtype)
     return out
 
 

@@ -120,6 +120,7 @@ def _open(extracts_dir: Path) -> duckdb.DuckDBPyConnection:
     )
     con.execute(query_text("_macros"))
     _load_breakdowns(con, sorted(extracts_dir.glob(VALUES_GLOB)))
+    con.execute(query_text("_table_macros"))  # bound when made: after the views and index
     return con
 
 

@@ -372,42 +372,47 @@ def profile_section(
 # --- compare areas ---------------------------------------------------------------------
 
 
-# The Compare page asks every indicator (~60 cached queries, each copied) and reshapes them
-# into the tartan rug on every rerun of every session; they depend only on these three.
+# The Compare page asks every indicator and reshapes them into the tartan rug on every
+# rerun of every session; they depend only on these three.
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _indicators_at_level(
     level: str, la_code: str | None, benchmark: str, extracts_version: str
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     catalog = run("indicator_catalog").set_index("indicator_id")
-    values = {}
-    for indicator_id, group in _default_groups_at_level(level, extracts_version).items():
-        # Asked once per level for all of LLR against LLR; a view within an authority, or
-        # against it, is cut from that and the authorities' own rows, so a new "Within"
-        # asks nothing (it asked every indicator again: ~70 ms each, ~30 at practice level).
-        frame = compare.within_against(
-            _all_of_llr(indicator_id, group, level, extracts_version),
-            la_code,
-            benchmark,
-            None
-            if benchmark == config.LLR_CODE
-            else _all_of_llr(indicator_id, group, "la", extracts_version),
-        )
-        if not frame.empty:
-            values[indicator_id] = frame
+    groups = _default_groups_at_level(level, extracts_version)
+    # Asked once per level for all of LLR against LLR, every indicator in one query; a view
+    # within an authority, or against it, is cut from that and the authorities' own rows,
+    # so a new "Within" asks nothing (compare.within_against).
+    rows = compare.within_against(
+        _all_of_llr(groups, level, extracts_version),
+        la_code,
+        benchmark,
+        None if benchmark == config.LLR_CODE else _all_of_llr(groups, "la", extracts_version),
+    )
+    parts = {
+        indicator_id: part.drop(columns="indicator_id").reset_index(drop=True)
+        for indicator_id, part in rows.groupby("indicator_id", sort=False)
+    }
+    values = {indicator_id: parts[indicator_id] for indicator_id in groups if indicator_id in parts}
     return values, compare.rug_long(values, catalog)
 
 
-def _all_of_llr(indicator_id: str, group: dict, level: str, extracts_version: str):
-    """An indicator's rows for every area of a level against LLR (cached by `query`)."""
+def _all_of_llr(groups: dict[str, dict], level: str, extracts_version: str) -> pd.DataFrame:
+    """area_values_for_indicators for every area of the level against LLR, each indicator
+    at its group (cached by `query`)."""
+    wanted = list(groups.values())
     return query(
-        "area_values_with_benchmark",
+        "area_values_for_indicators",
         extracts_version,
-        indicator_id=indicator_id,
+        indicator_ids=list(groups),
+        on_or_before=[group["on_or_before"] for group in wanted],
+        sexes=[group["sex"] for group in wanted],
+        age_bands=[group["age_band"] for group in wanted],
+        ethnic_groups=[group["ethnic_group"] for group in wanted],
         level=level,
         la_code=None,
         benchmark_code=config.LLR_CODE,
         benchmark_type="region",
-        **group,
     )
 
 
