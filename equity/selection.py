@@ -6,6 +6,7 @@ an indicator as a ``Selection``; ``area_values`` answers the most common one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,3 +62,25 @@ def area_values(selection: Selection, extracts_dir=None) -> pd.DataFrame:
     """The indicator for every area of the selection's level, with its benchmark alongside."""
     params = selection.query_params(benchmark_type(selection.benchmark_code, selection.level))
     return db.run_query("area_values_with_benchmark", extracts_dir=extracts_dir, **params)
+
+
+def indicator_group_params(groups: Mapping[str, Mapping]) -> dict[str, list]:
+    """area_values_for_indicators' list parameters for {indicator_id: group}, a group being
+    profile.default_group's {on_or_before, sex, age_band, ethnic_group}."""
+    wanted = list(groups.values())
+    return {
+        "indicator_ids": list(groups),
+        "on_or_before": [group["on_or_before"] for group in wanted],
+        "sexes": [group["sex"] for group in wanted],
+        "age_bands": [group["age_band"] for group in wanted],
+        "ethnic_groups": [group["ethnic_group"] for group in wanted],
+    }
+
+
+def by_indicator(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """area_values_for_indicators rows split into each indicator's own frame, as
+    area_values_with_benchmark gives it (no indicator_id, index from 0)."""
+    return {
+        indicator_id: part.drop(columns="indicator_id").reset_index(drop=True)
+        for indicator_id, part in rows.groupby("indicator_id", sort=False)
+    }

@@ -25,7 +25,7 @@ def run(extracts_dir):
     answers = {}
 
     def remembered(name, **params):
-        key = (name, tuple(sorted(params.items())))
+        key = (name, tuple(sorted((k, repr(v)) for k, v in params.items())))  # lists too
         if key not in answers:
             answers[key] = db.run_query(name, **params)
         return answers[key].copy()

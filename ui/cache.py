@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import compare, config, db, geo, options, targets, where_to_act
-from equity.selection import Selection, benchmark_type
+from equity.selection import Selection, benchmark_type, by_indicator, indicator_group_params
 
 if TYPE_CHECKING:  # the planner pulls in pulp and pydeck: only its page imports them
     import altair as alt
@@ -389,10 +389,7 @@ def _indicators_at_level(
         benchmark,
         None if benchmark == config.LLR_CODE else _all_of_llr(groups, "la", extracts_version),
     )
-    parts = {
-        indicator_id: part.drop(columns="indicator_id").reset_index(drop=True)
-        for indicator_id, part in rows.groupby("indicator_id", sort=False)
-    }
+    parts = by_indicator(rows)
     values = {indicator_id: parts[indicator_id] for indicator_id in groups if indicator_id in parts}
     return values, compare.rug_long(values, catalog)
 
@@ -400,15 +397,10 @@ def _indicators_at_level(
 def _all_of_llr(groups: dict[str, dict], level: str, extracts_version: str) -> pd.DataFrame:
     """area_values_for_indicators for every area of the level against LLR, each indicator
     at its group (cached by `query`)."""
-    wanted = list(groups.values())
     return query(
         "area_values_for_indicators",
         extracts_version,
-        indicator_ids=list(groups),
-        on_or_before=[group["on_or_before"] for group in wanted],
-        sexes=[group["sex"] for group in wanted],
-        age_bands=[group["age_band"] for group in wanted],
-        ethnic_groups=[group["ethnic_group"] for group in wanted],
+        **indicator_group_params(groups),
         level=level,
         la_code=None,
         benchmark_code=config.LLR_CODE,
