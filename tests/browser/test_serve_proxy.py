@@ -7,7 +7,6 @@ assets and the /_stcore/stream websocket) must have reached one and the same wor
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import time
@@ -18,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import websockets
 from playwright.sync_api import Browser, expect
+from websockets.sync.client import connect
 
 from deploy import serve
 
@@ -63,19 +62,15 @@ def test_a_room_arriving_at_once_is_split_evenly_between_the_workers(
     """Six viewers without a cookie, each holding its websocket open: three per worker
     (least connections; a hash of a random id splits six evenly only 20 times in 64)."""
 
-    async def open_six() -> list[str]:
-        async with contextlib.AsyncExitStack() as held:
-            workers = []
-            for _ in range(6):
-                socket_ = await held.enter_async_context(
-                    websockets.connect(
-                        serve.stream_url(two_workers.port), subprotocols=["streamlit"]
-                    )
-                )
-                workers.append(socket_.response.headers["X-Served-By"])
-            return workers
-
-    placed = Counter(asyncio.run(open_six()))
+    # The sync client: Playwright's sync API already runs an event loop in this thread.
+    with contextlib.ExitStack() as held:
+        workers = [
+            held.enter_context(
+                connect(serve.stream_url(two_workers.port), subprotocols=["streamlit"])
+            ).response.headers["X-Served-By"]
+            for _ in range(6)
+        ]
+    placed = Counter(workers)
     assert sorted(placed.values()) == [3, 3], placed
     assert set(placed) == {f"127.0.0.1:{port}" for port in two_workers.worker_ports}
 
