@@ -656,14 +656,7 @@ def _all_of_llr(run: QueryRunner, groups: dict[str, dict], level: str) -> dict[s
     LLR} for every indicator of `groups` (no rows: an empty frame), from one query."""
     if not groups:
         return {}
-    rows = run(
-        "area_values_for_indicators",
-        **selection.indicator_group_params(groups),
-        level=level,
-        la_code=None,
-        benchmark_code=config.LLR_CODE,
-        benchmark_type="region",
-    )
+    rows = selection.all_of_llr(run, groups, level)
     found = selection.by_indicator(rows)
     none = rows.iloc[0:0].drop(columns="indicator_id")
     return {indicator_id: found.get(indicator_id, none) for indicator_id in groups}

@@ -64,17 +64,23 @@ def area_values(selection: Selection, extracts_dir=None) -> pd.DataFrame:
     return db.run_query("area_values_with_benchmark", extracts_dir=extracts_dir, **params)
 
 
-def indicator_group_params(groups: Mapping[str, Mapping]) -> dict[str, list]:
-    """area_values_for_indicators' list parameters for {indicator_id: group}, a group being
-    profile.default_group's {on_or_before, sex, age_band, ethnic_group}."""
+def all_of_llr(run, groups: Mapping[str, Mapping], level: str) -> pd.DataFrame:
+    """area_values_for_indicators for every area of the level against LLR, each indicator of
+    {indicator_id: group} at its group (a group as profile.default_group gives it), asked
+    through `run(name, **params)` (the app's cached runner, or db.run_query)."""
     wanted = list(groups.values())
-    return {
-        "indicator_ids": list(groups),
-        "on_or_before": [group["on_or_before"] for group in wanted],
-        "sexes": [group["sex"] for group in wanted],
-        "age_bands": [group["age_band"] for group in wanted],
-        "ethnic_groups": [group["ethnic_group"] for group in wanted],
-    }
+    return run(
+        "area_values_for_indicators",
+        indicator_ids=list(groups),
+        on_or_before=[group["on_or_before"] for group in wanted],
+        sexes=[group["sex"] for group in wanted],
+        age_bands=[group["age_band"] for group in wanted],
+        ethnic_groups=[group["ethnic_group"] for group in wanted],
+        level=level,
+        la_code=None,
+        benchmark_code=config.LLR_CODE,
+        benchmark_type="region",
+    )
 
 
 def by_indicator(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -25,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from equity import compare, config, db, geo, options, targets, where_to_act
-from equity.selection import Selection, benchmark_type, by_indicator, indicator_group_params
+from equity.selection import Selection, all_of_llr, benchmark_type, by_indicator
 
 if TYPE_CHECKING:  # the planner pulls in pulp and pydeck: only its page imports them
     import altair as alt
@@ -395,17 +395,8 @@ def _indicators_at_level(
 
 
 def _all_of_llr(groups: dict[str, dict], level: str, extracts_version: str) -> pd.DataFrame:
-    """area_values_for_indicators for every area of the level against LLR, each indicator
-    at its group (cached by `query`)."""
-    return query(
-        "area_values_for_indicators",
-        extracts_version,
-        **indicator_group_params(groups),
-        level=level,
-        la_code=None,
-        benchmark_code=config.LLR_CODE,
-        benchmark_type="region",
-    )
+    """selection.all_of_llr through the shared query cache."""
+    return all_of_llr(lambda name, **params: query(name, extracts_version, **params), groups, level)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
