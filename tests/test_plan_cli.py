@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.elements.deck_gl_json_chart import _get_pydeck_tooltip
 
 from bench import run as bench_run
 from equity import db
@@ -310,7 +311,7 @@ def test_small_counts_are_suppressed_in_tables_and_tooltips():
     assert not (greedy["marginal_reached"].between(1, 7)).any()
     tooltips = " ".join(presentation.map_frames(chosen)["demand"]["tooltip"])
     assert "People missed: *" in tooltips and "People missed: 5\n" not in tooltips
-    assert "SYNTHETIC DEMO DATA" in tooltips
+    assert "SYNTHETIC DEMO DATA" in _get_pydeck_tooltip(presentation.plan_deck(chosen))["text"]
     shown = presentation.sites_display(presentation.site_table(chosen.result), chosen.badges)
     assert "5" not in shown["People reached"].tolist()
 

@@ -18,10 +18,12 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import pytest
+from streamlit.elements.deck_gl_json_chart import _get_pydeck_tooltip
 
 from equity import db, stats
 from equity.planner import cli as plan_cli
 from equity.planner import optimise, plan, presentation, residents, spread, walking
+from ui import cache
 
 REPO = Path(__file__).resolve().parent.parent
 OSM = REPO / "tests" / "data" / "planner" / "blocked_shortcut.osm"
@@ -268,6 +270,26 @@ def test_catchment_composition_outside_leicester_has_no_somali_detail_and_still_
     )
 
 
+def test_shares_made_once_for_a_band_split_every_plan_as_shares_made_each_time(extracts_dir):
+    """The app makes spread.group_shares once per age band (ui/cache) and hands it to every
+    plan: the composition must be the one made from the residents each time."""
+    chosen, groups = _spread_plan_with_catchments("E06000016", sites=5)
+    people = plan_cli.read_residents()
+    for band in ("50+", "16-49", "All"):
+        shares = spread.group_shares(people.groups, people.lsoas, band)
+        pd.testing.assert_frame_equal(
+            plan.catchment_groups(chosen, "msoa", people, band, shares),
+            plan.catchment_groups(chosen, "msoa", people, band),
+        )
+    kept = cache._group_shares("50+", cache.extracts_version())
+    assert cache._group_shares("50+", cache.extracts_version()) is kept  # made once
+    pd.testing.assert_frame_equal(
+        plan.catchment_groups(chosen, "msoa", people, "50+", kept), groups
+    )
+    other = cache._group_shares("16-49", cache.extracts_version())
+    assert not other.by_dimension["age_band"][1].equals(kept.by_dimension["age_band"][1])
+
+
 # --- walking distance ----------------------------------------------------------------------
 
 
@@ -471,14 +493,14 @@ def test_plan_map_tooltips_name_reach_distance_and_suppress_small_counts():
     demand = presentation.map_frames(chosen)["demand"].set_index(
         chosen.result.demand["area_code"].to_numpy()
     )
-    badges = "".join(f"\n⚠ {badge}" for badge in chosen.badges)
     far_m = chosen.result.demand.set_index("area_code")["nearest_site_m"]
-    assert demand.loc["A", "tooltip"] == (
-        f"Near (A)\nPeople missed: 50\nWithin reach of: Site{badges}"
-    )
+    assert demand.loc["A", "tooltip"] == "Near (A)\nPeople missed: 50\nWithin reach of: Site"
     assert demand.loc["B", "tooltip"] == (
         f"Far and small (B)\nPeople missed: {stats.SUPPRESSED_MARKER}\n"
-        f"Not reached: nearest chosen site {far_m['B']:,.0f} m away{badges}"
+        f"Not reached: nearest chosen site {far_m['B']:,.0f} m away"
     )
+    # the plan's badges close every tooltip, from the deck's template, not each point's data
+    template = _get_pydeck_tooltip(presentation.plan_deck(chosen))["text"]  # what is sent
+    assert template == "{tooltip}" + "".join(f"\n⚠ {badge}" for badge in chosen.badges)
     assert demand.loc["C", "tooltip"].startswith("Far and big (C)\nPeople missed: 1,234\n")
     assert far_m["C"] > 5000 and f"{far_m['C']:,.0f} m away" in demand.loc["C", "tooltip"]

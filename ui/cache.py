@@ -13,6 +13,7 @@ is the one-second memo of the fingerprint, behind a lock.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import gc
 import hashlib
@@ -153,6 +154,11 @@ def _kept_out_of_collections(value):
     gc.collect()
     gc.freeze()
     return value
+
+
+# Frozen objects are never collected, not even at exit, where DuckDB's bindings then report
+# their objects as leaked; handing them back lets the last collections free them.
+atexit.register(gc.unfreeze)
 
 
 # st.cache_resource rather than st.cache_data: the GeoJSON dicts are shared by reference
@@ -612,6 +618,14 @@ def _planner_residents(extracts_version: str):
     return _kept_out_of_collections(cli.read_residents())
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _group_shares(age_band: str, extracts_version: str):
+    from equity.planner import spread
+
+    people = _planner_residents(extracts_version)
+    return spread.group_shares(people.groups, people.lsoas, age_band)
+
+
 def planner_residents():
     """Where people live (LSOAs, Census 2021 groups, postcodes) for spreading demand."""
     return _planner_residents(extracts_version())
@@ -718,6 +732,7 @@ def _plan_view(
         level=question.level,
         people=_planner_residents(extracts_version),
         age_band=question.age_band,
+        shares=_group_shares(question.age_band, extracts_version),
     )
 
 

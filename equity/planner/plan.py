@@ -648,8 +648,15 @@ def reached_by_lsoa(plan: Plan, level: str, people: Residents, age_band: str) ->
     )
 
 
-def catchment_groups(plan: Plan, level: str, people: Residents, age_band: str) -> pd.DataFrame:
+def catchment_groups(
+    plan: Plan,
+    level: str,
+    people: Residents,
+    age_band: str,
+    shares: spread.GroupShares | None = None,
+) -> pd.DataFrame:
     """Modelled composition of each chosen site's reach: site_id, dimension, category,
-    people (see spread.catchment_composition)."""
+    people (see spread.catchment_composition; ``shares``: spread.group_shares of ``people``
+    for ``age_band``, if already made)."""
     reached = reached_by_lsoa(plan, level, people, age_band)
-    return spread.catchment_composition(reached, people.lsoas, people.groups, age_band)
+    return spread.catchment_composition(reached, people.lsoas, people.groups, age_band, shares)

@@ -234,6 +234,7 @@ def reach_summary(result: optimise.PlanResult) -> str:
 
 COVERED_RGB = [0, 114, 178]  # Okabe-Ito blue and vermillion: colour-blind safe
 UNCOVERED_RGB = [213, 94, 0]
+COVERED_RGBA, UNCOVERED_RGBA = [*COVERED_RGB, 200], [*UNCOVERED_RGB, 200]
 SITE_RGB = [17, 17, 17]
 CANDIDATE_RGBA = [120, 120, 120, 90]
 MIN_POINT_PX, MAX_POINT_PX = 3.0, 14.0
@@ -257,14 +258,26 @@ def metres_texts(values: pd.Series) -> pd.Series:
     return values.map("{:,.0f}".format)
 
 
+def badge_lines(plan: Plan) -> str:
+    """The plan's data badges, one "⚠ …" line each, as they close every map tooltip."""
+    return "".join(f"\n⚠ {badge}" for badge in plan.badges)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """frame as a layer's data: pydeck's own DataFrame.to_dict("records") was ~25 ms for
+    a plan's ~6,000 demand points, building from columns ~4 ms."""
+    columns = list(frame.columns)
+    return [dict(zip(columns, row)) for row in zip(*(frame[c].tolist() for c in columns))]
+
+
 def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
-    """What the map draws, one frame per layer, each with a ready-made tooltip.
+    """What the map draws, one frame per layer, each with a ready-made tooltip (the plan's
+    data badges follow every tooltip from the deck's template: ``badge_lines``).
 
     demand: covered/uncovered points sized by people missed (small counts suppressed,
     drawn at the smallest size, as zero is); sites: chosen sites in order with their
     catchments; candidates: the others on offer.
     """
-    badge_line = "".join(f"\n⚠ {badge}" for badge in plan.badges)
     demand = demand_table(plan.result)
     shown = demand["people_missed"].fillna(0.0)
     largest = float(shown.max()) if len(shown) and shown.max() > 0 else 1.0
@@ -283,7 +296,8 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
             "lat": demand["lat"],
             "radius_px": MIN_POINT_PX + (MAX_POINT_PX - MIN_POINT_PX) * np.sqrt(shown / largest),
             "colour": [
-                [*(COVERED_RGB if covered else UNCOVERED_RGB), 200] for covered in demand["covered"]
+                COVERED_RGBA if covered else UNCOVERED_RGBA
+                for covered in demand["covered"].astype(bool).tolist()
             ],
             "tooltip": (
                 demand["area_name"].astype(str)
@@ -293,7 +307,6 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
                 + count_texts(demand["people_missed"])
                 + "\n"
                 + reach
-                + badge_line
             ).tolist(),
         }
     )
@@ -306,7 +319,7 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
             "tooltip": [
                 f"Site {row.order}: {row.site_name} ({row.site_id})\n"
                 f"People first reached here: {count_text(row.people_reached)}\n"
-                f"Catchment: {plan.result.radius_m:,.0f} m walk" + badge_line
+                f"Catchment: {plan.result.radius_m:,.0f} m walk"
                 for row in sites.itertuples()
             ],
         }
@@ -388,7 +401,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
     layers += [
         pdk.Layer(
             "ScatterplotLayer",
-            circles,
+            _records(circles),
             id="catchments",
             get_position=["lon", "lat"],
             get_radius=circle_m,
@@ -401,7 +414,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
         ),
         pdk.Layer(
             "ScatterplotLayer",
-            frames["candidates"],
+            _records(frames["candidates"]),
             id="other_candidates",
             get_position=["lon", "lat"],
             get_radius=3,
@@ -411,7 +424,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
         ),
         pdk.Layer(
             "ScatterplotLayer",
-            frames["demand"],
+            _records(frames["demand"]),
             id="demand",
             get_position=["lon", "lat"],
             get_radius="radius_px",
@@ -424,7 +437,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
         ),
         pdk.Layer(
             "ScatterplotLayer",
-            frames["sites"],
+            _records(frames["sites"]),
             id="chosen_sites",
             get_position=["lon", "lat"],
             get_radius=9,
@@ -437,7 +450,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
         ),
         pdk.Layer(
             "TextLayer",
-            frames["sites"],
+            _records(frames["sites"]),
             id="site_numbers",
             get_position=["lon", "lat"],
             get_text="label",
@@ -461,7 +474,9 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
         map_style=BLANK_STYLE,
         height=height_px,
         tooltip={
-            "text": "{tooltip}",
+            # The badges once, in the template, not in each of ~6,000 points' data: they
+            # were half of the JSON every viewer of a new plan is sent (2.3 MB in all).
+            "text": "{tooltip}" + badge_lines(plan),
             "style": {"whiteSpace": "pre-line", "fontSize": "13px", "maxWidth": "360px"},
         },
     )
@@ -495,9 +510,11 @@ def plan_view(
     level: str,
     people: planning.Residents,
     age_band: str,
+    shares: spread.GroupShares | None = None,
 ) -> PlanView:
     """Choose the sites (the postcode's site, from search.postcode_site, kept too) and, with
-    centroid_inputs for spread demand, the centroid plan to compare; the map and reach table.
+    centroid_inputs for spread demand, the centroid plan to compare; the map and reach table
+    (``shares``: spread.group_shares of ``people`` for ``age_band``, if already made).
     Raises PlanInputError as plan.choose_sites does."""
     postcode_site, postcode_problem = postcode
     if postcode_site is not None:  # one more candidate, kept, in both plans
@@ -509,7 +526,7 @@ def plan_view(
         centroid_inputs = planning.add_candidates(centroid_inputs, postcode_site)
         centroid_plan = planning.choose_sites(centroid_inputs, p, radius_m, must_keep)
         comparison = planning.compare_demand(inputs, chosen, centroid_plan, radius_m)
-    groups = planning.catchment_groups(chosen, level, people, age_band)
+    groups = planning.catchment_groups(chosen, level, people, age_band, shares)
     demand = chosen.result.demand
     return PlanView(
         inputs=inputs,

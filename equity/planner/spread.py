@@ -11,6 +11,8 @@ are not broken down that way. All functions are pure (data in, data out).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -129,36 +131,31 @@ def spread_demand(
     return points.reset_index(drop=True)
 
 
-def catchment_composition(
-    reached: pd.DataFrame, lsoas: pd.DataFrame, groups: pd.DataFrame, band: str
-) -> pd.DataFrame:
-    """People reached per site split by group: site_id, dimension, category, people.
+@dataclass(frozen=True)
+class GroupShares:
+    """Each group's share of an area's residents, what ``catchment_composition`` splits the
+    people reached by. It depends only on the residents and the age band, not on the plan,
+    so a page makes it once per band (it was about half of each new plan's split)."""
 
-    ``reached``: site_id, lsoa_code, people (people missed first reached by that site, per
-    LSOA; a NULL lsoa_code is unknown); ``lsoas``: area_code, msoa_code, ward_code;
-    ``groups``: the resident_groups table. age_band, ethnic_group and language each add up
-    to the site's people reached (a missing share goes to "Not known"); ethnic_detail
-    (Somali) is a subset, only where the ward has detailed counts.
-    """
-    reached = reached.merge(
-        lsoas[["area_code", "msoa_code", "ward_code"]].rename(columns={"area_code": "lsoa_code"}),
-        on="lsoa_code",
-        how="left",
-    )
+    by_dimension: dict[str, tuple[str, pd.DataFrame]]  # dimension: (key, area_code/category/share)
+    somali_by_ward: pd.Series | None  # ward_code: Somali share of residents; None if no counts
+
+
+def group_shares(groups: pd.DataFrame, lsoas: pd.DataFrame, band: str) -> GroupShares:
+    """``groups``: the resident_groups table; ``lsoas``: area_code, ward_code. age_band and
+    ethnic_group shares are of the LSOA's residents, language of the MSOA's, Somali of the
+    ward's (Leicester's detailed counts, over the ward's LSOAs' residents)."""
     fractions = residents.age_band_fractions(band)
     age = groups[groups["dimension"].eq("age_band") & groups["category"].isin(fractions)]
     age = age.assign(residents=age["residents"] * age["category"].map(fractions))
-    frames = [
-        _split(reached, age, "lsoa_code", "age_band"),
-        _split(
-            reached, groups[groups["dimension"].eq("ethnic_group")], "lsoa_code", "ethnic_group"
-        ),
-        _split(reached, groups[groups["dimension"].eq("language")], "msoa_code", "language"),
-    ]
+    by_dimension = {
+        "age_band": ("lsoa_code", _shares(age)),
+        "ethnic_group": ("lsoa_code", _shares(groups[groups["dimension"].eq("ethnic_group")])),
+        "language": ("msoa_code", _shares(groups[groups["dimension"].eq("language")])),
+    }
     somali = groups[groups["dimension"].eq("ethnic_detail")]
-    columns = ["site_id", "dimension", "category", "people"]
     if somali.empty:
-        return pd.concat([frame[columns] for frame in frames], ignore_index=True)
+        return GroupShares(by_dimension, None)
     ward_totals = groups[groups["dimension"].eq("ethnic_group") & groups["area_type"].eq("lsoa")]
     ward_totals = (
         ward_totals.merge(lsoas[["area_code", "ward_code"]], on="area_code", how="inner")
@@ -168,7 +165,49 @@ def catchment_composition(
     somali_share = somali.set_index("area_code")["residents"].astype(float) / ward_totals.reindex(
         somali["area_code"]
     ).to_numpy(dtype=float)
-    known = reached["ward_code"].isin(somali_share.dropna().index)
+    return GroupShares(by_dimension, somali_share.dropna())
+
+
+def _shares(rows: pd.DataFrame) -> pd.DataFrame:
+    """area_code, category, share: each category's share of the area's residents."""
+    shares = rows.assign(
+        share=rows["residents"] / rows.groupby("area_code")["residents"].transform("sum")
+    )
+    return shares.loc[shares["share"].notna(), ["area_code", "category", "share"]]
+
+
+def catchment_composition(
+    reached: pd.DataFrame,
+    lsoas: pd.DataFrame,
+    groups: pd.DataFrame,
+    band: str,
+    shares: GroupShares | None = None,
+) -> pd.DataFrame:
+    """People reached per site split by group: site_id, dimension, category, people.
+
+    ``reached``: site_id, lsoa_code, people (people missed first reached by that site, per
+    LSOA; a NULL lsoa_code is unknown); ``lsoas``: area_code, msoa_code, ward_code;
+    ``groups``: the resident_groups table; ``shares``: its ``group_shares`` for ``band``,
+    if already made. age_band, ethnic_group and language each add up to the site's people
+    reached (a missing share goes to "Not known"); ethnic_detail (Somali) is a subset, only
+    where the ward has detailed counts.
+    """
+    if shares is None:
+        shares = group_shares(groups, lsoas, band)
+    reached = reached.merge(
+        lsoas[["area_code", "msoa_code", "ward_code"]].rename(columns={"area_code": "lsoa_code"}),
+        on="lsoa_code",
+        how="left",
+    )
+    frames = [
+        _split(reached, table, key, dimension)
+        for dimension, (key, table) in shares.by_dimension.items()
+    ]
+    columns = ["site_id", "dimension", "category", "people"]
+    if shares.somali_by_ward is None:
+        return pd.concat([frame[columns] for frame in frames], ignore_index=True)
+    somali_share = shares.somali_by_ward
+    known = reached["ward_code"].isin(somali_share.index)
     # astype(float): outside Leicester no reached ward has detailed counts, and mapping an
     # empty string column gives an empty string column, which cannot multiply people.
     detail = reached[known].assign(
@@ -184,15 +223,9 @@ def catchment_composition(
     return pd.concat([frame[columns] for frame in frames], ignore_index=True)
 
 
-def _split(reached: pd.DataFrame, rows: pd.DataFrame, key: str, dimension: str) -> pd.DataFrame:
+def _split(reached: pd.DataFrame, shares: pd.DataFrame, key: str, dimension: str) -> pd.DataFrame:
     """people × each category's share of the key area's residents; the rest is Not known."""
-    shares = rows.assign(
-        share=rows["residents"] / rows.groupby("area_code")["residents"].transform("sum")
-    )
-    shares = shares[shares["share"].notna()]
-    joined = reached.merge(
-        shares[["area_code", "category", "share"]], left_on=key, right_on="area_code", how="left"
-    )
+    joined = reached.merge(shares, left_on=key, right_on="area_code", how="left")
     joined["people"] = joined["people"] * joined["share"].fillna(1.0)
     joined["category"] = joined["category"].fillna(UNKNOWN)
     return (
