@@ -316,9 +316,12 @@ def _greedy_sequence(
     remaining = sorted({int(i) for i in allowed})
     to_force = sorted({int(i) for i in forced})
     sequence: list[tuple[int, float]] = []
+    # Every column's gain at once, then the pool's: taking the pool's columns first copied
+    # and converted a (demand × pool) matrix at every step.
+    as_numbers = covers.astype(float)
     while len(sequence) < steps and remaining:
         pool = to_force or remaining
-        gains = (weights * ~reached) @ covers[:, pool]
+        gains = ((weights * ~reached) @ as_numbers)[pool]
         best = int(np.argmax(gains))
         if not to_force and stop_when_no_gain and gains[best] <= 0:
             break
