@@ -33,6 +33,33 @@ def test_planner_draws_its_map_and_lists_p_sites(page: Page, app_url: str):
     assert all(any(cell.strip() for cell in row) for row in sites)
 
 
+def test_a_demand_points_tooltip_names_it_and_ends_with_the_plans_badges(page: Page, app_url: str):
+    """The badges travel once, in the deck's tooltip template (not in each point's data):
+    hovering a demand point must still show them under the point's own lines."""
+    open_page(page, app_url, "planner", title="Pop-up clinic planner")
+    canvas = deck_canvas(page)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    tooltip = page.locator(".deck-tooltip")
+    text = ""
+    for row in range(3, 18):  # sweep the map until the pointer is over a point
+        for column in range(3, 18):
+            page.mouse.move(
+                box["x"] + box["width"] * column / 20, box["y"] + box["height"] * row / 20
+            )
+            page.wait_for_timeout(30)
+            if tooltip.count() and tooltip.first.is_visible():
+                text = tooltip.first.inner_text()
+                if "People missed:" in text:
+                    break
+        if "People missed:" in text:
+            break
+    assert "People missed:" in text, "no demand point found under the pointer"
+    lines = text.splitlines()
+    assert lines[0].endswith(")")  # "Area name (E02…)"
+    assert any(line.startswith("⚠") and "MODELLED demand" in line for line in lines), text
+
+
 def _upload(page: Page, name: str, text: str) -> None:
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode()}]
