@@ -39,6 +39,7 @@ class MapView:
     map_height: int
     chart: object | None  # the Vega map (altair), for exports and its table
     spec: dict | None  # the chart as Vega-Lite for the page (vega.spec_dict)
+    deck: object | None = None  # with a basemap: the pydeck map (maps.build_deck), made once
 
 
 def map_view(
@@ -147,8 +148,10 @@ def map_view(
         "text_labels": maps.place_labels(maps.extreme_labels(coloured, polarity), viewport["zoom"]),
     }
     legend_entries = maps.legend_entries(coloured, colour_by, classes, unit, polarity)
-    chart = spec = None
-    if not basemap:
+    chart = spec = deck = None
+    if basemap:  # tiles need pydeck; its JSON is made on first draw and kept with the view
+        deck = maps.build_deck(**drawn, viewport=viewport, basemap=True)
+    else:
         chart = maps.vega_map(
             **drawn,
             height=map_height,
@@ -167,4 +170,5 @@ def map_view(
         viewport=viewport,
         chart=chart,
         spec=spec,
+        deck=deck,
     )

@@ -363,8 +363,9 @@ def build_deck(
     text_labels: list[dict],
     viewport: dict,
     basemap: bool,
-) -> pdk.Deck:
-    """The pydeck map: filled areas or practice points, outlines, labels, tooltip."""
+) -> DrawnOnceDeck:
+    """The pydeck map: filled areas or practice points, outlines, labels, tooltip (its JSON
+    made once: keep the deck, e.g. in a cached MapView, and never change it)."""
     layers = []
     if outline_features is not None:
         layers.append(
@@ -432,7 +433,7 @@ def build_deck(
                 pickable=False,
             )
         )
-    return pdk.Deck(
+    return DrawnOnceDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(**viewport),
         map_provider="carto" if basemap else None,

@@ -81,6 +81,27 @@ def test_basemap_switches_to_the_pydeck_map_with_the_same_areas_and_labels(extra
     assert "St Matthews & Highfields North" in [label["text"] for label in labels]
 
 
+def test_the_basemap_deck_is_built_once_for_every_rerun_and_viewer(extracts_dir, monkeypatch):
+    from ui import cache
+
+    built = []
+    real = maps.build_deck
+
+    def counted(**kwargs):
+        built.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(maps, "build_deck", counted)
+    cache._map_view.clear()
+    viewers = [open_page("views/map.py", {"basemap": "1"}) for _ in range(2)]
+    viewers[0].run()  # a rerun of the same view (a click elsewhere)
+    decks = [at.get("deck_gl_json_chart")[0].proto.json for at in viewers]
+    assert decks[0] == decks[1] and "cartocdn" in decks[0]
+    assert len(built) == 1  # made with the cached view, its JSON once (maps.DrawnOnceDeck)
+    viewers[1].selectbox(key="age_band").set_value("All").run()  # another view: another map
+    assert not viewers[1].exception and len(built) == 2
+
+
 def test_map_url_round_trip_restores_the_view(extracts_dir):
     wanted = {
         "indicator": "covid_first_dose_demo",

@@ -56,7 +56,7 @@ map_column, bars_column = st.container(), st.container()
 with map_column, st.container(key="map"):
     if basemap:  # tiles need pydeck (WebGL); without them the lighter Vega map is drawn
         event = st.pydeck_chart(
-            maps.build_deck(**view.drawn, viewport=view.viewport, basemap=basemap),
+            view.deck,
             on_select="rerun",
             selection_mode="single-object",
             key="map_selection",
