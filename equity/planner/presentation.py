@@ -313,6 +313,7 @@ def map_frames(plan: Plan) -> dict[str, pd.DataFrame]:
     sites = site_table(plan.result)
     site_points = pd.DataFrame(
         {
+            "site_id": sites["site_id"],
             "lon": sites["lon"],
             "lat": sites["lat"],
             "label": sites["order"].astype(str),
@@ -395,7 +396,7 @@ def plan_deck(plan: Plan, outlines: Mapping[str, dict] | None = None, height_px:
                 pickable=False,
             )
         )
-    circles = frames["sites"][~site_table(plan.result)["site_id"].isin(set(isochrones["site_id"]))]
+    circles = frames["sites"][~frames["sites"]["site_id"].isin(set(isochrones["site_id"]))]
     # A detour factor shrinks the crow-flies circle: radius ÷ detour.
     circle_m = float(plan.result.radius_m) / max(plan.detour, 1.0)
     layers += [
