@@ -33,7 +33,8 @@ from equity.planner import residents
 # 4: postcodes.parquet (planner venues) and interventions.parquet (trend marks)
 # 5: real sources via mappings/Fingertips (QOF, smoking, Local Health, school flu), real
 #    MSOA life expectancy (life_expectancy_birth), catalog multiplier, LEICS_RUTLAND comparator
-BUILD_VERSION = 5
+# 6: each values file has an area-major copy in by_area/ (db.write_area_major_copy)
+BUILD_VERSION = 6
 COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -975,10 +976,11 @@ def _write_values(con, frame: pd.DataFrame, path: Path) -> None:
     try:
         con.execute(
             f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd, "
-            f"ROW_GROUP_SIZE 122880, {db.breakdowns_footer(con, select)})"
+            f"ROW_GROUP_SIZE {db.ROW_GROUP_SIZE}, {db.breakdowns_footer(con, select)})"
         )
     finally:
         con.unregister("frame_to_write")
+    db.write_area_major_copy(con, path)
 
 
 def build(

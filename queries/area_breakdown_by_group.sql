@@ -13,7 +13,7 @@ WITH indicator_unit AS (
 ),
 chosen_period AS (
     SELECT max(period_end) AS period_end
-    FROM indicator_values
+    FROM indicator_values_by_area  -- one area's rows together (db.py)
     WHERE indicator_id = $indicator_id
         AND period_end <= CAST($on_or_before AS DATE)
         AND area_code = $area_code
@@ -27,9 +27,10 @@ candidate AS (
             WHEN 'age_band' THEN v.age_band
             ELSE v.ethnic_group
         END AS group_value
-    FROM indicator_values AS v
+    FROM indicator_values_by_area AS v
     JOIN chosen_period AS p ON v.period_end = p.period_end
     WHERE v.indicator_id = $indicator_id
+        AND v.area_code IN ($area_code, $la_code)  -- DuckDB skips the other areas' row groups
         AND (
             (v.area_code = $area_code AND v.area_type = $area_type)
             OR (v.area_code = $la_code AND v.area_type = 'la')

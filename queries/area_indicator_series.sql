@@ -22,18 +22,28 @@ selected AS (
         CASE WHEN count(*) = 1 THEN any_value(v.upper_ci) END AS published_upper_ci,
         bool_or(v.is_synthetic) AS is_synthetic,
         bool_or(v.is_modelled) AS is_modelled
-    FROM indicator_values AS v
-    WHERE v.indicator_id = $indicator_id
-        AND v.sex = $sex
+    FROM (
+        -- The area, its LA and LLR from the area-major copy (db.py): the IN list lets DuckDB
+        -- skip every other area's row groups. Comparators apart, so that no OR across
+        -- columns stops it.
+        SELECT *
+        FROM indicator_values_by_area
+        WHERE indicator_id = $indicator_id
+            AND area_code IN ($area_code, $la_code, 'LLR')
+            AND (
+                (area_code = $area_code AND area_type = $area_type)
+                OR (area_code = $la_code AND area_type = 'la')
+                OR (area_code = 'LLR' AND area_type = 'region')
+            )
+        UNION ALL
+        -- a named comparator published with the indicator (e.g. LEICS_RUTLAND)
+        SELECT *
+        FROM indicator_values_by_area
+        WHERE indicator_id = $indicator_id AND area_type = 'comparator'
+    ) AS v
+    WHERE v.sex = $sex
         AND v.ethnic_group = $ethnic_group
         AND age_band_matches(v.age_band, $age_band)
-        AND (
-            (v.area_code = $area_code AND v.area_type = $area_type)
-            OR (v.area_code = $la_code AND v.area_type = 'la')
-            OR (v.area_code = 'LLR' AND v.area_type = 'region')
-            -- a named comparator published with the indicator (e.g. LEICS_RUTLAND)
-            OR v.area_type = 'comparator'
-        )
     GROUP BY v.area_code, v.area_type, v.period_end
 )
 SELECT

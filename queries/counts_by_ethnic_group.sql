@@ -22,7 +22,7 @@ grouped AS (
         sum(v.denominator) AS denominator,
         bool_or(v.is_synthetic) AS is_synthetic,
         bool_or(v.is_modelled) AS is_modelled
-    FROM indicator_values AS v
+    FROM indicator_values_by_area AS v  -- one area's rows together (db.py)
     JOIN chosen_period AS p ON v.period_end = p.period_end
     WHERE v.indicator_id = $indicator_id
         AND v.area_code = $area_code

@@ -14,7 +14,7 @@ summed AS (
         sum(denominator) AS denominator,
         bool_or(is_synthetic) AS is_synthetic,
         bool_or(is_modelled) AS is_modelled
-    FROM indicator_values
+    FROM indicator_values_by_area  -- one area's rows together (db.py)
     WHERE indicator_id = $indicator_id
         AND area_code = $area_code
         AND area_type = $area_type

@@ -151,7 +151,7 @@ def breakdown_sums(dimension: str, age_band: str = "All") -> pd.DataFrame:
         lower_ci=np.nan,
         upper_ci=np.nan,
     )
-    con.register("indicator_values", rows)
+    con.register("indicator_values_by_area", rows)  # the view the one-area questions read
     # the query takes the unit (and a rate's multiplier) from the catalog
     con.register(
         "indicators",

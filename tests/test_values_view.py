@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -65,5 +68,148 @@ def test_files_of_one_schema_are_read_without_matching_columns_by_name(extracts_
         )
         pd.testing.assert_frame_equal(after, before)
         assert len(after) > 10
+    finally:
+        db.reset(store)
+
+
+# --------------------------------------------------------------- the area-major copies
+
+ST_MATTHEWS = {"area_code": "E02002844", "area_type": "msoa", "la_code": "E06000016"}
+LATEST = date(2100, 1, 1)
+# Every question about one area, with parameters that reach each kind of row it reads.
+ONE_AREA_QUESTIONS = [
+    ("area_indicator_groups", {"indicator_id": "covid_first_dose_demo", "on_or_before": LATEST}),
+    (
+        "area_indicator_series",
+        {"indicator_id": "covid_first_dose_demo", "sex": "All", "age_band": "50+"}
+        | {"ethnic_group": "All"},
+    ),
+    (
+        "area_indicator_series",  # published with a named comparator (LEICS_RUTLAND)
+        {"indicator_id": "flu_vaccination_school_age", "sex": "All", "age_band": "All"}
+        | {"ethnic_group": "All"},
+    ),
+    (
+        "area_breakdown_by_group",
+        {"indicator_id": "covid_first_dose_demo", "on_or_before": LATEST}
+        | {"dimension": "ethnic_group", "age_band": "50+"},
+    ),
+    (
+        "counts_by_ethnic_group",
+        {"indicator_id": "covid_first_dose_demo", "on_or_before": LATEST}
+        | {"sex": "All", "age_band": "50+"},
+    ),
+    (
+        "series_for_area_and_group",
+        {"indicator_id": "covid_first_dose_demo", "sex": "Female", "age_band": "65+"}
+        | {"ethnic_group": "Asian"},
+    ),
+]
+
+
+def _params(name: str, params: dict) -> dict:
+    """St Matthews and `params`, as many as the question takes."""
+    return {k: v for k, v in (ST_MATTHEWS | params).items() if f"${k}" in db.query_text(name)}
+
+
+def _row_groups_scanned(con, name: str, params: dict) -> list[tuple[int, int]]:
+    plan = con.cursor().execute("EXPLAIN ANALYZE " + db.query_text(name), params).fetchall()
+    found = re.findall(r"Row Groups Scanned: (\d+) / (\d+)", plan[0][1])
+    return [(int(read), int(of)) for read, of in found]
+
+
+def test_every_values_file_has_an_area_major_copy_of_the_same_rows(extracts_dir):
+    con = db.connection(extracts_dir)
+    files = sorted(extracts_dir.glob(db.VALUES_GLOB))
+    assert len(files) > 5
+    for path in files:
+        copy = db.area_major_copy(path)
+        assert copy == extracts_dir / db.AREA_MAJOR_DIR / path.name
+        differ = con.execute(
+            "SELECT count(*) FROM ((FROM read_parquet($a) EXCEPT ALL FROM read_parquet($b)) "
+            "UNION ALL (FROM read_parquet($b) EXCEPT ALL FROM read_parquet($a)))",
+            {"a": str(path), "b": str(copy)},
+        ).fetchone()[0]
+        assert differ == 0, path.name
+        keys = pq.read_table(copy, columns=list(db.AREA_MAJOR_ORDER)).to_pandas()
+        pd.testing.assert_frame_equal(
+            keys, keys.sort_values(list(db.AREA_MAJOR_ORDER), ignore_index=True)
+        )
+
+
+def test_one_area_questions_read_only_that_areas_row_groups(extracts_dir):
+    """The point of the copies: the area's rows, not every period's block, are read."""
+    con = db.connection(extracts_dir)
+    for name, params in ONE_AREA_QUESTIONS:
+        params = _params(name, params)
+        total = max(of for _, of in _row_groups_scanned(con, name, params))
+        assert total > 10, name  # the values have row groups to skip
+        scans = [read for read, of in _row_groups_scanned(con, name, params) if of == total]
+        # at most the area, its LA and LLR, each in a row group or across two
+        assert scans and all(read <= 6 for read in scans), (name, scans)
+    # the same question over the files sorted for the map reads many more
+    plan = con.execute(
+        "EXPLAIN ANALYZE SELECT count(*) FROM indicator_values WHERE area_code = $a",
+        {"a": ST_MATTHEWS["area_code"]},
+    ).fetchall()[0][1]
+    read, _ = map(int, re.search(r"Row Groups Scanned: (\d+) / (\d+)", plan).groups())
+    assert read > 3
+
+
+def test_one_area_answers_are_the_same_with_and_without_the_copies(extracts_dir, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(extracts_dir, store)
+    shutil.rmtree(store / db.AREA_MAJOR_DIR)
+    try:
+        for name, params in ONE_AREA_QUESTIONS:
+            params = _params(name, params)
+            with_copies = db.run_query(name, extracts_dir, **params)
+            without = db.run_query(name, store, **params)
+            assert len(with_copies) > 1, name
+            pd.testing.assert_frame_equal(with_copies, without, obj=name)
+            # without copies the view is the files themselves
+            sql = (
+                db.connection(store)
+                .execute(
+                    "SELECT sql FROM duckdb_views() WHERE view_name = 'indicator_values_by_area'"
+                )
+                .fetchone()[0]
+            )
+            assert f"/{db.AREA_MAJOR_DIR}/" not in sql
+    finally:
+        db.reset(store)
+
+
+def test_a_copy_that_no_longer_matches_its_file_is_not_read(extracts_dir, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(extracts_dir, store)
+    name, params = ONE_AREA_QUESTIONS[0]
+    params = _params(name, params)
+    target = store / "values_demo_covid.parquet"
+    try:
+        before = db.run_query(name, store, **params)
+        assert set(before["ethnic_group"]) > {"All", "Asian"}
+        # The file rewritten (as a build would, with its own footer) without the Asian
+        # rows, and its copy left as it was: the copy must not answer.
+        con = duckdb.connect()
+        select = f"SELECT * FROM read_parquet('{target}') WHERE ethnic_group <> 'Asian'"
+        con.execute(f"CREATE TABLE kept AS {select}")
+        con.execute(
+            f"COPY kept TO '{target}' (FORMAT parquet, {db.breakdowns_footer(con, 'FROM kept')})"
+        )
+        db.reset(store)
+        assert db.area_major_copy(target) is None
+        after = db.run_query(name, store, **params)
+        assert "Asian" not in set(after["ethnic_group"])
+        assert set(after["ethnic_group"]) == set(before["ethnic_group"]) - {"Asian"}
+
+        # A truncated copy is passed over the same way, with no error.
+        copy = store / db.AREA_MAJOR_DIR / "values_school_flu.parquet"
+        copy.write_bytes(copy.read_bytes()[:1000])
+        db.reset(store)
+        assert db.area_major_copy(store / "values_school_flu.parquet") is None
+        leicester = {"area_code": "E06000016", "area_type": "la"}
+        flu = dict(params, indicator_id="flu_vaccination_school_age") | leicester
+        assert len(db.run_query(name, store, **flu)) >= 1
     finally:
         db.reset(store)
