@@ -212,6 +212,7 @@ def default_params(info: generate.ExtractInfo) -> dict:
         "area_code": "E02000001",
         "quantile_type": "decile",
         "ward_code": None,
+        "dimensions": ["sex", "age_band", "ethnic_group"],  # an area profile's breakdowns
     }
 
 

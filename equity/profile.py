@@ -471,11 +471,13 @@ BREAKDOWN_DIMENSIONS = {"age_band": "Age band", "sex": "Sex", "ethnic_group": "E
 
 
 def breakdown(sums: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """Rows of queries/area_breakdown_by_group.sql (counts already summed in SQL, with
-    Wilson CIs) named for their dimension, with small counts and their complements
-    suppressed."""
-    table = sums.rename(columns={"group_value": dimension}).drop(
-        columns=["band_order"], errors="ignore"
+    """The `dimension` rows of queries/area_breakdown_by_group.sql (counts already summed in
+    SQL, with Wilson CIs) named for their dimension, with small counts and their
+    complements suppressed."""
+    table = (
+        sums[sums["dimension"] == dimension]
+        .rename(columns={"group_value": dimension})
+        .drop(columns=["band_order", "dimension"])
     )
     return stats.suppress_counts(
         table.reset_index(drop=True),
@@ -774,17 +776,24 @@ def section(
     breakdowns = []
     groups = run("area_indicator_groups", indicator_id=indicator_id, on_or_before=period, **area)
     if indicator["value_type"] == "count" and not groups.empty:
-        for dimension in [d for d in BREAKDOWN_DIMENSIONS if groups[d].nunique() > 1]:
-            band = "All" if dimension == "age_band" else age_band
-            sums = run(
+        dimensions = [d for d in BREAKDOWN_DIMENSIONS if groups[d].nunique() > 1]
+        # The age split shows every band; the others sum the bands of the chosen age group.
+        band_of = {d: "All" if d == "age_band" else age_band for d in dimensions}
+        # one query per age group asked (one when it is 'All'): each reads the area's rows
+        sums_at = {
+            band: run(
                 "area_breakdown_by_group",
                 indicator_id=indicator_id,
                 on_or_before=period,
-                dimension=dimension,
+                dimensions=[d for d in dimensions if band_of[d] == band],
                 age_band=band,
                 **area,
             )
-            table = breakdown(sums, dimension)
+            for band in dict.fromkeys(band_of.values())
+        }
+        for dimension in dimensions:
+            band = band_of[dimension]
+            table = breakdown(sums_at[band], dimension)
             label = BREAKDOWN_DIMENSIONS[dimension].lower()
             chart = breakdown_chart(
                 table,

@@ -163,7 +163,7 @@ def breakdown_sums(dimension: str, age_band: str = "All") -> pd.DataFrame:
         area_code="E02002844",
         area_type="msoa",
         la_code="E06000016",
-        dimension=dimension,
+        dimensions=[dimension],
         age_band=age_band,
     )
     return con.execute(db.query_text("area_breakdown_by_group"), params).df()

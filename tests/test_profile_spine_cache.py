@@ -172,7 +172,7 @@ def page_section(place, la_name, indicator, period, age_band, sex, ethnic_group,
                 "area_breakdown_by_group",
                 indicator_id=indicator.name,
                 on_or_before=period,
-                dimension=dimension,
+                dimensions=[dimension],
                 age_band=band,
                 **area,
             )

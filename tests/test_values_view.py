@@ -92,7 +92,7 @@ ONE_AREA_QUESTIONS = [
     (
         "area_breakdown_by_group",
         {"indicator_id": "covid_first_dose_demo", "on_or_before": LATEST}
-        | {"dimension": "ethnic_group", "age_band": "50+"},
+        | {"dimensions": ["ethnic_group", "sex", "age_band"], "age_band": "50+"},
     ),
     (
         "counts_by_ethnic_group",

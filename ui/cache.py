@@ -561,15 +561,15 @@ def potential_for_improvement(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _missed_by_group(extracts_version: str, **params) -> pd.DataFrame:
-    sums = run("area_breakdown_by_group", **params)
-    return where_to_act.missed_by_group(sums, params["area_code"], params["dimension"])
+def _missed_by_group(extracts_version: str, dimension: str, **params) -> pd.DataFrame:
+    sums = run("area_breakdown_by_group", dimensions=[dimension], **params)
+    return where_to_act.missed_by_group(sums, params["area_code"], dimension)
 
 
-def missed_by_group(**params) -> pd.DataFrame:
-    """where_to_act.missed_by_group for area_breakdown_by_group(**params) (its area and
-    dimension)."""
-    return _missed_by_group(extracts_version(), **params)
+def missed_by_group(dimension: str, **params) -> pd.DataFrame:
+    """where_to_act.missed_by_group for area_breakdown_by_group(**params) split by
+    `dimension`, for its area."""
+    return _missed_by_group(extracts_version(), dimension, **params)
 
 
 # --- pop-up clinic planner -------------------------------------------------------------
