@@ -147,7 +147,7 @@ def _open(extracts_dir: Path) -> duckdb.DuckDBPyConnection:
     # Each query otherwise parses every file's footer again (~15 ms for England's 417 row
     # groups, more than the row group an area question reads); a new connection after every
     # rebuild or ingest (reset) starts an empty cache.
-    con.execute("SET parquet_metadata_cache = true")
+    con.execute("SET GLOBAL parquet_metadata_cache = true")  # GLOBAL: the cursors too
     con.execute(query_text("_macros"))
     _load_breakdowns(con, sorted(extracts_dir.glob(VALUES_GLOB)))
     con.execute(query_text("_table_macros"))  # bound when made: after the views and index

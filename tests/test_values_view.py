@@ -213,3 +213,14 @@ def test_a_copy_that_no_longer_matches_its_file_is_not_read(extracts_dir, tmp_pa
         assert len(db.run_query(name, store, **flu)) >= 1
     finally:
         db.reset(store)
+
+
+def test_the_queries_cursors_keep_parquet_footers_between_queries(extracts_dir):
+    """Every query runs on a cursor of its own (db.run_query): a setting made only on the
+    shared connection would not reach them."""
+    cursor = db.connection(extracts_dir).cursor()
+    try:
+        setting = "SELECT current_setting('parquet_metadata_cache')"
+        assert cursor.execute(setting).fetchone()[0] is True
+    finally:
+        cursor.close()
