@@ -224,3 +224,37 @@ def test_the_queries_cursors_keep_parquet_footers_between_queries(extracts_dir):
         assert cursor.execute(setting).fetchone()[0] is True
     finally:
         cursor.close()
+
+
+def test_a_values_file_another_process_adds_is_read_at_the_next_fingerprint(
+    extracts_dir, tmp_path, monkeypatch
+):
+    """The one-area view lists its files when the connection opens; a file a CLI ingest or
+    build adds must reach it once the app's fingerprint of the folder changes."""
+    from equity import config
+    from ui import cache
+
+    store = tmp_path / "store"
+    shutil.copytree(extracts_dir, store)
+    monkeypatch.setattr(config, "EXTRACTS_DIR", store)
+    clock = [1000.0]
+    monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
+    cache.forget_extracts_version()
+    leicester = {"area_code": "E06000016", "area_type": "la", "la_code": None}
+    asked = dict(indicator_id="flu_copy", on_or_before=LATEST, **leicester)
+    try:
+        cache.extracts_version()
+        assert db.run_query("area_indicator_groups", store, **asked).empty
+        # another process writes a new values file (here: the school flu rows renamed)
+        duckdb.execute(
+            "COPY (SELECT * REPLACE ('flu_copy' AS indicator_id) FROM read_parquet($p)) "
+            f"TO '{store / 'values_zz_copy.parquet'}' (FORMAT parquet)",
+            {"p": str(store / "values_school_flu.parquet")},
+        )
+        clock[0] += cache._VERSION_SECONDS + 0.01
+        cache.extracts_version()
+        found = db.run_query("area_indicator_groups", store, **asked)
+        assert len(found) >= 1 and set(found["area_code"]) == {"E06000016"}
+    finally:
+        cache.forget_extracts_version()
+        db.reset(store)

@@ -70,7 +70,12 @@ def extracts_version() -> str:
         parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     version = "|".join(parts)
     with _versions_lock:
+        previous = _versions.get(folder)
         _versions[folder] = (now, version)
+    if previous is not None and previous[1] != version:
+        # Another process rebuilt or ingested: the connection's file list, breakdowns index
+        # and footer cache are made when it opens, so the next query opens a new one.
+        db.reset(folder)
     return version
 
 
