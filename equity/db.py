@@ -234,15 +234,13 @@ def area_major_copy(values_path: Path) -> Path | None:
 def _load_breakdowns(con: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
     """Table value_breakdowns: the distinct breakdown rows of every values file."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     as_text = pa.schema([(name, pa.string()) for name in BREAKDOWN_COLUMNS])
     columns = ", ".join(BREAKDOWN_COLUMNS)
     parts = [as_text.empty_table()]
     for path in files:
-        footer = pq.ParquetFile(path).metadata
-        stored = json.loads((footer.metadata or {}).get(BREAKDOWNS_KEY.encode(), b"null"))
-        if stored and stored.get("rows") == footer.num_rows:
+        num_rows, stored = _footer_entry(path, BREAKDOWNS_KEY)
+        if stored and stored.get("rows") == num_rows:
             by_column = (
                 dict(zip(stored["columns"], zip(*stored["values"]))) if stored["values"] else {}
             )
