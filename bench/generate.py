@@ -43,7 +43,8 @@ INDICATOR_PREFIX = "bench_first_dose"
 # 2: boundaries_simplified.parquet carries GeoJSON text, as the build writes it;
 # 3: values files carry their breakdowns index in the footer, as the build writes them
 # 4: ... and an area-major copy in by_area/, as the build writes them
-GENERATOR_VERSION = 4
+# 5: boundaries_simplified.parquet carries each shape's bounding box, as the build writes it
+GENERATOR_VERSION = 5
 
 FULL_CROSS = len(AGE_BANDS) * len(SEXES) * len(ETHNIC_GROUPS)
 # Ethnicity by LSOA is rarely published (small numbers): LSOAs carry age x sex only.

@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -103,6 +104,7 @@ class SessionResult:
     errors: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)  # cost scenario: per interaction
+    fetched: list[str] = field(default_factory=list)  # files fetched (the maps' shapes)
 
 
 @dataclass
@@ -129,6 +131,7 @@ class LoadResult:
     # every interaction's kind, in the order of latencies: opening, page or widget
     kinds: list[str] = field(default_factory=list)
     slowest: list[tuple[float, str]] = field(default_factory=list)  # (latency, action), top 10
+    fetched: list[str] = field(default_factory=list)  # every session's fetched files
 
     def p95_by_kind(self) -> dict[str, float]:
         """p95 latency of the openings, of the page switches and of the widget changes."""
@@ -210,6 +213,15 @@ class LoadResult:
         )
 
 
+SHAPES_URL = re.compile(r'"url": ?"(app/static/[^"]+)"')
+
+
+def _fetch(url: str, timeout: float) -> int:
+    """GET a file as a browser would; its size in bytes."""
+    with urllib.request.urlopen(url, timeout=timeout) as reply:
+        return len(reply.read())
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far, all its threads (/proc/PID/stat)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -248,6 +260,9 @@ class Session:
     ) -> None:
         self.worker_pid = worker_pid  # given: measure the worker's CPU per interaction
         self.url = serve.stream_url(port)  # a worker's, or the proxy's
+        self.app_url = f"http://{HOST}:{port}/"
+        self.fetched: set[str] = set()  # files a browser would keep in its cache
+        self.to_fetch: list[str] = []
         self.rng = rng
         self.timeout = timeout
         self.pages: list[str] = []
@@ -272,6 +287,16 @@ class Session:
         status = await warm.rerun(socket_, state, self.timeout, see)
         if status != "FINISHED_SUCCESSFULLY":
             self.result.errors.append(f"{action}: {status}")
+        # A map's shapes are a file its chart fetches (equity/geo.py): the browser asks for
+        # it once, and the map is drawn only when it has come, so it counts in the latency.
+        for url in self.to_fetch:
+            self.fetched.add(url)
+            self.result.fetched.append(url)
+            try:
+                await asyncio.to_thread(_fetch, self.app_url + url, self.timeout)
+            except OSError as error:
+                self.result.errors.append(f"{action}: fetching {url}: {error}")
+        self.to_fetch = []
         self.result.latencies.append(time.perf_counter() - started)
         self.result.actions.append(action)
         if self.worker_pid:
@@ -286,6 +311,10 @@ class Session:
         kind = element.WhichOneof("type")
         if kind == "exception":
             self.result.errors.append(f"{action}: exception {element.exception.message[:200]}")
+        elif kind == "vega_lite_chart":
+            for url in SHAPES_URL.findall(element.vega_lite_chart.spec):
+                if url not in self.fetched and url not in self.to_fetch:
+                    self.to_fetch.append(url)
         elif kind == "selectbox":
             box = element.selectbox
             for key in WIDGET_KEYS:
@@ -432,6 +461,7 @@ def run_scenario(
         sessions=scenario.sessions,
         interactions=scenario.interactions,
         latencies=[latency for result in results for latency in result.latencies],
+        fetched=[url for result in results for url in result.fetched],
         kinds=[action_kind(action) for result in results for action in result.actions],
         slowest=sorted(
             (

@@ -34,7 +34,8 @@ from equity.planner import residents
 # 5: real sources via mappings/Fingertips (QOF, smoking, Local Health, school flu), real
 #    MSOA life expectancy (life_expectancy_birth), catalog multiplier, LEICS_RUTLAND comparator
 # 6: each values file has an area-major copy in by_area/ (db.write_area_major_copy)
-BUILD_VERSION = 6
+# 7: boundaries_simplified.parquet carries each shape's bounding box (geo.BOUNDS_COLUMNS)
+BUILD_VERSION = 7
 COVID_PROGRAMME_START = pd.Timestamp("2020-12-08")
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
@@ -1058,10 +1059,12 @@ def _build_into(
     say("boundaries")
     boundaries = load_boundaries(sources_dir)
     boundaries.to_parquet(out / "boundaries.parquet", index=False)
-    geo.with_geojson(simplify_boundaries(boundaries)).to_parquet(
-        out / geo.BOUNDARIES_FILE, index=False
-    )
+    simplified = geo.with_geojson(simplify_boundaries(boundaries))
+    simplified.to_parquet(out / geo.BOUNDARIES_FILE, index=False)
     counts["boundaries.parquet"] = len(boundaries)
+    # The maps' shapes files, ready before the app starts (it writes any that are missing).
+    for level in simplified["area_type"].unique():
+        geo.level_shapes(level, out)
 
     say("areas")
     areas = build_areas(sources_dir, boundaries)

@@ -14,6 +14,9 @@ SOURCES_DIR = REPO_ROOT / "data" / "sources"
 # The extracts folder can be pointed elsewhere (tests, benchmarks) without touching code.
 EXTRACTS_DIR = Path(os.environ.get("EQUITY_EXTRACTS_DIR", REPO_ROOT / "data" / "extracts"))
 QUERIES_DIR = REPO_ROOT / "queries"
+# Files the app serves to browsers (Streamlit's server.enableStaticServing: the folder beside
+# app.py); the maps' shapes are written here (equity.geo.level_shapes).
+STATIC_DIR = REPO_ROOT / "static"
 
 # Disclosure control: counts from 1 to this number are suppressed everywhere they are shown.
 SUPPRESS_MAX_COUNT = int(os.environ.get("EQUITY_SUPPRESS_MAX_COUNT", "7"))

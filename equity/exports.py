@@ -8,6 +8,7 @@ import pandas as pd
 import vl_convert as vlc
 
 from equity.config import FORMULA_STARTS
+from equity.vega import export_json
 
 if TYPE_CHECKING:  # altair takes 0.25 s to import; only the type is needed here
     import altair as alt
@@ -31,8 +32,8 @@ def csv_bytes(frame: pd.DataFrame, badges: list[str]) -> bytes:
 
 
 def chart_png(spec: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    return vlc.vegalite_to_png(spec.to_json(), scale=scale)
+    return vlc.vegalite_to_png(export_json(spec), scale=scale)
 
 
 def chart_svg(spec: alt.TopLevelMixin) -> bytes:
-    return vlc.vegalite_to_svg(spec.to_json()).encode("utf-8")
+    return vlc.vegalite_to_svg(export_json(spec)).encode("utf-8")

@@ -9,11 +9,12 @@ downloads) rebuilds nothing, and a map of every LSOA is turned into Vega-Lite on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from equity import charts, config, labels, maps, targets, vega
+from equity import config, labels, maps, targets
 from equity import geo as geography
 
 MAP_HEIGHT_PX = 600
@@ -34,7 +35,6 @@ class MapView:
     benchmark_value: float | None
     legend_title: str
     legend_entries: list[tuple[str, str]]
-    drawn: dict | None  # maps.build_deck/vega_map layers: area_features, practices, …
     viewport: dict | None
     map_height: int
     chart: object | None  # the Vega map (altair), for exports and its table
@@ -57,14 +57,15 @@ def map_view(
     scheme: str,
     presenting: bool,
     basemap: bool,
-    geometries: dict[str, dict],
-    la_shapes: dict[str, dict],
+    shapes: geography.LevelShapes,
+    draw: Callable,
 ) -> MapView:
     """The Map page for `frame` (area_values_with_benchmark rows of one selection).
 
-    `geometries` are the level's areas; `la_shapes` the authorities, outlined under
-    practice points. With `basemap` the areas carry RGBA fills for pydeck and no Vega map
-    is made; otherwise `chart` and `spec` are the Vega map (projector-sized when presenting).
+    `shapes` are the level's areas, or the authorities (outlined under the points) when the
+    level is practice. With `basemap` the areas carry RGBA fills for pydeck and no Vega map
+    is made; otherwise `chart` is the Vega map and `spec` what `draw` makes of it (the page's
+    dict, projector-sized when presenting).
     """
     benchmark_names = {
         config.LLR_CODE: "LLR",
@@ -109,7 +110,6 @@ def map_view(
         benchmark_value=benchmark_value,
         legend_title=legend_title,
         legend_entries=[],
-        drawn=None,
         viewport=None,
         map_height=map_height,
         chart=None,
@@ -118,42 +118,48 @@ def map_view(
     if ranked.empty:
         return view
 
-    outline = area_features = practice_records = None
+    areas = practice_records = outline = None
     if level == "practice":
         practice_records = maps.practice_points(coloured)
-        wanted = list(la_names) if within in (None, "all") else [within]
-        outline = {
-            "type": "FeatureCollection",
-            "features": [
-                {"type": "Feature", "geometry": la_shapes[c], "properties": {}}
-                for c in wanted
-                if c in la_shapes
-            ],
-        }
+        outline = list(la_names) if within in (None, "all") else [within]
         bounds = geography.geometries_bounds(
             [{"coordinates": p["position"]} for p in practice_records]
         )
     else:
         colour_field = "fill" if basemap else "fill_hex"  # RGBA for pydeck, hex for Vega
-        area_features = maps.feature_collection(
-            geometries, coloured, [colour_field, *maps.TOOLTIP_FIELDS]
-        )
-        bounds = geography.geometries_bounds([f["geometry"] for f in area_features["features"]])
+        areas = coloured.loc[
+            coloured["area_code"].isin(shapes.texts),
+            ["area_code", colour_field, *maps.TOOLTIP_FIELDS],
+        ]
+        bounds = shapes.bounds_of(areas["area_code"])
 
     viewport = geography.fit_view(bounds, width_px=560, height_px=560)
-    drawn = {
-        "area_features": area_features,
-        "practices": practice_records,
-        "outline_features": outline,
-        "text_labels": maps.place_labels(maps.extreme_labels(coloured, polarity), viewport["zoom"]),
-    }
+    text_labels = maps.place_labels(maps.extreme_labels(coloured, polarity), viewport["zoom"])
     legend_entries = maps.legend_entries(coloured, colour_by, classes, unit, polarity)
     chart = spec = deck = None
-    if basemap:  # tiles need pydeck; its JSON is made on first draw and kept with the view
-        deck = maps.build_deck(**drawn, viewport=viewport, basemap=True)
+    if basemap:  # tiles need pydeck, whose layers carry their shapes: parse just these
+        deck = maps.build_deck(
+            area_features=None
+            if areas is None
+            else maps.feature_collection(
+                shapes.geometries(areas["area_code"]), areas, list(areas.columns[1:])
+            ),
+            practices=practice_records,
+            outline_features=None
+            if outline is None
+            else _outline_collection(shapes.geometries(outline)),
+            text_labels=text_labels,
+            viewport=viewport,
+            basemap=True,
+        )
     else:
         chart = maps.vega_map(
-            **drawn,
+            areas=areas,
+            shapes_url=shapes.url,
+            practices=practice_records,
+            outline=outline,
+            outline_url=shapes.url,
+            text_labels=text_labels,
             height=map_height,
             title=f"{indicator['short_label']}, {who}",
             badges=badges,
@@ -161,14 +167,22 @@ def map_view(
             legend=legend_entries,
             source=f"Source: {indicator['source']}",
         )
-        # The map's data is inline (GeoJSON and records, no frames), so no frame_bytes.
-        spec = vega.spec_dict(charts.for_projector(chart) if presenting else chart)
+        spec = draw(chart)
     return replace(
         view,
         legend_entries=legend_entries,
-        drawn=drawn,
         viewport=viewport,
         chart=chart,
         spec=spec,
         deck=deck,
     )
+
+
+def _outline_collection(geometries: dict[str, dict]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": geometry, "properties": {}}
+            for geometry in geometries.values()
+        ],
+    }

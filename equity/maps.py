@@ -446,9 +446,6 @@ def build_deck(
 
 
 MAP_SELECTION = "picked_area"  # the Vega map's click selection (a point on area_code)
-# Names of the Vega map's geometry in its spec's top-level datasets.
-AREA_DATASET = "area_shapes"
-OUTLINE_DATASET = "outline_shapes"
 VEGA_TOOLTIP = (
     ("name", "Area"),
     ("value_text", "Value"),
@@ -461,10 +458,12 @@ VEGA_TOOLTIP = (
 
 def vega_map(
     *,
-    area_features: dict | None,
+    areas: pd.DataFrame | None,
     practices: list[dict] | None,
-    outline_features: dict | None,
     text_labels: list[dict],
+    shapes_url: str | None = None,
+    outline: list[str] | None = None,
+    outline_url: str | None = None,
     height: int,
     title: str,
     badges: list[str],
@@ -479,6 +478,11 @@ def vega_map(
     """The map as a Vega-Lite layer chart: filled areas or practice points, outlines, labels,
     titled with what it shows and its badges (so a downloaded PNG or SVG says SYNTHETIC or
     MODELLED where it is).
+
+    `areas` are rows with area_code, fill_hex and the VEGA_TOOLTIP fields; each finds its
+    shape by area_code in `shapes_url` (a geo.LevelShapes file: the browser fetches it once
+    and the spec stays small). `outline` names areas drawn as outlines from `outline_url`.
+    Exports write the shapes in (geo.inline_shapes).
 
     The default map, drawn without WebGL. On this project's 2-core benchmark machine (no
     GPU: chromium rasterises WebGL in software) the Map page painted in 3.9 s this way
@@ -517,42 +521,32 @@ def vega_map(
             ),
         )
     layers = []
-    # The geometry goes in the spec's top-level datasets, the layers name it: altair
-    # deep-copies every layer's inline data each time a layered chart is copied (layering,
-    # .project, .properties, .configure_*, to_dict), which took ~0.5 s for 127 MSOAs.
-    datasets: dict[str, list] = {}
     outline_layer = None
-    if outline_features is not None:
-        datasets[OUTLINE_DATASET] = outline_features["features"]
-        outline_layer = alt.Chart(alt.Data(name=OUTLINE_DATASET)).mark_geoshape(
-            filled=False,
-            stroke="#141414" if outline_labels else "#5a5a5a",
-            strokeWidth=2.5 if outline_labels else 1,
+    if outline is not None:
+        outline_layer = (
+            alt.Chart(alt.Data(values=[{"area_code": code} for code in outline]))
+            .transform_lookup(lookup="area_code", from_=_shapes_from(outline_url), as_="shape")
+            .mark_geoshape(
+                filled=False,
+                stroke="#141414" if outline_labels else "#5a5a5a",
+                strokeWidth=2.5 if outline_labels else 1,
+            )
+            .encode(shape=alt.Shape("shape:G"))
         )
         if not outline_labels:
             layers.append(outline_layer)
     picked = alt.selection_point(name=MAP_SELECTION, fields=["area_code"], on="click")
-    if area_features is not None:
-        # Each feature carries its fields at the top level (GeoJSON allows foreign members),
-        # so the selection and tooltip read them by plain name.
-        values = [
-            {
-                "type": "Feature",
-                "geometry": f["geometry"],
-                **f["properties"],
-                **(
-                    {"legend_label": label_of.get(f["properties"].get("fill_hex"))}
-                    if legend
-                    else {}
-                ),
-            }
-            for f in area_features["features"]
-        ]
-        datasets[AREA_DATASET] = values
+    if areas is not None:
+        # The rows are the chart's data (sent apart from the spec, as Arrow, by the page);
+        # each looks its shape up, so the selection and tooltip read the rows' fields.
+        if legend:
+            areas = areas.assign(legend_label=areas["fill_hex"].map(label_of))
         layers.append(
-            alt.Chart(alt.Data(name=AREA_DATASET))
+            alt.Chart(areas)
+            .transform_lookup(lookup="area_code", from_=_shapes_from(shapes_url), as_="shape")
             .mark_geoshape(stroke="white", strokeWidth=0.8, cursor="pointer")
             .encode(
+                shape=alt.Shape("shape:G"),
                 color=colour,
                 tooltip=tooltip,
                 description=alt.Description("name:N"),
@@ -632,9 +626,19 @@ def vega_map(
         )
         .configure_view(stroke=None, fill=MAP_BACKGROUND)
     )
-    # Set, not .properties(datasets=...): that would validate every coordinate.
-    chart.datasets = datasets
     return chart
+
+
+def _shapes_from(url: str | None):
+    """A lookup's source: a geo.LevelShapes file, each feature keyed by its area_code. None
+    (no shapes: the page says why) draws nothing but keeps the layer and its selection."""
+    import altair as alt
+
+    if url is None:
+        return alt.LookupData(data=alt.InlineData(values=[]), key="area_code")
+    return alt.LookupData(
+        data=alt.UrlData(url=url, format=alt.DataFormat(type="json")), key="area_code"
+    )
 
 
 def selected_area_code(selection) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from equity import maps
+from equity.geo import LevelShapes
 
 # The worst targets by people missed get a number on the map and their name in its key.
 # Names on the map collided: the worst areas are neighbours in the city centre, and the map
@@ -17,7 +18,7 @@ MAX_LABELS = 5
 
 def targets_map(
     ranked: pd.DataFrame,
-    geometries: dict[str, dict],
+    shapes: LevelShapes,
     target_codes: list[str],
     *,
     polarity: str,
@@ -34,15 +35,9 @@ def targets_map(
     `height` is the whole chart's: title, map and the two legends under it."""
     coloured, _ = maps.colour_areas(ranked, "comparison", polarity)
     coloured = coloured.join(maps.tooltip_text(coloured, unit, benchmark_name, badges))
-    areas = maps.feature_collection(geometries, coloured, ["fill_hex", *maps.TOOLTIP_FIELDS])
-    outlined = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": geometries[code], "properties": {}}
-            for code in target_codes
-            if code in geometries
-        ],
-    }
+    areas = coloured.loc[
+        coloured["area_code"].isin(shapes.texts), ["area_code", "fill_hex", *maps.TOOLTIP_FIELDS]
+    ]
     named = (
         coloured.set_index("area_code")
         .reindex(target_codes[:MAX_LABELS])
@@ -54,9 +49,11 @@ def targets_map(
     ]
     key = [f"{n}  {name}" for n, name in enumerate(named["area_name"], start=1)]
     return maps.vega_map(
-        area_features=areas,
+        areas=areas,
+        shapes_url=shapes.url,
         practices=None,
-        outline_features=outlined,
+        outline=[code for code in target_codes if code in shapes],
+        outline_url=shapes.url,
         text_labels=numbers,
         key=key,
         key_title="Most people missed",

@@ -9,6 +9,7 @@ the pages build is validated once in tests/test_vega.py, so skipping it here hid
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -60,3 +61,16 @@ def spec_dict(chart: alt.TopLevelMixin, frame_bytes: Callable | None = None) -> 
     if datasets or given:
         spec["datasets"] = {**given, **spec.get("datasets", {}), **datasets}
     return spec
+
+
+def export_json(chart: alt.TopLevelMixin) -> str:
+    """The chart as Vega-Lite JSON for a renderer outside the page (vl-convert's PNG and SVG):
+    every data frame written in, however many rows (altair's default stops at 5,000, fewer
+    than England's LSOAs), and the shapes the page's maps fetch (geo.inline_shapes)."""
+    import altair as alt
+
+    from equity import geo
+
+    with _ALTAIR_SETTINGS, alt.data_transformers.enable("default", max_rows=None):
+        spec = chart.to_dict(validate=False)
+    return json.dumps(geo.inline_shapes(spec))

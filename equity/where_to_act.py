@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from equity import config, schema, stats
+from equity.geo import LevelShapes
 from equity.selection import Selection
 
 
@@ -211,7 +212,7 @@ def targets_view(
     selection: Selection,
     place_names: dict[str, str],
     city_codes: set[str],
-    geometries: dict[str, dict],
+    shapes: LevelShapes,
     draw,
 ) -> TargetsView:
     """The page's headline, ranked bars, city targets map and table for `ranked` (rows of
@@ -230,10 +231,10 @@ def targets_view(
     )
     city = ranked[ranked["area_code"].isin(city_codes)]
     city_map = None
-    if not city.empty and geometries:
+    if not city.empty and shapes.url:
         chart = targets_map.targets_map(
             city,
-            geometries,
+            shapes,
             [code for code in worse["area_code"] if code in city_codes],
             polarity=indicator["polarity"],
             unit=indicator["unit"],

@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 import json
+import re
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from equity import labels, maps, palette
+from equity import config, geo, labels, maps, palette
 from tests.conftest import json_records, open_page
 
 ST_MATTHEWS = "E02002844"
 
 
-def map_spec(at: AppTest) -> dict:
-    """The Vega-Lite spec of the map (the chart carrying the map's click selection)."""
+def map_chart(at: AppTest):
+    """The Vega map's element (the chart carrying the map's click selection)."""
     for chart in at.get("vega_lite_chart"):
         if maps.MAP_SELECTION in chart.proto.spec:
-            return json.loads(chart.proto.spec)
+            return chart
     raise AssertionError("no Vega map on the page")
 
 
-def features_by_code(spec: dict) -> dict:
-    """{area_code: the feature's fields} from the map's area layer data."""
-    for rows in json_records(spec):
-        if "geometry" in rows[0] and "area_code" in rows[0]:
+def map_spec(at: AppTest) -> dict:
+    """The Vega-Lite spec of the map."""
+    return json.loads(map_chart(at).proto.spec)
+
+
+def features_by_code(at: AppTest) -> dict:
+    """{area_code: the fields an area is drawn with} from the map's area rows, which the
+    page sends beside the spec as Arrow (each finds its shape in the level's shapes file)."""
+    for dataset in map_chart(at).proto.datasets:
+        rows = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+        if rows and "area_code" in rows[0] and "fill_hex" in rows[0]:
             return {row["area_code"]: row for row in rows}
-    raise AssertionError("no area features in the map spec")
+    raise AssertionError("no areas in the map's data")
 
 
 def label_texts(spec: dict) -> list[str]:
@@ -40,19 +49,41 @@ def default_map(extracts_dir) -> AppTest:
 
 def test_map_defaults_show_st_matthews_in_the_darkest_class_with_no_network(default_map):
     spec = map_spec(default_map)
-    features = features_by_code(spec)
+    features = features_by_code(default_map)
     assert ST_MATTHEWS in features and len(features) > 30
     assert features[ST_MATTHEWS]["fill_hex"] == maps.palette(5, "higher_is_better")[0]
-    # nothing fetched from the network: no URL anywhere but the schema's identifier
+    # nothing fetched from the network: the only URL is the app's own shapes file
     assert "http" not in json.dumps({k: v for k, v in spec.items() if k != "$schema"})
+    urls = shape_urls(spec)
+    assert urls and all(url.startswith(geo.SHAPES_URL) for url in urls)
     assert "St Matthews & Highfields North" in label_texts(spec)
     assert not default_map.get("deck_gl_json_chart")  # no WebGL map without a basemap
     assert "COVID-19 first dose" in default_map.subheader[0].value
     assert len(default_map.get("vega_lite_chart")) == 2  # the map and the ranked bars
 
 
+def shape_urls(spec: dict) -> set[str]:
+    return set(re.findall(r'"url": "([^"]+)"', json.dumps(spec)))
+
+
+def test_the_map_spec_carries_no_shapes_the_browser_fetches_them_from_the_app(default_map):
+    """Each browser fetches a level's shapes once (a file under static/, which Streamlit
+    serves) instead of every rerun re-serialising them into the spec (bench/FINDINGS.md)."""
+    spec_text = map_chart(default_map).proto.spec
+    assert '"coordinates"' not in spec_text and len(spec_text) < 20_000
+    (url,) = shape_urls(json.loads(spec_text))
+    assert url.startswith(geo.SHAPES_URL)
+    served = json.loads(
+        (config.STATIC_DIR / geo.SHAPES_FOLDER / url.removeprefix(geo.SHAPES_URL)).read_text()
+    )
+    by_code = {feature["area_code"]: feature for feature in served}
+    assert set(features_by_code(default_map)) <= set(by_code)  # every area drawn has a shape
+    assert by_code[ST_MATTHEWS]["type"] == "Feature"
+    assert by_code[ST_MATTHEWS]["geometry"]["coordinates"]
+
+
 def test_map_tooltips_never_carry_a_small_count(default_map):
-    for properties in features_by_code(map_spec(default_map)).values():
+    for properties in features_by_code(default_map).values():
         for part in properties["counts_text"].split("/"):
             digits = part.strip().replace(",", "")
             assert not (digits.isdigit() and 1 <= int(digits) <= 7)
@@ -62,7 +93,7 @@ def test_switching_to_comparison_colours_areas_by_benchmark(default_map):
     at = default_map  # changes the selection; later tests here use their own pages
     at.selectbox(key="colour").set_value("comparison").run()
     assert not at.exception
-    fill = features_by_code(map_spec(at))[ST_MATTHEWS]["fill_hex"]
+    fill = features_by_code(at)[ST_MATTHEWS]["fill_hex"]
     assert fill == palette.RAG_COLOURS["worse"]
     assert at.query_params["colour"] == "comparison"
 
@@ -117,7 +148,7 @@ def test_map_url_round_trip_restores_the_view(extracts_dir):
         assert at.selectbox(key=key).value == value, key
     assert not at.info  # a valid link gives no notice
     spec = map_spec(at)
-    assert "E05010478" in features_by_code(spec)  # Wycliffe ward
+    assert "E05010478" in features_by_code(at)  # Wycliffe ward
     # synthetic figures: the map itself (and so its PNG/SVG) says so, not just the page
     assert any(labels.SYNTHETIC_BADGE in line for line in spec["title"]["subtitle"])
 
@@ -233,3 +264,24 @@ def test_chart_tables_are_made_when_opened_and_hold_the_charts_figures(extracts_
     assert ST_MATTHEWS in set(map_table["area_code"]) and "text" not in map_table.columns
     assert len(map_table) == len(at.dataframe[0].value)  # every area of the map's data grid
     assert len(bars_table) == 25  # the ranked chart draws the worst 25
+
+
+def test_a_shapes_folder_the_app_cannot_write_gives_one_clear_message(
+    extracts_dir, tmp_path, monkeypatch
+):
+    from ui import cache
+
+    blocker = tmp_path / "static"
+    blocker.write_text("a file where the folder should be")
+    monkeypatch.setattr(config, "STATIC_DIR", blocker)
+    cache._level_shapes.clear()
+    cache._map_view.clear()
+    try:
+        at = open_page("views/map.py")
+        assert not at.exception
+        (message,) = [e.value for e in at.error if "could not be written" in e.value]
+        assert str(blocker / geo.SHAPES_FOLDER) in message and "make build" in message
+        assert at.subheader  # the headline and figures still show
+    finally:
+        cache._level_shapes.clear()
+        cache._map_view.clear()

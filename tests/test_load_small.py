@@ -25,6 +25,9 @@ def test_four_sessions_three_interactions_without_errors(extracts_dir: Path) -> 
     assert len(result.latencies) == 4 * 3
     assert all(latency > 0 for latency in result.latencies)
     assert result.server_hwm_mb >= result.server_rss_mb > 0
+    # the home page's map: each session fetched its shapes file once, as a browser would
+    shapes = [url for url in result.fetched if "/shapes/" in url]
+    assert len(shapes) >= 4 and len(set(shapes)) < len(shapes)
 
 
 def test_the_server_is_loopback_only() -> None:

@@ -162,12 +162,13 @@ def test_feature_collection_shares_geometry_and_carries_only_listed_properties()
 
 
 @pytest.mark.parametrize("level", ["ward", "msoa", "lsoa"])
-def test_level_geometry_is_rounded_complete_and_matches_the_boundaries(extracts_dir, level):
+def test_level_shapes_are_rounded_complete_and_match_the_boundaries(extracts_dir, tmp_path, level):
     import shapely
     import shapely.geometry
 
     boundaries = geo.load_boundaries(extracts_dir)
-    geometries = geo.level_geometries(level, extracts_dir)
+    shapes = geo.level_shapes(level, extracts_dir, tmp_path)
+    geometries = shapes.geometries(shapes.texts)
     of_level = boundaries[boundaries["area_type"] == level].set_index("area_code")
     assert set(geometries) == set(of_level.index)
     for code, geometry in geometries.items():
@@ -175,19 +176,37 @@ def test_level_geometry_is_rounded_complete_and_matches_the_boundaries(extracts_
         assert stored.is_valid, code
         # the stored GeoJSON is the boundary itself, every point within rounding (~11 m)
         assert stored.hausdorff_distance(of_level.loc[code, "geometry"]) < 2e-4, code
-    text = json.dumps(list(geometries.values()))
+        # and its stored box is the shape's, for fitting a map without parsing it
+        assert shapes.bounds_of([code]) == pytest.approx(stored.bounds, abs=1e-9), code
+    # the file the browser fetches: every area's feature, keyed by its code
+    served = (tmp_path / geo.SHAPES_FOLDER / shapes.url.removeprefix(geo.SHAPES_URL)).read_text()
+    assert shapes.url.startswith(geo.SHAPES_URL + level + "-")
+    features = json.loads(served)
+    assert {f["area_code"]: f["geometry"] for f in features} == geometries
+    assert all(f["type"] == "Feature" for f in features)
     decimals = [
-        len(token.split(".")[1]) for token in text.replace("]", ",").split(",") if "." in token
+        len(token.split(".")[1]) for token in served.replace("]", ",").split(",") if "." in token
     ]
     assert max(decimals) <= geo.COORDINATE_DECIMALS
-    assert len(text) < 400_000  # what goes to the browser stays small
+    assert len(served) < 450_000  # what goes to the browser stays small
 
 
-def test_st_matthews_geometry_contains_its_centroid(extracts_dir):
+def test_a_shapes_file_is_named_by_its_content_and_written_once(extracts_dir, tmp_path):
+    first = geo.level_shapes("msoa", extracts_dir, tmp_path)
+    path = tmp_path / geo.SHAPES_FOLDER / first.url.removeprefix(geo.SHAPES_URL)
+    written = path.stat().st_mtime_ns
+    again = geo.level_shapes("msoa", extracts_dir, tmp_path)
+    assert again.url == first.url and path.stat().st_mtime_ns == written  # not rewritten
+    assert geo.level_shapes("ward", extracts_dir, tmp_path).url != first.url
+    assert oct(path.stat().st_mode & 0o777) == "0o644"  # a proxy serving static/ can read it
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []  # no temp
+
+
+def test_st_matthews_geometry_contains_its_centroid(extracts_dir, tmp_path):
     import shapely.geometry
 
-    geometries = geo.level_geometries("msoa", extracts_dir)
-    shape = shapely.geometry.shape(geometries["E02002844"])
+    shapes = geo.level_shapes("msoa", extracts_dir, tmp_path)
+    shape = shapely.geometry.shape(shapes.geometries(["E02002844"])["E02002844"])
     assert shape.contains(shapely.geometry.Point(-1.1209, 52.6379))
 
 
@@ -281,13 +300,12 @@ def _label_boxes(placed, zoom):
     return boxes
 
 
-def test_placed_labels_never_overlap_and_keep_the_worst_first(extracts_dir):
+def test_placed_labels_never_overlap_and_keep_the_worst_first(extracts_dir, tmp_path):
     selection = Selection(
         indicator_id="covid_first_dose", on_or_before=date(2021, 3, 31), age_band="50+"
     )
     frame = db.run_query("area_values_with_benchmark", extracts_dir, **selection.query_params("la"))
-    geometries = geo.level_geometries("msoa", extracts_dir)
-    bounds = geo.geometries_bounds([geometries[c] for c in frame["area_code"]])
+    bounds = geo.level_shapes("msoa", extracts_dir, tmp_path).bounds_of(frame["area_code"])
     zoom = geo.fit_view(bounds, width_px=560, height_px=560)["zoom"]  # as the Map page fits
     labels = maps.extreme_labels(frame, "higher_is_better")
     placed = maps.place_labels(labels, zoom)
@@ -313,35 +331,36 @@ def _vega_params(spec: dict) -> list[dict]:
     return spec.get("params", []) + [p for layer in spec["layer"] for p in layer.get("params", [])]
 
 
+SHAPES = geo.SHAPES_URL + "msoa-test.json"
+
+
+def _lookups(layer: dict) -> list[dict]:
+    return [step for step in layer.get("transform", []) if "lookup" in step]
+
+
 def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
     frame = area_frame([3, 40, 90], [100, 100, 100], names=["A", "B", "C"])
     ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, _ = maps.colour_areas(ranked, "value", "higher_is_better")
     coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
-    square = {
-        "type": "Polygon",
-        "coordinates": [[[-1.2, 52.6], [-1.1, 52.6], [-1.1, 52.7], [-1.2, 52.6]]],
-    }
-    geometries = {code: square for code in coloured["area_code"]}
-    features = maps.feature_collection(geometries, coloured, ["fill_hex", *maps.TOOLTIP_FIELDS])
     labels = maps.place_labels(maps.extreme_labels(coloured, "higher_is_better", 1, 0), 11.0)
     chart = maps.vega_map(
-        area_features=features,
+        areas=coloured[["area_code", "fill_hex", *maps.TOOLTIP_FIELDS]],
+        shapes_url=SHAPES,
         practices=None,
-        outline_features=None,
         text_labels=labels,
         height=500,
         title="First dose, aged 50+",
         badges=[SYNTHETIC_BADGE],
     )
-    spec = chart.to_dict()
+    spec = chart.to_dict()  # valid Vega-Lite
     # the badge is part of the chart itself, so its PNG/SVG downloads carry it too
     assert spec["title"]["text"] == "First dose, aged 50+"
     assert spec["title"]["subtitle"] == [f"⚠ {SYNTHETIC_BADGE}"]
     assert spec["projection"]["type"] == "mercator" and spec["height"] == 500
-    areas = [rows for rows in json_records(spec) if "geometry" in rows[0]][0]
+    areas = [rows for rows in json_records(spec) if "fill_hex" in rows[0]][0]
     assert {row["area_code"] for row in areas} == set(coloured["area_code"])
-    assert all(row["fill_hex"].startswith("#") and row["type"] == "Feature" for row in areas)
+    assert all(row["fill_hex"].startswith("#") and "geometry" not in row for row in areas)
     # the smallest count (3) is disclosive: its tooltip shows * and never the number
     small = [row for row in areas if row["name"] == "A"][0]
     assert "3" not in small["counts_text"].split("/")[0]
@@ -350,43 +369,73 @@ def test_vega_map_carries_areas_tooltips_a_click_selection_and_labels():
     assert params[0]["select"]["fields"] == ["area_code"]
     texts = [rows for rows in json_records(spec) if "text" in rows[0]]
     assert texts and all(row["text"] == labels[0]["text"] for rows in texts for row in rows)
-    shapes = [layer for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"][0]
+    (shapes,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"]
     tooltip_titles = [t["title"] for t in shapes["encoding"]["tooltip"]]
     assert tooltip_titles == [title for _, title in maps.VEGA_TOOLTIP]
+    # each row finds its shape by area_code in the shapes file, which the browser fetches
+    (lookup,) = _lookups(shapes)
+    assert lookup["lookup"] == "area_code" and lookup["from"]["key"] == "area_code"
+    assert lookup["from"]["data"]["url"] == SHAPES
+    assert shapes["encoding"]["shape"] == {"field": lookup["as"], "type": "geojson"}
 
 
-def test_vega_map_geometry_is_named_once_and_handed_over_without_copies():
-    """Geometry sits in the spec's top-level datasets, named by the layers: altair deep-copies
-    inline layer data on every copy of a layered chart, and to_dict walks every coordinate."""
+def test_vega_map_page_spec_sends_the_rows_apart_and_no_shapes():
+    """The page's spec: the area rows go as Arrow beside it (converted once, with the cached
+    view), the shapes stay in their file; the projector's copy keeps both so."""
     from equity import charts, vega
 
     frame = area_frame([40, 90], [100, 100], names=["A", "B"])
     ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, _ = maps.colour_areas(ranked, "value", "higher_is_better")
     coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
-    square = {"type": "Polygon", "coordinates": [[[-1.2, 52.6], [-1.1, 52.6], [-1.2, 52.7]]]}
-    features = maps.feature_collection(
-        {code: square for code in coloured["area_code"]}, coloured, ["fill_hex"]
-    )
-    outline = {"type": "FeatureCollection", "features": features["features"][:1]}
     chart = maps.vega_map(
-        area_features=features,
+        areas=coloured[["area_code", "fill_hex", "name"]],
+        shapes_url=SHAPES,
         practices=None,
-        outline_features=outline,
+        outline=coloured["area_code"].tolist()[:1],
+        outline_url=SHAPES,
         text_labels=[],
         height=400,
         title="t",
         badges=[],
     )
-    for drawn in (chart, charts.for_projector(chart)):  # the projector's copy keeps them too
-        spec = vega.spec_dict(drawn)
-        names = [layer["data"] for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"]
-        assert names == [{"name": maps.OUTLINE_DATASET}, {"name": maps.AREA_DATASET}]
-        assert spec["datasets"][maps.OUTLINE_DATASET] is outline["features"]
-        areas = spec["datasets"][maps.AREA_DATASET]
-        assert [row["area_code"] for row in areas] == coloured["area_code"].tolist()
-        assert areas[0]["geometry"] is square  # the same object: nothing walked or copied
-    assert chart.to_dict()["datasets"][maps.AREA_DATASET] == areas  # and valid Vega-Lite
+    for drawn in (chart, charts.for_projector(chart)):
+        spec = vega.spec_dict(
+            drawn, frame_bytes=lambda f: json.dumps(f["area_code"].tolist()).encode()
+        )
+        (payload,) = spec["datasets"].values()
+        assert json.loads(payload) == coloured["area_code"].tolist()
+        outline, areas = [layer for layer in spec["layer"] if layer["mark"]["type"] == "geoshape"]
+        assert areas["data"] == {"name": next(iter(spec["datasets"]))}
+        assert outline["data"]["values"] == [{"area_code": coloured["area_code"].iloc[0]}]
+        assert [step["from"]["data"]["url"] for step in _lookups(outline)] == [SHAPES]
+        assert "coordinates" not in json.dumps({**spec, "datasets": None})
+
+
+def test_a_map_export_writes_its_shapes_in(extracts_dir, tmp_path, monkeypatch):
+    """vl-convert cannot fetch from the app: a PNG or SVG of the map has its shapes in it."""
+    from equity import config, exports
+
+    monkeypatch.setattr(config, "STATIC_DIR", tmp_path)
+    shapes = geo.level_shapes("msoa", extracts_dir)
+    codes = list(shapes.texts)[:3]
+    colours = ["#123456", "#345678", "#56789a"]
+    chart = maps.vega_map(
+        areas=pd.DataFrame({"area_code": codes, "fill_hex": colours, "name": codes}),
+        shapes_url=shapes.url,
+        practices=None,
+        text_labels=[],
+        height=300,
+        title="t",
+        badges=[],
+    )
+    svg = exports.chart_svg(chart).decode()
+    for colour in colours:  # each area drawn, filled with its own colour
+        assert f'fill="{colour}"' in svg
+    assert "app/static" not in svg
+    assert geo.inline_shapes({"data": {"url": "elsewhere.json"}}) == {
+        "data": {"url": "elsewhere.json"}
+    }
 
 
 def test_vega_map_draws_practices_as_points_inside_authority_outlines():
@@ -394,11 +443,11 @@ def test_vega_map_draws_practices_as_points_inside_authority_outlines():
     ranked = targets.rank_targets(frame, "higher_is_better", only_worse=False)
     coloured, _ = maps.colour_areas(ranked, "comparison", "higher_is_better")
     coloured = coloured.join(maps.tooltip_text(coloured, "percent", "LLR", []))
-    outline = {"type": "FeatureCollection", "features": []}
     spec = maps.vega_map(
-        area_features=None,
+        areas=None,
         practices=maps.practice_points(coloured),
-        outline_features=outline,
+        outline=["E06000016"],
+        outline_url=geo.SHAPES_URL + "la-test.json",
         text_labels=[],
         height=560,
         title="Cervical screening",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -117,8 +118,12 @@ def test_an_area_without_a_shape_is_left_off_the_maps_not_an_error(damaged_copy:
         table.set_column(table.schema.get_field_index("geojson"), "geojson", shapes), path
     )
 
-    drawn = geo.level_geometries("msoa", damaged_copy)
-    assert "E02002844" not in drawn and len(drawn) == 126  # the other 126 MSOAs still drawn
+    drawn = geo.level_shapes("msoa", damaged_copy, damaged_copy / "static")
+    assert "E02002844" not in drawn and len(drawn.texts) == 126  # the other 126 still drawn
+    served = json.loads(
+        (damaged_copy / "static" / drawn.url.removeprefix("app/static/")).read_text()
+    )
+    assert len(served) == 126 and drawn.bounds_of(["E02002844"]) is None
     for page in ("views/where_to_act.py", "views/map.py"):
         at = open_page(page, {"level": "msoa"})
         assert not at.exception, page

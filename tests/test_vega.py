@@ -142,13 +142,14 @@ def test_the_map_is_made_once_for_a_selection_and_shared_between_sessions(
     )
     first = open_page("views/map.py")
     view = made[0]
-    ranked, spec_text = view.ranked.copy(), json.dumps(view.spec, sort_keys=True)
+    as_text = lambda spec: json.dumps(spec, sort_keys=True, default=bytes.hex)  # noqa: E731
+    ranked, spec_text = view.ranked.copy(), as_text(view.spec)
     first.run()
     open_page("views/map.py")  # another browser session, the same selection
     assert len(made) == 1
     # The shared view is only read: the pages' reruns changed nothing in it.
     pd.testing.assert_frame_equal(view.ranked, ranked)
-    assert json.dumps(view.spec, sort_keys=True) == spec_text
+    assert as_text(view.spec) == spec_text
     first.selectbox(key="colour").set_value("comparison").run()
     assert len(made) == 2 and made[1].legend_title.startswith("Compared with")
 

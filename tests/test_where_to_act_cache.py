@@ -55,7 +55,7 @@ def test_the_targets_view_draws_the_same_charts_and_is_shared(first_doses):
     summary = where_to_act.headline(ranked, indicator, selection, {})
     expected_map = targets_map.targets_map(
         areas,
-        cache.level_geometries("msoa"),
+        cache.level_shapes("msoa"),
         worse,
         polarity=polarity,
         unit="percent",
@@ -116,9 +116,7 @@ def test_targets_map_numbers_the_worst_targets_and_names_them_in_its_key(city_ta
     the map was ~250 px: now the worst few are numbered in the bars' order, named in a key."""
     areas, worse, arguments = city_targets
     assert len(worse) > targets_map.MAX_LABELS
-    spec = targets_map.targets_map(
-        areas, cache.level_geometries("msoa"), worse, **arguments
-    ).to_dict()
+    spec = targets_map.targets_map(areas, cache.level_shapes("msoa"), worse, **arguments).to_dict()
     assert spec["height"] >= 600
     on_map = {
         row["text"]
@@ -130,7 +128,7 @@ def test_targets_map_numbers_the_worst_targets_and_names_them_in_its_key(city_ta
     key = next(
         layer["encoding"]["shape"]["scale"]["domain"]
         for layer in spec["layer"]
-        if "shape" in layer.get("encoding", {})
+        if "scale" in layer.get("encoding", {}).get("shape", {})  # not the shapes' geojson
     )
     names = areas.set_index("area_code").loc[worse[: targets_map.MAX_LABELS], "area_name"]
     assert key == [f"{n}  {name}" for n, name in enumerate(names, start=1)]

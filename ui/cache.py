@@ -152,10 +152,12 @@ def map_problems() -> list[str]:
 def _kept_out_of_collections(value):
     """value, with everything the process holds now set aside from garbage collection.
 
-    A full collection walks every container object alive, and a level's GeoJSON is hundreds
-    of thousands of coordinate lists: at England scale each full collection took 0.2-0.9 s
-    mid-meeting, every viewer of the worker waiting behind it. Frozen objects are still
-    freed by reference counting; a collection first, so no garbage is frozen."""
+    A full collection walks every container object alive: when the maps' parsed GeoJSON
+    (hundreds of thousands of coordinate lists) lived here, each full collection took
+    0.2-0.9 s mid-meeting at England scale, every viewer of the worker waiting behind it.
+    The planner's residents and walking network are the long-lived data left. Frozen
+    objects are still freed by reference counting; a collection first, so no garbage is
+    frozen."""
     gc.collect()
     gc.freeze()
     return value
@@ -166,20 +168,28 @@ def _kept_out_of_collections(value):
 atexit.register(gc.unfreeze)
 
 
-# st.cache_resource rather than st.cache_data: the GeoJSON dicts are shared by reference
-# across reruns and sessions instead of being unpickled on every rerun; nothing mutates
-# them (map features wrap them in new dicts).
+# st.cache_resource: one LevelShapes per level shared by every session (its texts and boxes
+# are read, never changed), its file written once per process at most.
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _level_geometries(level: str, extracts_version: str) -> dict[str, dict]:
-    return _kept_out_of_collections(geo.level_geometries(level))
+def _level_shapes(level: str, extracts_version: str) -> geo.LevelShapes:
+    return geo.level_shapes(level)
 
 
-def level_geometries(level: str) -> dict[str, dict]:
-    """{area_code: GeoJSON geometry} for ward, msoa, lsoa or la; empty if boundaries are
+def level_shapes(level: str) -> geo.LevelShapes:
+    """ward, msoa, lsoa or la shapes (geo.LevelShapes); none if the boundaries are
     unreadable (app.py already warns, and pages that need them call require_boundaries)."""
+    no_shapes = geo.LevelShapes(level, None, {}, pd.DataFrame(columns=list(geo.BOUNDS_COLUMNS)))
     if map_problems():
-        return {}
-    return _level_geometries(level, extracts_version())
+        return no_shapes
+    try:
+        return _level_shapes(level, extracts_version())
+    except OSError as error:  # e.g. a read-only app folder without the files in it
+        st.error(
+            f"The map's shapes could not be written to {config.STATIC_DIR / geo.SHAPES_FOLDER}"
+            f" ({error.strerror or error}). Make that folder writable for the app, or run"
+            " **`make build`** where it is (it writes them); the figures and tables still work."
+        )
+        return no_shapes
 
 
 def require_boundaries() -> None:
@@ -263,6 +273,7 @@ def _map_view(
 ) -> MapView:
     from equity import map_view
     from equity.selection import benchmark_type
+    from ui import layout
 
     level = selection.level
     params = selection.query_params(benchmark_type(selection.benchmark_code, level))
@@ -280,8 +291,8 @@ def _map_view(
         scheme=scheme,
         presenting=presenting,
         basemap=basemap,
-        geometries={} if level == "practice" else level_geometries(level),
-        la_shapes=level_geometries("la") if level == "practice" else {},
+        shapes=level_shapes("la" if level == "practice" else level),
+        draw=lambda chart: layout.vega_lite(chart, presenting),
     )
 
 
@@ -510,7 +521,7 @@ def _targets_view(
         selection=selection,
         place_names=_la_names(extracts_version),
         city_codes=set(city["area_code"]),
-        geometries=level_geometries(selection.level),
+        shapes=level_shapes(selection.level),
         draw=lambda chart: layout.vega_lite(chart, presenting),
     )
 
@@ -725,7 +736,7 @@ def _plan_view(
     )
     if where.ward_code:
         outline_areas = outline_areas[outline_areas["ward_code"] == where.ward_code]
-    geometries = level_geometries(question.level)
+    outline_codes = outline_areas["area_code"]
     return presentation.plan_view(
         _plan_inputs(question, extracts_version),
         p,
@@ -733,7 +744,7 @@ def _plan_view(
         must_keep,
         postcode=postcode,
         centroid_inputs=centroid_inputs,
-        outlines={c: geometries[c] for c in outline_areas["area_code"] if c in geometries},
+        outlines=level_shapes(question.level).geometries(outline_codes),
         level=question.level,
         people=_planner_residents(extracts_version),
         age_band=question.age_band,

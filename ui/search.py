@@ -92,10 +92,11 @@ def _found_postcode(box, hit: search.PostcodeHit) -> None:
         ],
         name=inside["area_name"],
     )
-    features = maps.feature_collection(
-        cache.level_geometries("lsoa"), shading, ["fill_hex", "name"]
-    )
-    if not features["features"]:
+    shapes = cache.level_shapes("lsoa")
+    shading = shading.loc[
+        shading["area_code"].isin(shapes.texts), ["area_code", "fill_hex", "name"]
+    ]
+    if shading.empty:
         return
     point = {
         "area_code": hit.lsoa_code,
@@ -107,9 +108,9 @@ def _found_postcode(box, hit: search.PostcodeHit) -> None:
     }
     with box:
         locator = maps.vega_map(
-            area_features=features,
+            areas=shading,
+            shapes_url=shapes.url,
             practices=[point],
-            outline_features=None,
             text_labels=[],
             height=220,
             title=f"{hit.postcode} in {hit.msoa_name}",
