@@ -79,7 +79,7 @@ def with_geojson(boundaries):
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LevelShapes:
     """One level's shapes: `url`, where the browser fetches them as a JSON array of
     GeoJSON features, each with its area_code (None when the level has none); `texts`,

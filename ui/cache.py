@@ -178,18 +178,17 @@ def _level_shapes(level: str, extracts_version: str) -> geo.LevelShapes:
 def level_shapes(level: str) -> geo.LevelShapes:
     """ward, msoa, lsoa or la shapes (geo.LevelShapes); none if the boundaries are
     unreadable (app.py already warns, and pages that need them call require_boundaries)."""
-    no_shapes = geo.LevelShapes(level, None, {}, pd.DataFrame(columns=list(geo.BOUNDS_COLUMNS)))
-    if map_problems():
-        return no_shapes
-    try:
-        return _level_shapes(level, extracts_version())
-    except OSError as error:  # e.g. a read-only app folder without the files in it
-        st.error(
-            f"The map's shapes could not be written to {config.STATIC_DIR / geo.SHAPES_FOLDER}"
-            f" ({error.strerror or error}). Make that folder writable for the app, or run"
-            " **`make build`** where it is (it writes them); the figures and tables still work."
-        )
-        return no_shapes
+    if not map_problems():
+        try:
+            return _level_shapes(level, extracts_version())
+        except OSError as error:  # e.g. a read-only app folder without the files in it
+            st.error(
+                "The map's shapes could not be written to "
+                f"{config.STATIC_DIR / geo.SHAPES_FOLDER} ({error.strerror or error}). Make that"
+                " folder writable for the app, or run **`make build`** where it is (it writes"
+                " them); the figures and tables still work."
+            )
+    return geo.LevelShapes(level, None, {}, pd.DataFrame(columns=list(geo.BOUNDS_COLUMNS)))
 
 
 def require_boundaries() -> None:
