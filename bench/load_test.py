@@ -525,6 +525,27 @@ def england_extract(say=print) -> Path:
     return folder
 
 
+def machine_reference(repeats: int = 5) -> float:
+    """Wall seconds (median of `repeats`) for a fixed single-core task of the kind a rerun
+    does: build, serialise, parse and sort 60,000 small records. Timed before and after the
+    runs, it says how fast the (shared) machine was, so LOAD.md files from different hours
+    can be set side by side: a run whose reference took 1.8x longer had a 1.8x slower machine."""
+    import json
+
+    rng = random.Random(0)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        rows = [
+            {"area_code": f"E{rng.randrange(10**8):08d}", "value": rng.random(), "n": i}
+            for i in range(60_000)
+        ]
+        parsed = json.loads(json.dumps(rows))
+        parsed.sort(key=lambda row: (row["area_code"], row["value"]))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 # ----------------------------------------------------------------------------- the report
 
 
@@ -533,7 +554,12 @@ def short(error: str) -> str:
     return re.sub(r"This app has encountered an error\..*", "(traceback in the worker log)", error)
 
 
-def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
+def markdown(
+    results: list[LoadResult],
+    command: str,
+    minutes: float,
+    reference: tuple[float, float] | None = None,
+) -> str:
     costs = [r for r in results if r.cpu_first]
     pages = sorted({page for r in costs for page in r.cpu_by_page()})
     cost_rows = "\n".join(
@@ -573,6 +599,14 @@ def markdown(results: list[LoadResult], command: str, minutes: float) -> str:
         if r.errors
     )
     cpu_count = results[0].cpu_count if results else 0
+    machine = (
+        f"**Machine reference** (`machine_reference`: a fixed single-core task of the kind a rerun"
+        f" does, wall time): {reference[0]:.3f} s before the runs, {reference[1]:.3f} s after."
+        " Set LOAD.md files from different hours side by side through it: a run whose"
+        " reference took 1.8× longer had a 1.8× slower machine.\n\n"
+        if reference
+        else ""
+    )
     return f"""# Load test
 
 `{command}` ({minutes:.0f} min), measured {datetime.now(UTC):%Y-%m-%d} on {cpu_count} CPU
@@ -601,7 +635,7 @@ Data: the shipped LLR extract, and the England-scale synthetic extract of bench/
 The load average is the machine's 1-minute figure before the run: this machine is shared,
 so a run that started on a busy machine is slower for reasons outside the app.
 
-**Server CPU per interaction** (scenario *cost*: one viewer alone, {COST.interactions}
+{machine}**Server CPU per interaction** (scenario *cost*: one viewer alone, {COST.interactions}
 interactions; then a second viewer making the same clicks; CPU time of the worker process
 over each interaction and the {SETTLE_SECONDS} s after it; by page: first / again):
 
@@ -677,6 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         results = [result]
     else:
         started = time.perf_counter()
+        reference_before = machine_reference()
         datasets: list[tuple[str, Path | None]] = [("shipped", None)]
         if not args.shipped_only:
             datasets.append(("England", england_extract(lambda t: print(t, file=sys.stderr))))
@@ -697,7 +732,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_write:
             command = "python -m bench.load_test" + (" --shipped-only" if args.shipped_only else "")
             minutes = (time.perf_counter() - started) / 60
-            LOAD_MD.write_text(markdown(results, command, minutes), encoding="utf-8")
+            reference = (reference_before, machine_reference())
+            LOAD_MD.write_text(markdown(results, command, minutes, reference), encoding="utf-8")
     for result in results:
         print(result.line())
         print(

@@ -35,3 +35,12 @@ def test_the_server_is_loopback_only() -> None:
     assert load_test.HOST == "127.0.0.1"
     port = load_test.free_port()
     assert 1024 < port < 65536
+
+
+def test_load_md_carries_the_machine_reference_timed_in_its_run() -> None:
+    load_test = load_module()
+    seconds = load_test.machine_reference(repeats=1)
+    assert 0 < seconds < 30
+    report = load_test.markdown([], "python -m bench.load_test", 1.0, (0.25, 0.5))
+    assert "**Machine reference**" in report and "0.250 s before the runs, 0.500 s after" in report
+    assert "Machine reference" not in load_test.markdown([], "x", 1.0)  # not timed: not claimed
