@@ -5,7 +5,8 @@ browser does) instead of driving a browser, so 30 sessions fit on a 2-core machi
 numbers measure the server, not Chromium. A session opens the app, then interacts: every
 third interaction switches page, the others change a selectbox (indicator, level, age band,
 …) to another of its options. The latency of an interaction is from sending the rerun to
-the server's script_finished. Two scenarios:
+the server's script_finished, plus fetching any maps' shapes file the session has not fetched
+yet (as a browser would, gzip accepted). Two scenarios:
 
 - meeting: 30 viewers open the shared link within 10 s, then each interacts every 5-15 s
   (think time, random, seeded) for 2 minutes;
