@@ -58,13 +58,6 @@ def _map_shapes(geometries, decimals: int = COORDINATE_DECIMALS):
     return shapely.make_valid(rounded)
 
 
-def geojson_texts(geometries, decimals: int = COORDINATE_DECIMALS) -> list[str]:
-    """Map geometry as GeoJSON text, rounded and made valid (_map_shapes)."""
-    import shapely
-
-    return list(shapely.to_geojson(_map_shapes(geometries, decimals)))
-
-
 def with_geojson(boundaries):
     """The boundaries with the GEOJSON_COLUMN the app draws from and each shape's
     BOUNDS_COLUMNS, to fit a map's view without parsing shapes (written at build time)."""
